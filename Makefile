@@ -1,0 +1,57 @@
+# The README's first two commands: `make up` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
+SERVICE ?= order
+RUN_DIR ?= .run
+export RUN_DIR
+
+.PHONY: install up down restart status test seed shell logs migrate bench compose-check clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+	@echo "==> dependencies installed in $(VENV)"
+
+# Local defaults for the first admin; override: ADMIN_EMAIL=... ADMIN_PASSWORD=... make up
+up: export ADMIN_EMAIL ?= admin@example.com
+up: export ADMIN_PASSWORD ?= admin-change-me
+up: install
+	@$(PY) -m common.stack up
+
+down:
+	@test -x $(PY) && $(PY) -m common.stack down || echo "nothing to stop (no $(VENV))"
+
+restart: down up
+
+status: install
+	@$(PY) -m common.stack status
+
+migrate: install
+	@$(PY) -m common.stack migrate
+
+seed: install
+	@$(PY) -m common.stack seed
+
+test: install
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+shell: install
+	@$(VENV)/bin/nameko shell --config config.yaml
+
+logs:
+	@tail -n 50 -F $(RUN_DIR)/*.log
+
+bench: install
+	@$(PY) -m bench.run
+
+compose-check:
+	docker compose config --quiet && echo "docker-compose.yml is valid"
+
+clean: down
+	rm -rf $(RUN_DIR) .pytest_cache

@@ -1,0 +1,5 @@
+"""Dependency providers of the airplane service."""
+from common.logs import RequestContext
+from common.sql import Database
+
+__all__ = ["Database", "RequestContext"]

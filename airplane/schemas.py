@@ -1,0 +1,1 @@
+"""marshmallow schemas for the airplane service's inputs and answers."""

@@ -1,0 +1,6 @@
+"""Tables owned by the auth service."""
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass

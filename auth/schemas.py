@@ -1,0 +1,1 @@
+"""marshmallow schemas for the auth service's inputs and answers."""

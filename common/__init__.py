@@ -1,0 +1,1 @@
+"""Small helpers shared by every service: config, errors, stores, logging, test harness."""

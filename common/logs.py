@@ -1,0 +1,52 @@
+"""Correlation ids: one id per request, carried across RPC calls and events.
+
+The gateway takes ``X-Request-ID`` (or makes one) and puts it in the worker's
+nameko context data; nameko forwards context data with every RPC call and event,
+so each service worker sees the same id. ``RequestContext`` (a dependency every
+service declares) exposes it to logging for the duration of the worker.
+"""
+import logging
+import uuid
+
+from eventlet.corolocal import local
+from nameko.extensions import DependencyProvider
+
+REQUEST_ID_KEY = "request_id"
+_current = local()
+
+
+def new_request_id():
+    return uuid.uuid4().hex
+
+
+def current_request_id():
+    return getattr(_current, "request_id", "-")
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds ``%(request_id)s`` to every log record (configured in config.yaml)."""
+
+    def filter(self, record):
+        record.request_id = current_request_id()
+        return True
+
+
+class RequestContext(DependencyProvider):
+    """Binds the worker's correlation id for logging; returns it to the service.
+
+    Workers started by a timer or a message without an id get a fresh one, so what
+    they publish is still traceable.
+    """
+
+    def worker_setup(self, worker_ctx):
+        request_id = worker_ctx.context_data.get(REQUEST_ID_KEY)
+        if not request_id:
+            request_id = new_request_id()
+            worker_ctx.context_data[REQUEST_ID_KEY] = request_id
+        _current.request_id = request_id
+
+    def worker_teardown(self, worker_ctx):
+        _current.request_id = "-"
+
+    def get_dependency(self, worker_ctx):
+        return worker_ctx.context_data.get(REQUEST_ID_KEY)

@@ -1,0 +1,118 @@
+"""RPC with a deadline.
+
+Nameko 2.x ``RpcProxy`` waits forever for a reply. ``BoundedRpc`` gives every
+call a time limit (``RPC_TIMEOUT`` seconds, default 5) and turns "nobody is
+consuming" and "no answer in time" into ``ServiceUnavailable``, so a dead
+service costs a caller one bounded wait, never a hung worker.
+
+    rpc = BoundedRpc()
+    ...
+    self.rpc.track.get_flight(flight_id)                    # bounded call
+    replies = self.rpc.call_many({"auth": ("health", (), {}), ...})  # in parallel
+"""
+import eventlet
+from nameko.exceptions import UnknownService
+from nameko.extensions import DependencyProvider
+from nameko.rpc import ReplyListener, ServiceProxy
+
+from common.errors import ServiceUnavailable
+
+DEFAULT_TIMEOUT = 5.0
+
+
+class PendingCall:
+    def __init__(self, service, method, reply, timeout):
+        self.service = service
+        self.method = method
+        self.reply = reply
+        self.timeout = timeout
+
+    def result(self, timeout=None):
+        if isinstance(self.reply, Exception):
+            raise self.reply
+        try:
+            with eventlet.Timeout(timeout or self.timeout):
+                return self.reply.result()
+        except eventlet.Timeout:
+            raise ServiceUnavailable(
+                f"The {self.service} service did not answer in time.",
+                details={"service": self.service, "method": self.method},
+            )
+
+
+class _BoundedMethod:
+    def __init__(self, proxy, service, method, timeout):
+        self._proxy = proxy
+        self._service = service
+        self._method = method
+        self._timeout = timeout
+
+    def call_async(self, *args, **kwargs):
+        try:
+            reply = getattr(self._proxy, self._method).call_async(*args, **kwargs)
+        except UnknownService:
+            reply = ServiceUnavailable(
+                f"The {self._service} service is not running.",
+                details={"service": self._service},
+            )
+        return PendingCall(self._service, self._method, reply, self._timeout)
+
+    def __call__(self, *args, **kwargs):
+        return self.call_async(*args, **kwargs).result()
+
+
+class _BoundedService:
+    def __init__(self, worker_ctx, service, listener, timeout, options):
+        self._proxy = ServiceProxy(worker_ctx, service, listener, **options)
+        self._service = service
+        self._timeout = timeout
+
+    def __getattr__(self, method):
+        return _BoundedMethod(self._proxy, self._service, method, self._timeout)
+
+
+class _Clients:
+    def __init__(self, provider, worker_ctx):
+        self._provider = provider
+        self._worker_ctx = worker_ctx
+
+    def __getattr__(self, service):
+        return self._provider.service_proxy(self._worker_ctx, service)
+
+    def call_many(self, calls, timeout=None):
+        """Run ``{key: (service, method, args, kwargs)}`` in parallel.
+
+        Returns ``{key: result or exception}``: one slow service does not delay
+        the others beyond the shared deadline.
+        """
+        pending = {
+            key: getattr(getattr(self, service), method).call_async(*args, **kwargs)
+            for key, (service, method, args, kwargs) in calls.items()
+        }
+        results = {}
+        for key, call in pending.items():
+            try:
+                results[key] = call.result(timeout)
+            except Exception as exc:  # returned to the caller to decide
+                results[key] = exc
+        return results
+
+
+class BoundedRpc(DependencyProvider):
+    rpc_reply_listener = ReplyListener()
+
+    def __init__(self, timeout=None):
+        self.timeout = timeout
+
+    def setup(self):
+        config = self.container.config
+        self.call_timeout = float(self.timeout or config.get("RPC_TIMEOUT", DEFAULT_TIMEOUT))
+        # A request nobody picked up within the deadline is dropped by the broker
+        # instead of running later, when the caller has long given up.
+        self.options = {"expiration": self.call_timeout}
+
+    def service_proxy(self, worker_ctx, service):
+        return _BoundedService(worker_ctx, service, self.rpc_reply_listener, self.call_timeout, self.options)
+
+    def get_dependency(self, worker_ctx):
+        return _Clients(self, worker_ctx)

@@ -1,0 +1,263 @@
+"""The pytest harness every test uses: real servers, unique databases, real services.
+
+Fixtures (session-wide unless said otherwise):
+
+- ``test_config``: config.yaml with a unique ``DB_PREFIX`` (databases, Redis keys),
+  a fresh RabbitMQ vhost, a free gateway port and a Mongo server.
+- ``databases``: creates the SQL databases and runs every Alembic migration;
+  drops them (and the Mongo databases) at the end.
+- ``system``: all six services and the gateway in one nameko ServiceRunner,
+  against those stores. ``system.http`` is a requests session on the gateway,
+  ``system.rpc()`` a ClusterRpcProxy context, ``system.dispatch(...)`` publishes an event.
+- ``make_system`` (function): start another, isolated system (own vhost, own gateway
+  port, same databases) with config overrides and a chosen set of services.
+"""
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import pytest
+import requests
+from nameko.runners import ServiceRunner
+from nameko.standalone.events import event_dispatcher
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from common.config import load_config
+from common.mongo import mongo_client, service_db_name
+from common.sql import drop_database, ensure_database, service_db_uri
+
+SQL_SERVICES = ("auth", "airplane", "track", "ticket")
+MONGO_SERVICES = ("order", "payment")
+RABBIT_API = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _answers(host, port):
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def service_classes(names=None):
+    from airplane.service import AirplaneService
+    from auth.service import AuthService
+    from gateway.service import GatewayService
+    from order.service import OrderService
+    from payment.service import PaymentService
+    from ticket.service import TicketService
+    from track.service import TrackService
+
+    classes = {
+        "auth": AuthService, "airplane": AirplaneService, "track": TrackService,
+        "ticket": TicketService, "order": OrderService, "payment": PaymentService,
+        "gateway": GatewayService,
+    }
+    return [classes[n] for n in (names or classes)]
+
+
+# -- RabbitMQ vhosts -------------------------------------------------------------------
+
+def _rabbit_api():
+    parts = urlsplit(RABBIT_API)
+    base = urlunsplit((parts.scheme, f"{parts.hostname}:{parts.port}", "", "", ""))
+    return base, (parts.username or "guest", parts.password or "guest")
+
+
+def create_vhost(name):
+    base, auth = _rabbit_api()
+    vhost = quote(name, safe="")
+    requests.put(f"{base}/api/vhosts/{vhost}", auth=auth, timeout=10).raise_for_status()
+    requests.put(
+        f"{base}/api/permissions/{vhost}/{auth[0]}", auth=auth, timeout=10,
+        json={"configure": ".*", "write": ".*", "read": ".*"},
+    ).raise_for_status()
+
+
+def delete_vhost(name):
+    base, auth = _rabbit_api()
+    requests.delete(f"{base}/api/vhosts/{quote(name, safe='')}", auth=auth, timeout=10)
+
+
+def amqp_uri_for(vhost):
+    base = load_config()["AMQP_URI"]
+    parts = urlsplit(base)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""), "", ""))
+
+
+# -- Mongo -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def mongo_uri():
+    """MONGO_URI if a server answers there; else a private nx-27017 for this run."""
+    configured = load_config()["MONGO_URI"]
+    parts = urlsplit(configured)
+    if _answers(parts.hostname or "127.0.0.1", parts.port or 27017):
+        yield configured
+        return
+    port = free_port()
+    data_dir = tempfile.mkdtemp(prefix="nx27017-")
+    server = subprocess.Popen(
+        [os.path.join(os.path.dirname(sys.executable), "nx-27017"), "-p", str(port), "--data-dir", data_dir,
+         "--log-file", os.path.join(data_dir, "log"), "--pid-file", os.path.join(data_dir, "pid")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while not _answers("127.0.0.1", port):
+        if time.monotonic() > deadline or server.poll() is not None:
+            raise RuntimeError("could not start the nx-27017 MongoDB stand-in")
+        time.sleep(0.2)
+    yield f"mongodb://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(10)
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+# -- config and stores -----------------------------------------------------------------
+
+def build_config(prefix, vhost, mongo, **overrides):
+    environ = {
+        "DB_PREFIX": prefix,
+        "AMQP_URI": amqp_uri_for(vhost),
+        "GATEWAY_ADDRESS": f"127.0.0.1:{free_port()}",
+        "MONGO_URI": mongo,
+        "JWT_SECRET": "test-secret-" + prefix,
+        "ADMIN_EMAIL": "admin@example.com",
+        "ADMIN_PASSWORD": "admin-test-password",
+        "RPC_TIMEOUT": "5",
+    }
+    environ.update({k: str(v) for k, v in overrides.items()})
+    return load_config(environ=environ)
+
+
+@pytest.fixture(scope="session")
+def run_prefix():
+    return f"t{uuid.uuid4().hex[:8]}_"
+
+
+@pytest.fixture(scope="session")
+def test_config(run_prefix, mongo_uri):
+    vhost = run_prefix + "main"
+    create_vhost(vhost)
+    yield build_config(run_prefix, vhost, mongo_uri)
+    delete_vhost(vhost)
+
+
+@pytest.fixture(scope="session")
+def databases(test_config):
+    from common.migrations import upgrade
+
+    for service in SQL_SERVICES:
+        uri = service_db_uri(test_config, service)
+        drop_database(uri)
+        ensure_database(uri)
+        upgrade(service, uri)
+    yield test_config
+    for service in SQL_SERVICES:
+        drop_database(service_db_uri(test_config, service))
+    client = mongo_client(test_config)
+    for service in MONGO_SERVICES:
+        client.drop_database(service_db_name(test_config, service))
+    client.close()
+
+
+# -- running systems -------------------------------------------------------------------
+
+class System:
+    def __init__(self, config, runner):
+        self.config = config
+        self.runner = runner
+        self.base_url = f"http://{config['WEB_SERVER_ADDRESS']}"
+        self.http = GatewayClient(self.base_url)
+
+    @contextlib.contextmanager
+    def rpc(self, timeout=10):
+        with ClusterRpcProxy(self.config, timeout=timeout) as proxy:
+            yield proxy
+
+    def dispatch(self, service, event_type, payload):
+        event_dispatcher(self.config)(service, event_type, payload)
+
+    def container(self, service_name):
+        return next(c for c in self.runner.containers if c.service_name == service_name)
+
+
+class GatewayClient(requests.Session):
+    """requests.Session whose URLs are relative to the gateway."""
+
+    def __init__(self, base_url):
+        super().__init__()
+        self.base_url = base_url
+
+    def request(self, method, url, *args, **kwargs):
+        kwargs.setdefault("timeout", 30)
+        return super().request(method, self.base_url + url, *args, **kwargs)
+
+    def as_user(self, token):
+        client = GatewayClient(self.base_url)
+        client.headers["Authorization"] = f"Bearer {token}"
+        return client
+
+
+def wait_for_gateway(base_url, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(base_url + "/openapi.json", timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise RuntimeError("gateway did not start")
+
+
+@contextlib.contextmanager
+def running_system(config, services=None):
+    runner = ServiceRunner(config)
+    for cls in service_classes(services):
+        runner.add_service(cls)
+    runner.start()
+    system = System(config, runner)
+    try:
+        if services is None or "gateway" in services:
+            wait_for_gateway(system.base_url)
+        yield system
+    finally:
+        runner.kill() if sys.exc_info()[0] else runner.stop()
+
+
+@pytest.fixture(scope="session")
+def system(databases):
+    with running_system(databases) as running:
+        yield running
+
+
+@pytest.fixture
+def make_system(databases, run_prefix, mongo_uri):
+    """``with make_system(services=[...], HOLD_TTL_SECONDS=2) as s:`` on its own vhost."""
+    vhosts = []
+
+    @contextlib.contextmanager
+    def factory(services=None, **overrides):
+        vhost = f"{run_prefix}{uuid.uuid4().hex[:6]}"
+        create_vhost(vhost)
+        vhosts.append(vhost)
+        config = build_config(run_prefix, vhost, mongo_uri, **overrides)
+        with running_system(config, services) as running:
+            yield running
+
+    yield factory
+    for vhost in vhosts:
+        delete_vhost(vhost)

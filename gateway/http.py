@@ -1,0 +1,172 @@
+"""The gateway's HTTP layer: JSON in, JSON out, one error model.
+
+``route(...)`` is the only decorator an endpoint needs. It registers the nameko
+HTTP entrypoint, enforces ``auth="user"`` / ``auth="admin"``, and records what
+``/openapi.json`` says about the endpoint (body, query, answers, errors).
+"""
+import functools
+import json
+import logging
+from dataclasses import dataclass, field
+
+from nameko.exceptions import RemoteError
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as WerkzeugNotFound
+from werkzeug.wrappers import Response
+
+from common.errors import DomainError, InvalidInput, PayloadTooLarge
+from common.logs import REQUEST_ID_KEY, new_request_id
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+REQUEST_ID_HEADER = "X-Request-ID"
+_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
+
+
+def json_response(payload, status=200, headers=None):
+    body = "" if payload is None else json.dumps(payload, default=str)
+    return Response(body, status=status, headers=headers, mimetype="application/json")
+
+
+def error_response(status, code, message, details=None, headers=None):
+    return json_response(
+        {"error": code, "message": message, "details": details or {}}, status, headers
+    )
+
+
+def response_for_exception(exc):
+    if isinstance(exc, DomainError):
+        headers = {}
+        if exc.status == 429:
+            headers["Retry-After"] = str(getattr(exc, "retry_after", 1))
+        return error_response(exc.status, exc.code, exc.message, exc.details, headers)
+    if isinstance(exc, HTTPException):
+        headers = {}
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        code = _HTTP_CODES.get(exc.code, exc.name.upper().replace(" ", "_"))
+        message = {
+            404: "No such endpoint.",
+            405: "This endpoint does not accept that method.",
+        }.get(exc.code, exc.description or exc.name)
+        return error_response(exc.code, code, message, headers=headers)
+    if isinstance(exc, RemoteError):
+        log.error("Unexpected error from a service: %s", exc)
+    else:
+        log.exception("Unexpected error in the gateway")
+    return error_response(500, "INTERNAL_ERROR", "Something went wrong on our side.")
+
+
+def json_body(request, required=True):
+    """The request body as a dict; malformed or non-object JSON is a 400."""
+    if request.content_length and request.content_length > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    raw = request.get_data(cache=True, as_text=False)
+    if not raw.strip():
+        if required:
+            raise InvalidInput("A JSON body is required.", code="MALFORMED_JSON")
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("The body is not valid JSON.", code="MALFORMED_JSON", details={"reason": str(exc)})
+    if not isinstance(data, dict):
+        raise InvalidInput("The body must be a JSON object.", code="MALFORMED_JSON")
+    return data
+
+
+class JsonWsgiApp(WsgiApp):
+    """Unknown routes and wrong methods answer in the JSON error model."""
+
+    def __call__(self, environ, start_response):
+        from werkzeug.wrappers import Request
+
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            response = response_for_exception(exc)
+            response.headers[REQUEST_ID_HEADER] = _request_id_from(request)
+        return response(environ, start_response)
+
+
+def _request_id_from(request):
+    rid = getattr(request, "request_id", None)
+    if rid is None:
+        supplied = request.headers.get(REQUEST_ID_HEADER, "")
+        # Accept a caller's id only if it is short and printable: it ends up in logs.
+        rid = supplied if 0 < len(supplied) <= 128 and supplied.isprintable() else new_request_id()
+        request.request_id = rid
+    return rid
+
+
+class JsonWebServer(WebServer):
+    def get_wsgi_app(self):
+        return JsonWsgiApp(self)
+
+    def context_data_from_headers(self, request):
+        return {REQUEST_ID_KEY: _request_id_from(request)}
+
+
+class JsonHttp(HttpRequestHandler):
+    server = JsonWebServer()
+
+    def __init__(self, method, url, **kwargs):
+        kwargs.setdefault("expected_exceptions", DomainError)
+        super().__init__(method, url, **kwargs)
+
+    def handle_request(self, request):
+        response = super().handle_request(request)
+        response.headers[REQUEST_ID_HEADER] = _request_id_from(request)
+        return response
+
+    def response_from_exception(self, exc):
+        return response_for_exception(exc)
+
+
+@dataclass
+class RouteDoc:
+    method: str
+    path: str
+    summary: str
+    tags: list
+    auth: str = None
+    body: object = None
+    query: object = None
+    responses: dict = field(default_factory=dict)
+    errors: tuple = ()
+    content_type: str = "application/json"
+
+
+def route(method, path, *, summary, tags, auth=None, body=None, query=None, responses=None,
+          errors=(), content_type="application/json"):
+    """Declare an endpoint. ``auth`` is None, "user" or "admin".
+
+    The handler is called as ``handler(self, request, **path_values)``; when
+    ``auth`` is set, ``request.caller`` holds the verified caller
+    (``id``, ``role``, ``jti``, ``exp``).
+    """
+    if auth not in (None, "user", "admin"):
+        raise ValueError(f"unknown auth level {auth!r}")
+
+    def decorator(fn):
+        @functools.wraps(fn)
+        def handler(self, request, **path_values):
+            request.caller = self.security.require(request, auth) if auth else None
+            return fn(self, request, **path_values)
+
+        declared_errors = tuple(errors)
+        if auth:
+            declared_errors += (401, 403) if auth == "admin" else (401,)
+        handler.__route_doc__ = RouteDoc(
+            method, path, summary, list(tags), auth, body, query, dict(responses or {}),
+            declared_errors, content_type,
+        )
+        return JsonHttp.decorator(method, path)(handler)
+
+    return decorator

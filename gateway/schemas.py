@@ -1,0 +1,20 @@
+"""Shapes the gateway itself owns (errors, health). Domain shapes live in each
+service's ``schemas.py`` and are imported by the route modules."""
+from marshmallow import Schema, fields
+
+
+class ErrorSchema(Schema):
+    error = fields.String(required=True, metadata={"example": "VALIDATION_ERROR"})
+    message = fields.String(required=True)
+    details = fields.Dict(required=True)
+
+
+class ServiceHealthSchema(Schema):
+    status = fields.String(metadata={"example": "up"})
+    latency_ms = fields.Float()
+    error = fields.String()
+
+
+class HealthSchema(Schema):
+    status = fields.String(metadata={"example": "ok"})
+    services = fields.Dict(keys=fields.String(), values=fields.Nested(ServiceHealthSchema))

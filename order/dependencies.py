@@ -1,0 +1,5 @@
+"""Dependency providers of the order service."""
+from common.logs import RequestContext
+from common.mongo import MongoDatabase
+
+__all__ = ["MongoDatabase", "RequestContext"]

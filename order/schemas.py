@@ -1,0 +1,1 @@
+"""marshmallow schemas for the order service's inputs and answers."""

@@ -1,0 +1,1 @@
+"""marshmallow schemas for the payment service's inputs and answers."""

@@ -1,0 +1,1 @@
+"""marshmallow schemas for the ticket service's inputs and answers."""

@@ -1,0 +1,1 @@
+"""marshmallow schemas for the track service's inputs and answers."""
