@@ -1,12 +1,17 @@
 """The one public HTTP API. It owns no data: it checks the caller, parses JSON,
-and asks the domain services over RPC (every call bounded by RPC_TIMEOUT)."""
+and asks the domain services over RPC (every call bounded by RPC_TIMEOUT).
+
+Endpoints live in ``gateway/routes/*`` as mixins, one per domain."""
 from nameko.dependency_providers import Config
 
 from gateway.dependencies import BoundedRpc, Redis, RequestContext, Security
+from gateway.routes.auth import AuthRoutes
+from gateway.routes.booking import BookingRoutes
 from gateway.routes.core import CoreRoutes
+from gateway.routes.fleet import FleetRoutes
 
 
-class GatewayService(CoreRoutes):
+class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, BookingRoutes):
     name = "gateway"
 
     config = Config()

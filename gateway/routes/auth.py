@@ -1,0 +1,5 @@
+"""Register, login, refresh, logout, me, user administration."""
+
+
+class AuthRoutes:
+    pass

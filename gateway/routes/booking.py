@@ -1,0 +1,5 @@
+"""Orders, payments, cancellations, e-tickets."""
+
+
+class BookingRoutes:
+    pass

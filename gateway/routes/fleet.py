@@ -1,0 +1,5 @@
+"""Airplane models, airplanes, maintenance, airports, flights, search, seat maps."""
+
+
+class FleetRoutes:
+    pass
