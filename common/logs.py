@@ -27,7 +27,10 @@ class RequestIdFilter(logging.Filter):
     """Adds ``%(request_id)s`` to every log record (configured in config.yaml)."""
 
     def filter(self, record):
-        record.request_id = current_request_id()
+        # a record may carry its own id (the gateway's access log, written
+        # outside any worker, passes it in ``extra``)
+        if not hasattr(record, "request_id"):
+            record.request_id = current_request_id()
         return True
 
 

@@ -7,6 +7,7 @@ HTTP entrypoint, enforces ``auth="user"`` / ``auth="admin"``, and records what
 import functools
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 
 from nameko.exceptions import RemoteError
@@ -19,6 +20,7 @@ from common.errors import DomainError, InvalidInput, PayloadTooLarge
 from common.logs import REQUEST_ID_KEY, new_request_id
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("gateway.access")
 
 MAX_BODY_BYTES = 64 * 1024
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -121,8 +123,14 @@ class JsonHttp(HttpRequestHandler):
         super().__init__(method, url, **kwargs)
 
     def handle_request(self, request):
+        started = time.monotonic()
         response = super().handle_request(request)
-        response.headers[REQUEST_ID_HEADER] = _request_id_from(request)
+        request_id = _request_id_from(request)
+        response.headers[REQUEST_ID_HEADER] = request_id
+        access_log.info(
+            "%s %s -> %s in %.1f ms", request.method, request.path, response.status_code,
+            (time.monotonic() - started) * 1000, extra={"request_id": request_id},
+        )
         return response
 
     def response_from_exception(self, exc):
