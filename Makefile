@@ -50,8 +50,11 @@ logs:
 bench: install
 	@$(PY) -m bench.run
 
-compose-check:
-	docker compose config --quiet && echo "docker-compose.yml is valid"
+# `docker compose` if the plugin is installed, else the same CLI from requirements-dev.txt
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo "$(VENV)/bin/docker-compose")
+
+compose-check: install
+	@$(COMPOSE) config --quiet && echo "docker-compose.yml is valid ($$($(COMPOSE) version --short))"
 
 clean: down
 	rm -rf $(RUN_DIR) .pytest_cache

