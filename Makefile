@@ -41,14 +41,20 @@ seed: install
 test: install
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
+# An interactive nameko shell on the running system: `make shell SERVICE=track`
 shell: install
-	@$(VENV)/bin/nameko shell --config config.yaml
+	@$(PY) -m common.stack shell $(SERVICE)
 
+# Follow every log of the system started by `make up`
 logs:
+	@ls $(RUN_DIR)/*.log >/dev/null 2>&1 || { echo "no logs in $(RUN_DIR): run make up first"; exit 1; }
 	@tail -n 50 -F $(RUN_DIR)/*.log
 
+# Load tools (locust, py-spy) live in their own venv, bench/.venv. BENCH_ARGS: see python -m bench.run -h
 bench: install
-	@$(PY) -m bench.run
+	@test -x bench/.venv/bin/python || $(PYTHON) -m venv bench/.venv
+	@bench/.venv/bin/pip install -q --disable-pip-version-check -r bench/requirements.txt
+	@$(PY) -m bench.run $(BENCH_ARGS)
 
 # `docker compose` if the plugin is installed, else the same CLI from requirements-dev.txt
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo "$(VENV)/bin/docker-compose")
