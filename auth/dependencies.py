@@ -1,5 +1,39 @@
 """Dependency providers of the auth service."""
-from common.logs import RequestContext
-from common.sql import Database
+import logging
 
-__all__ = ["Database", "RequestContext"]
+import sqlalchemy as sa
+from nameko.extensions import DependencyProvider
+from sqlalchemy.orm import Session
+
+from auth import store
+from auth.domain import MIN_PASSWORD_LENGTH, hash_password, normalise_email
+from common.cache import Redis
+from common.logs import RequestContext
+from common.sql import Database, service_db_uri
+
+__all__ = ["Database", "FirstAdmin", "Redis", "RequestContext"]
+
+log = logging.getLogger(__name__)
+
+
+class FirstAdmin(DependencyProvider):
+    """At start, creates ``ADMIN_EMAIL`` / ``ADMIN_PASSWORD`` as an admin if no
+    such user exists. An existing user is left exactly as it is (use
+    ``grant_admin`` to promote one)."""
+
+    def start(self):
+        config = self.container.config
+        email, password = config.get("ADMIN_EMAIL"), config.get("ADMIN_PASSWORD")
+        if not email or not password:
+            return
+        email = normalise_email(str(email))
+        if len(str(password)) < MIN_PASSWORD_LENGTH:
+            log.warning("ADMIN_PASSWORD is shorter than %d characters: choose a longer one", MIN_PASSWORD_LENGTH)
+        engine = sa.create_engine(service_db_uri(config, self.container.service_name), poolclass=sa.pool.NullPool)
+        try:
+            with Session(engine) as session, session.begin():
+                created = store.ensure_admin(session, email, lambda: hash_password(str(password)))
+        finally:
+            engine.dispose()
+        if created:
+            log.info("created the first administrator %s", email)

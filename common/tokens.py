@@ -46,3 +46,9 @@ def verify_access_token(config, token):
         raise Unauthorized("The access token has expired.", code="TOKEN_EXPIRED")
     except jwt.InvalidTokenError:
         raise Unauthorized("The access token is invalid.", code="INVALID_TOKEN")
+
+
+def revoke_access_token(redis, prefix, jti, exp, now=None):
+    """Mark ``jti`` revoked until the token would have expired anyway (epoch ``exp``)."""
+    ttl = max(1, int(exp) - int(now or time.time()) + 1)
+    redis.set(revocation_key(prefix, jti), "1", ex=ttl)

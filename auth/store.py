@@ -1,0 +1,198 @@
+"""The auth service's database work: users, sessions (refresh token families).
+
+Each function takes a SQLAlchemy session and leaves committing to the caller,
+except where a security decision must outlive the error it raises (see
+``rotate_refresh_token``).
+"""
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+
+from auth.domain import (
+    ADMIN, CUSTOMER, decode_cursor, encode_cursor, hash_refresh_token, new_refresh_token, utcnow,
+)
+from auth.models import RefreshToken, User
+from common.errors import Conflict, NotFound, Unauthorized
+from common.tokens import issue_access_token
+
+EMAIL_TAKEN = "EMAIL_TAKEN"
+
+
+def _email_taken():
+    return Conflict("An account with this email already exists.", code=EMAIL_TAKEN)
+
+
+def _normalised_email_is(email):
+    return sa.func.lower(sa.func.btrim(User.email)) == email
+
+
+def find_user_by_email(session, email):
+    return session.scalars(sa.select(User).where(_normalised_email_is(email))).one_or_none()
+
+
+def user_by_email(session, email, for_update=False):
+    query = sa.select(User).where(_normalised_email_is(email))
+    user = session.scalars(query.with_for_update() if for_update else query).one_or_none()
+    if user is None:
+        raise NotFound("No user with this email.")
+    return user
+
+
+def get_user(session, user_id, for_update=False):
+    try:
+        key = uuid.UUID(str(user_id))
+    except ValueError:
+        key = None
+    user = session.get(User, key, with_for_update=for_update) if key else None
+    if user is None:
+        raise NotFound("No such user.", details={"user_id": str(user_id)})
+    return user
+
+
+def create_user(session, email, password_hash, full_name, role=CUSTOMER):
+    if find_user_by_email(session, email) is not None:
+        raise _email_taken()
+    user = User(email=email, password_hash=password_hash, full_name=full_name, role=role)
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent registration won the unique index
+        session.rollback()
+        raise _email_taken()
+    return user
+
+
+def ensure_admin(session, email, password_hash_of, full_name="Administrator"):
+    """Create ``email`` as an admin unless such a user exists. Returns True if created.
+
+    ``password_hash_of`` is called only when the user is missing (hashing is slow).
+    Safe when several instances start at once: the unique index decides, the
+    losers' inserts do nothing.
+    """
+    if find_user_by_email(session, email) is not None:
+        return False
+    statement = insert(User).values(
+        id=uuid.uuid4(), email=email, full_name=full_name, password_hash=password_hash_of(),
+        role=ADMIN, created_at=utcnow(), updated_at=utcnow(),
+    ).on_conflict_do_nothing()
+    return session.execute(statement).rowcount == 1
+
+
+# -- sessions ------------------------------------------------------------------------
+
+def _token_pair(session, config, user, family_id, now):
+    """Issue an access token and a refresh token in ``family_id``; store the latter."""
+    access_token, claims = issue_access_token(config, user.id, user.role, now=now.timestamp())
+    refresh_token = new_refresh_token()
+    session.add(RefreshToken(
+        user_id=user.id, family_id=family_id, token_hash=hash_refresh_token(refresh_token),
+        access_jti=claims["jti"], access_expires_at=_from_epoch(claims["exp"]), created_at=now,
+        expires_at=now + timedelta(seconds=int(config.get("REFRESH_TOKEN_TTL", 604800))),
+    ))
+    session.flush()
+    return {
+        "access_token": access_token,
+        "refresh_token": refresh_token,
+        "token_type": "Bearer",
+        "expires_in": claims["exp"] - claims["iat"],
+    }
+
+
+def _from_epoch(seconds):
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+def start_session(session, config, user):
+    return _token_pair(session, config, user, uuid.uuid4(), utcnow())
+
+
+def revoke_family(session, family_id, now=None):
+    """Revoke every live token of a family. Returns ``[(access_jti, exp)]`` of
+    the access tokens that may still be in use, for the caller to deny in Redis."""
+    now = now or utcnow()
+    live = session.scalars(
+        sa.select(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .with_for_update()
+    ).all()
+    for token in live:
+        token.revoked_at = now
+    session.flush()
+    return [(t.access_jti, int(t.access_expires_at.timestamp())) for t in live if t.access_expires_at > now]
+
+
+def rotate_refresh_token(session, config, presented, on_revoked):
+    """Exchange a refresh token for a new pair in the same family.
+
+    A token that was already rotated is being replayed: whoever holds it, the
+    family is compromised, so it is revoked (``on_revoked(access_tokens)`` is
+    called after the commit) and the caller gets 401. That decision is committed
+    before raising, or the error would roll it back.
+    """
+    now = utcnow()
+    token = session.scalars(
+        sa.select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(presented)).with_for_update()
+    ).one_or_none()
+    if token is None or token.revoked_at is not None:
+        raise Unauthorized("The refresh token is invalid or revoked.", code="INVALID_REFRESH_TOKEN")
+    if token.rotated_at is not None:
+        revoked = revoke_family(session, token.family_id, now)
+        session.commit()
+        on_revoked(revoked)
+        raise Unauthorized(
+            "This refresh token was already used; the session has been ended everywhere.",
+            code="REFRESH_TOKEN_REUSED",
+        )
+    if token.expires_at <= now:
+        raise Unauthorized("The refresh token has expired.", code="REFRESH_TOKEN_EXPIRED")
+    token.rotated_at = now
+    return _token_pair(session, config, get_user(session, token.user_id), token.family_id, now)
+
+
+def end_session(session, user_id, access_jti):
+    """Logout: revoke the family the access token ``access_jti`` was issued with."""
+    family_id = session.scalars(
+        sa.select(RefreshToken.family_id).where(
+            RefreshToken.access_jti == access_jti, RefreshToken.user_id == uuid.UUID(str(user_id))
+        )
+    ).first()
+    return revoke_family(session, family_id) if family_id else []
+
+
+def end_all_sessions(session, user_id):
+    families = session.scalars(
+        sa.select(RefreshToken.family_id).distinct().where(
+            RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None)
+        )
+    ).all()
+    return [access for family in families for access in revoke_family(session, family)]
+
+
+# -- administration ------------------------------------------------------------------
+
+def list_users(session, limit, cursor=None):
+    query = sa.select(User).order_by(User.created_at, User.id).limit(limit + 1)
+    if cursor:
+        created_at, user_id = decode_cursor(cursor)
+        query = query.where(sa.tuple_(User.created_at, User.id) > sa.tuple_(created_at, user_id))
+    users = session.scalars(query).all()
+    page, more = users[:limit], len(users) > limit
+    return page, (encode_cursor(page[-1].created_at, page[-1].id) if more else None)
+
+
+def set_role(session, user, role):
+    """Change a user's role. Returns the access tokens to deny (a demoted admin
+    loses its sessions now, not when its access token expires)."""
+    if user.role == role:
+        return []
+    if user.role == ADMIN:
+        # locking every admin row serialises two demotions racing for the last one
+        admins = session.scalars(sa.select(User.id).where(User.role == ADMIN).with_for_update()).all()
+        if len(admins) <= 1:
+            raise Conflict("The last administrator cannot be demoted.", code="LAST_ADMIN")
+    user.role = role
+    session.flush()
+    return end_all_sessions(session, user.id) if role != ADMIN else []
