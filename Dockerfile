@@ -1,7 +1,7 @@
 # One image for every service; the compose file picks the service by command.
 #   docker build -t flight-platform .
 #   docker run --rm flight-platform                                   # the gateway
-#   docker run --rm flight-platform nameko run --config config.yaml order.service
+#   docker run --rm flight-platform nameko run --config config.yaml order.service:OrderService
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -25,4 +25,4 @@ EXPOSE 8000
 
 # Exec form: `nameko run` is PID 1 and gets SIGTERM, so `docker stop` is graceful.
 # One-shot migrations: `python -m common.stack migrate`.
-CMD ["nameko", "run", "--config", "config.yaml", "gateway.service"]
+CMD ["nameko", "run", "--config", "config.yaml", "gateway.service:GatewayService"]
