@@ -1,5 +1,8 @@
 """Dependency providers of the airplane service."""
+from nameko.events import EventDispatcher
+
 from common.logs import RequestContext
+from common.rpc import BoundedRpc
 from common.sql import Database
 
-__all__ = ["Database", "RequestContext"]
+__all__ = ["BoundedRpc", "Database", "EventDispatcher", "RequestContext"]

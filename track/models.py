@@ -1,6 +1,50 @@
-"""Tables owned by the track service."""
-from sqlalchemy.orm import DeclarativeBase
+"""Tables owned by the track service (PostgreSQL). Times are timestamptz, in UTC."""
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
     pass
+
+
+class Airport(Base):
+    __tablename__ = "airports"
+
+    code: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(128))
+    city: Mapped[str] = mapped_column(sa.String(128))
+    country: Mapped[str] = mapped_column(sa.String(2))
+    tz: Mapped[str] = mapped_column(sa.String(64))
+
+
+class Flight(Base):
+    __tablename__ = "flights"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    flight_number: Mapped[str] = mapped_column(sa.String(8))
+    airplane_id: Mapped[str] = mapped_column(sa.String(36))
+    origin: Mapped[str] = mapped_column(sa.String(3), sa.ForeignKey("airports.code"))
+    destination: Mapped[str] = mapped_column(sa.String(3), sa.ForeignKey("airports.code"))
+    departure_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    arrival_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(sa.String(16), default="scheduled")
+    fares: Mapped[dict] = mapped_column(JSONB)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    seat_counts: Mapped[dict] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now(),
+                                                 onupdate=sa.func.now())
+
+    __table_args__ = (
+        # search: equality on the route, range + keyset order on (departure_at, id)
+        sa.Index("ix_flights_route_departure", "origin", "destination", "departure_at", "id"),
+        # "is this airplane busy then?"
+        sa.Index("ix_flights_airplane_departure", "airplane_id", "departure_at"),
+        sa.UniqueConstraint("flight_number", "departure_at", name="uq_flights_number_departure"),
+        sa.CheckConstraint("arrival_at > departure_at", name="ck_flights_arrival_after_departure"),
+        sa.CheckConstraint("origin <> destination", name="ck_flights_distinct_airports"),
+    )

@@ -1,5 +1,114 @@
 """Airplane models, airplanes, maintenance, airports, flights, search, seat maps."""
+from marshmallow import Schema, fields
+
+from airplane.schemas import (AirplaneInput, AirplaneModelInput, AirplaneModelSchema, AirplaneSchema,
+                              AirplaneStatusInput, MaintenanceInput, MaintenanceSchema, SeatSchema)
+from common.errors import load_or_raise
+from gateway.http import json_body, json_response, route
+from track.schemas import (AirportQuery, AirportSchema, FlightInput, FlightPageSchema, FlightSchema,
+                           SearchQuery, SeatMapSchema, StatusInput)
+
+FLEET = ["fleet"]
+FLIGHTS = ["flights"]
+
+
+class PageQuery(Schema):
+    limit = fields.Integer()
+    cursor = fields.String()
+
+
+def listing(items, next_cursor=None):
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 class FleetRoutes:
-    pass
+    # -- airplane models (admin) -----------------------------------------------------
+
+    @route("GET", "/airplane-models", summary="List airplane models", tags=FLEET, auth="admin",
+           responses={200: AirplaneModelSchema(many=True)})
+    def list_airplane_models(self, request):
+        return listing(self.rpc.airplane.list_models())
+
+    @route("POST", "/airplane-models", summary="Add an airplane model with its cabin layout", tags=FLEET,
+           auth="admin", body=AirplaneModelInput, responses={201: AirplaneModelSchema}, errors=(409,))
+    def create_airplane_model(self, request):
+        return json_response(self.rpc.airplane.create_model(json_body(request)), 201)
+
+    @route("GET", "/airplane-models/<model_id>", summary="One airplane model", tags=FLEET, auth="admin",
+           responses={200: AirplaneModelSchema}, errors=(404,))
+    def get_airplane_model(self, request, model_id):
+        return json_response(self.rpc.airplane.get_model(model_id))
+
+    @route("GET", "/airplane-models/<model_id>/seats", summary="Every seat of a model", tags=FLEET,
+           auth="admin", responses={200: SeatSchema(many=True)}, errors=(404,))
+    def airplane_model_seats(self, request, model_id):
+        return listing(self.rpc.airplane.model_seats(model_id))
+
+    # -- airplanes (admin) -----------------------------------------------------------
+
+    @route("GET", "/airplanes", summary="List airplanes by registration", tags=FLEET, auth="admin",
+           query=PageQuery, responses={200: AirplaneSchema(many=True)})
+    def list_airplanes(self, request):
+        return json_response(self.rpc.airplane.list_airplanes(request.args.get("limit"), request.args.get("cursor")))
+
+    @route("POST", "/airplanes", summary="Register an airplane", tags=FLEET, auth="admin",
+           body=AirplaneInput, responses={201: AirplaneSchema}, errors=(409,))
+    def create_airplane(self, request):
+        return json_response(self.rpc.airplane.create_airplane(json_body(request)), 201)
+
+    @route("GET", "/airplanes/<airplane_id>", summary="One airplane", tags=FLEET, auth="admin",
+           responses={200: AirplaneSchema}, errors=(404,))
+    def get_airplane(self, request, airplane_id):
+        return json_response(self.rpc.airplane.get_airplane(airplane_id))
+
+    @route("PATCH", "/airplanes/<airplane_id>", summary="Retire an airplane (409 while it has flights)",
+           tags=FLEET, auth="admin", body=AirplaneStatusInput, responses={200: AirplaneSchema}, errors=(404, 409))
+    def update_airplane(self, request, airplane_id):
+        load_or_raise(AirplaneStatusInput(), json_body(request))
+        return json_response(self.rpc.airplane.retire_airplane(airplane_id))
+
+    @route("GET", "/airplanes/<airplane_id>/maintenance", summary="An airplane's maintenance windows",
+           tags=FLEET, auth="admin", responses={200: MaintenanceSchema(many=True)}, errors=(404,))
+    def list_maintenance(self, request, airplane_id):
+        return listing(self.rpc.airplane.list_maintenance(airplane_id))
+
+    @route("POST", "/airplanes/<airplane_id>/maintenance", summary="Schedule maintenance (409 over a flight)",
+           tags=FLEET, auth="admin", body=MaintenanceInput, responses={201: MaintenanceSchema}, errors=(404, 409))
+    def schedule_maintenance(self, request, airplane_id):
+        return json_response(self.rpc.airplane.schedule_maintenance(airplane_id, json_body(request)), 201)
+
+    # -- airports and flights ----------------------------------------------------------
+
+    @route("GET", "/airports", summary="Search airports by code, city or name", tags=FLIGHTS,
+           query=AirportQuery, responses={200: AirportSchema(many=True)})
+    def list_airports(self, request):
+        return listing(self.rpc.track.list_airports(request.args.get("q"), request.args.get("limit")))
+
+    @route("POST", "/flights", summary="Schedule a flight", tags=FLIGHTS, auth="admin", body=FlightInput,
+           responses={201: FlightSchema}, errors=(409,))
+    def schedule_flight(self, request):
+        return json_response(self.rpc.track.schedule_flight(json_body(request)), 201)
+
+    @route("GET", "/flights", summary="Search flights by route and local departure date", tags=FLIGHTS,
+           query=SearchQuery, responses={200: FlightPageSchema})
+    def search_flights(self, request):
+        args = request.args
+        return json_response(self.rpc.track.search_flights(
+            args.get("origin"), args.get("destination"), args.get("date"), args.get("passengers"),
+            args.get("class"), args.get("limit"), args.get("cursor"),
+        ))
+
+    @route("GET", "/flights/<flight_id>", summary="One flight", tags=FLIGHTS,
+           responses={200: FlightSchema}, errors=(404,))
+    def get_flight(self, request, flight_id):
+        return json_response(self.rpc.track.get_flight(flight_id))
+
+    @route("GET", "/flights/<flight_id>/seats", summary="Seat map with prices and status", tags=FLIGHTS,
+           responses={200: SeatMapSchema}, errors=(404,))
+    def flight_seats(self, request, flight_id):
+        return json_response(self.rpc.ticket.seat_map(flight_id))
+
+    @route("PATCH", "/flights/<flight_id>/status", summary="Delay, board, depart, land or cancel a flight",
+           tags=FLIGHTS, auth="admin", body=StatusInput, responses={200: FlightSchema}, errors=(404, 409))
+    def change_flight_status(self, request, flight_id):
+        return json_response(self.rpc.track.change_status(flight_id, json_body(request)))

@@ -1,0 +1,117 @@
+"""Flight rules as plain functions: flight numbers, fares, status transitions,
+local dates, search cursors and what a search result shows."""
+import base64
+import binascii
+import json
+import re
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from common.errors import Conflict, InvalidInput
+
+CABIN_CLASSES = ("first", "business", "premium_economy", "economy")
+# IATA airline designator (two letters, or a letter and a digit) + 1-4 digits.
+FLIGHT_NUMBER = r"^(?:[A-Z]{2}|[A-Z][0-9]|[0-9][A-Z])[0-9]{1,4}$"
+
+# Which status may follow which. "delayed" may repeat (new times each time).
+TRANSITIONS = {
+    "scheduled": {"delayed", "boarding", "cancelled"},
+    "delayed": {"delayed", "boarding", "cancelled"},
+    "boarding": {"delayed", "departed", "cancelled"},
+    "departed": {"arrived"},
+    "arrived": set(),
+    "cancelled": set(),
+}
+STATUSES = tuple(TRANSITIONS)
+# Flights a customer can still be offered in a search.
+LISTED_STATUSES = ("scheduled", "delayed", "boarding")
+
+
+def field_error(field, message, text="Invalid input", code="VALIDATION_ERROR"):
+    return InvalidInput(text, code=code, details={"fields": {field: [message]}})
+
+
+def check_transition(old, new):
+    """Raise Conflict unless ``old -> new`` is a legal status change."""
+    if new not in TRANSITIONS.get(old, set()):
+        allowed = sorted(TRANSITIONS.get(old, set()))
+        raise Conflict(
+            f"A {old} flight cannot become {new}.", code="ILLEGAL_TRANSITION",
+            details={"from": old, "to": new, "allowed": allowed},
+        )
+
+
+def check_schedule(origin, destination, departure_at, arrival_at, now):
+    """The input rules of a new flight that need no other service (400 each)."""
+    problems = {}
+    if origin == destination:
+        problems["destination"] = ["Must differ from origin."]
+    if arrival_at <= departure_at:
+        problems["arrival_at"] = ["Must be after departure_at."]
+    if departure_at <= now:
+        problems["departure_at"] = ["Must be in the future."]
+    if problems:
+        raise InvalidInput("The flight cannot be scheduled as given.", details={"fields": problems})
+
+
+def check_fares(fares, seat_counts):
+    """Every class the airplane has needs a fare, and only those classes may have one."""
+    problems = {}
+    for cabin_class in sorted(set(fares) - set(seat_counts)):
+        problems[cabin_class] = ["This airplane has no such cabin."]
+    for cabin_class in sorted(set(seat_counts) - set(fares)):
+        problems[cabin_class] = ["A fare is required for every cabin of the airplane."]
+    if problems:
+        raise InvalidInput("The fares do not match the airplane's cabins.", code="FARES_MISMATCH",
+                           details={"fields": {"fares": problems}, "cabins": sorted(seat_counts)})
+
+
+def overlaps_with_turnaround(departure_at, arrival_at, turnaround):
+    """The window another flight of the same airplane must not touch."""
+    return departure_at - turnaround, arrival_at + turnaround
+
+
+def local_day_utc_range(day, tz_name):
+    """The UTC instants [start, end) of calendar ``day`` at a place in ``tz_name``."""
+    zone = ZoneInfo(tz_name)
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+def encode_cursor(departure_at, flight_id):
+    raw = json.dumps([departure_at.astimezone(timezone.utc).isoformat(), str(flight_id)])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor):
+    """``(departure_at, flight_id)`` of an opaque cursor; InvalidInput if it was tampered with."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        departure, flight_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        moment = datetime.fromisoformat(departure)
+        if moment.tzinfo is None or not isinstance(flight_id, str):
+            raise ValueError("naive time or odd id")
+        return moment, flight_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise field_error("cursor", "Not a cursor this API gave out.", code="INVALID_CURSOR")
+
+
+def offer(fares, availability, passengers, cabin_class=None):
+    """``(seats_available, lowest_fare)`` for one flight, or None if it cannot seat the party.
+
+    ``availability`` is ticket's answer for the flight, ``{class: {available, price}}``;
+    the lowest fare is taken among the classes (or the one class asked for) that
+    still have ``passengers`` seats.
+    """
+    seats_available = {cls: int(state.get("available", 0)) for cls, state in availability.items()}
+    candidates = [cabin_class] if cabin_class else list(seats_available)
+    prices = {
+        cls: availability[cls].get("price", fares.get(cls))
+        for cls in candidates
+        if seats_available.get(cls, 0) >= passengers
+    }
+    if not prices:
+        return None
+    cheapest = min(prices, key=lambda cls: (prices[cls], cls))
+    return seats_available, {"class": cheapest, "amount": prices[cheapest]}

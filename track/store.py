@@ -1,0 +1,106 @@
+"""Queries on the track database (each takes a SQLAlchemy session)."""
+import uuid
+from datetime import timezone
+
+import sqlalchemy as sa
+
+from track.domain import LISTED_STATUSES
+from track.models import Airport, Flight
+
+
+def iso(moment):
+    return moment.astimezone(timezone.utc).isoformat() if moment is not None else None
+
+
+def flight_dict(flight):
+    return {
+        "id": str(flight.id), "flight_number": flight.flight_number, "airplane_id": flight.airplane_id,
+        "origin": flight.origin, "destination": flight.destination,
+        "departure_at": iso(flight.departure_at), "arrival_at": iso(flight.arrival_at),
+        "status": flight.status, "fares": flight.fares, "currency": flight.currency,
+        "seat_counts": flight.seat_counts,
+    }
+
+
+def airport_dict(airport):
+    return {"code": airport.code, "name": airport.name, "city": airport.city,
+            "country": airport.country, "tz": airport.tz}
+
+
+def as_uuid(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def find_flight(session, flight_id, lock=False):
+    key = as_uuid(flight_id)
+    if key is None:
+        return None
+    query = sa.select(Flight).where(Flight.id == key)
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def airports_by_code(session, codes):
+    return {a.code: a for a in session.scalars(sa.select(Airport).where(Airport.code.in_(codes)))}
+
+
+def search_airports(session, q, limit):
+    query = sa.select(Airport)
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        exact = Airport.code == q.upper()
+        query = query.where(sa.or_(exact, Airport.city.ilike(pattern), Airport.name.ilike(pattern)))
+        # the airport whose code was typed first, then cities starting with it
+        query = query.order_by(sa.case((exact, 0), (Airport.city.ilike(pattern[1:]), 1), else_=2), Airport.code)
+    else:
+        query = query.order_by(Airport.code)
+    return [airport_dict(a) for a in session.scalars(query.limit(limit))]
+
+
+def lock_airplane(session, airplane_id):
+    """Serialise scheduling per airplane until the transaction ends (no double booking)."""
+    session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(airplane_id, 0))))
+
+
+def overlapping_flight(session, airplane_id, starts_at, ends_at, exclude_id=None):
+    """A non-cancelled flight of the airplane in the air during [starts_at, ends_at), or None."""
+    query = sa.select(Flight).where(
+        Flight.airplane_id == airplane_id,
+        Flight.status != "cancelled",
+        Flight.departure_at < ends_at,
+        Flight.arrival_at > starts_at,
+    )
+    if exclude_id is not None:
+        query = query.where(Flight.id != exclude_id)
+    return session.scalars(query.order_by(Flight.departure_at).limit(1)).first()
+
+
+def has_future_flight(session, airplane_id, now):
+    query = sa.select(Flight.id).where(
+        Flight.airplane_id == airplane_id,
+        Flight.status.not_in(("cancelled", "arrived")),
+        Flight.arrival_at > now,
+    ).limit(1)
+    return session.execute(query).first() is not None
+
+
+def flights_on_route(session, origin, destination, starts_at, ends_at, after, limit):
+    """Listed flights departing in [starts_at, ends_at), in (departure_at, id) order after ``after``.
+
+    Served by ix_flights_route_departure: equality on the route, a range on
+    departure_at, and the keyset condition on (departure_at, id).
+    """
+    query = sa.select(Flight).where(
+        Flight.origin == origin,
+        Flight.destination == destination,
+        Flight.departure_at >= starts_at,
+        Flight.departure_at < ends_at,
+        Flight.status.in_(LISTED_STATUSES),
+    )
+    if after is not None:
+        query = query.where(sa.tuple_(Flight.departure_at, Flight.id) > sa.tuple_(after[0], after[1]))
+    return list(session.scalars(query.order_by(Flight.departure_at, Flight.id).limit(limit)))
