@@ -79,9 +79,32 @@ def table(results):
             f"| {name} | {entry['users']} | {entry['rps']:.1f} | {_ms(entry['p50_ms'])} | {_ms(entry['p95_ms'])} "
             f"| {_ms(entry['p99_ms'])} | {entry['failures']} | {_ratio(entry)} | {_target(entry)} |"
         )
+    lines += scale_table(results.get("scale"))
     for extra in results.get("notes", []):
         lines += ["", extra]
     return "\n".join(lines)
+
+
+def scale_table(scale):
+    if not scale:
+        return []
+    sizes = [key for key in scale if key.isdigit()]
+    lines = [
+        "", "Search query (`track.store.flights_on_route`, serial, same probe routes at every size):", "",
+        "| flights | p50 ms | p95 ms | p99 ms | rows per query | generated in s |",
+        "|---|---|---|---|---|---|",
+    ]
+    for size in sizes:
+        entry = scale[size]
+        lines.append(f"| {entry['flights']:,} | {entry['p50_ms']:.2f} | {entry['p95_ms']:.2f} | {entry['p99_ms']:.2f} "
+                     f"| {entry['rows_per_query']} | {entry['generate_seconds']} |")
+    summary = scale.get("summary")
+    if summary:
+        lines += ["", f"p50 at the largest size / p50 at the smallest: {summary['p50_ratio_largest_to_smallest']}× "
+                      f"(target {summary['target']}: {'met' if summary['met'] else 'NOT met'})."]
+    largest = scale[sizes[-1]]
+    lines += ["", f"Plan at {largest['flights']:,} flights:", "", "```", *largest["plan"], "```"]
+    return lines
 
 
 def update_doc(results):

@@ -102,6 +102,11 @@ def main(argv=None):
             entry = done[scenario.name]
             system.say(f"{scenario.name}: {entry['rps']} req/s, p50 {entry['p50_ms']} ms, p99 {entry['p99_ms']} ms, "
                        f"{entry['failures']} errors ({time.monotonic() - started:.0f} s)")
+    sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
+    if sizes:
+        from bench import scale
+
+        results["scale"] = scale.run(sizes)
     path = report.write_json(results)
     results["json"] = str(path.relative_to(report.ROOT))
     path.write_text(json.dumps(results, indent=2, default=str) + "\n")
