@@ -1,15 +1,63 @@
-from common.entrypoints import rpc
-from order.dependencies import MongoDatabase, RequestContext
+"""The order service: nameko entrypoints only; the saga logic is in ``order.saga``."""
+from nameko.dependency_providers import Config
+from nameko.events import EventDispatcher, event_handler
+
+from common.entrypoints import config_timer, rpc
+from order.dependencies import BoundedRpc, MongoDatabase, RequestContext
 from order.models import create_indexes
+from order.saga import Orders, order_view
 
 
 class OrderService:
     name = "order"
 
+    config = Config()
     db = MongoDatabase(create_indexes)
+    services = BoundedRpc()
+    dispatch = EventDispatcher()
     request_id = RequestContext()
+
+    @property
+    def orders(self):
+        return Orders(self.db, self.services, self.dispatch, self.config)
 
     @rpc
     def health(self):
         self.db.command("ping")
         return {"service": self.name, "status": "ok"}
+
+    @rpc
+    def place_order(self, user_id, data, idempotency_key=None):
+        return self.orders.place(user_id, data, idempotency_key)
+
+    @rpc
+    def get_order(self, order_id, user_id=None):
+        return order_view(self.orders.get(order_id, user_id))
+
+    @rpc
+    def list_orders(self, user_id, limit=20, cursor=None):
+        return self.orders.list(user_id, limit, cursor)
+
+    @rpc
+    def cancel_order(self, order_id, user_id):
+        return self.orders.cancel(order_id, user_id)
+
+    @config_timer("EXPIRY_SWEEP_SECONDS", 10)
+    def expire_overdue_orders(self):
+        self.orders.expire_overdue()
+
+    @event_handler("payment", "payment_succeeded")
+    def handle_payment_succeeded(self, payload):
+        self.orders.on_payment_succeeded(payload)
+
+    @event_handler("payment", "payment_refunded")
+    def handle_payment_refunded(self, payload):
+        self.orders.on_payment_refunded(payload)
+
+    @event_handler("ticket", "tickets_issued")
+    def handle_tickets_issued(self, payload):
+        self.orders.on_tickets_issued(payload)
+
+    @event_handler("track", "flight_cancelled")
+    def handle_flight_cancelled(self, payload):
+        self.orders.on_flight_cancelled(payload)

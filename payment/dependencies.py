@@ -1,5 +1,6 @@
 """Dependency providers of the payment service."""
 from common.logs import RequestContext
 from common.mongo import MongoDatabase
+from common.rpc import BoundedRpc
 
-__all__ = ["MongoDatabase", "RequestContext"]
+__all__ = ["BoundedRpc", "MongoDatabase", "RequestContext"]

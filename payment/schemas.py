@@ -1,1 +1,69 @@
-"""marshmallow schemas for the payment service's inputs and answers."""
+"""marshmallow schemas for the payment service's inputs and answers.
+
+Error messages never echo the card number or the CVC."""
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
+
+from payment.domain import card_brand, cvc_valid, expiry_in_future, luhn_valid, normalise_card_number, parse_expiry
+
+
+class CardSchema(Schema):
+    card_number = fields.String(required=True, metadata={"example": "4242424242424242"})
+    expiry = fields.String(required=True, metadata={"example": "12/30", "description": "MM/YY"})
+    cvc = fields.String(required=True, metadata={"example": "123"})
+    holder = fields.String(required=True, validate=validate.Length(max=100), metadata={"example": "Ada Lovelace"})
+
+    @validates("card_number")
+    def check_number(self, value, **kwargs):
+        if not luhn_valid(normalise_card_number(value)):
+            raise ValidationError("Not a valid card number.")
+
+    @validates("expiry")
+    def check_expiry(self, value, **kwargs):
+        parsed = parse_expiry(value)
+        if parsed is None:
+            raise ValidationError("Use MM/YY.")
+        if not expiry_in_future(*parsed):
+            raise ValidationError("The card has expired.")
+
+    @validates("cvc")
+    def check_cvc(self, value, **kwargs):
+        if not cvc_valid(value):
+            raise ValidationError("3 or 4 digits.")
+
+    @validates("holder")
+    def check_holder(self, value, **kwargs):
+        if not value.strip():
+            raise ValidationError("Must not be blank.")
+
+    @post_load
+    def normalise(self, data, **kwargs):
+        data["card_number"] = normalise_card_number(data["card_number"])
+        data["holder"] = " ".join(data["holder"].split())
+        data["brand"] = card_brand(data["card_number"])
+        return data
+
+
+class CardSummarySchema(Schema):
+    brand = fields.String(metadata={"example": "visa"})
+    last4 = fields.String(metadata={"example": "4242"})
+    holder = fields.String()
+
+
+class RefundSchema(Schema):
+    id = fields.String()
+    amount = fields.Integer()
+    reason = fields.String()
+    at = fields.String()
+
+
+class PaymentSchema(Schema):
+    id = fields.String(attribute="_id")
+    order_id = fields.String()
+    user_id = fields.String()
+    amount = fields.Integer(metadata={"description": "minor units of currency"})
+    currency = fields.String()
+    status = fields.String(metadata={"example": "succeeded"})
+    card = fields.Nested(CardSummarySchema)
+    decline_reason = fields.String(allow_none=True)
+    refund = fields.Nested(RefundSchema, allow_none=True)
+    created_at = fields.DateTime()

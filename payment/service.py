@@ -1,5 +1,9 @@
+"""The payment service: nameko entrypoints only; the money rules are in ``payment.ledger``."""
+from nameko.events import EventDispatcher, event_handler
+
 from common.entrypoints import rpc
-from payment.dependencies import MongoDatabase, RequestContext
+from payment.dependencies import BoundedRpc, MongoDatabase, RequestContext
+from payment.ledger import Ledger
 from payment.models import create_indexes
 
 
@@ -7,9 +11,35 @@ class PaymentService:
     name = "payment"
 
     db = MongoDatabase(create_indexes)
+    services = BoundedRpc()
+    dispatch = EventDispatcher()
     request_id = RequestContext()
+
+    @property
+    def ledger(self):
+        return Ledger(self.db, self.services, self.dispatch)
 
     @rpc
     def health(self):
         self.db.command("ping")
         return {"service": self.name, "status": "ok"}
+
+    @rpc
+    def pay(self, order_id, user_id, card):
+        return self.ledger.pay(order_id, user_id, card)
+
+    @rpc
+    def get_payment(self, payment_id):
+        return self.ledger.get(payment_id)
+
+    @rpc
+    def payments_for_order(self, order_id):
+        return self.ledger.for_order(order_id)
+
+    @event_handler("ticket", "tickets_cancelled")
+    def handle_tickets_cancelled(self, payload):
+        self.ledger.refund_order(payload["order_id"], payload.get("reason") or "tickets_cancelled")
+
+    @event_handler("order", "payment_rejected")
+    def handle_payment_rejected(self, payload):
+        self.ledger.refund_payment(payload["payment_id"], payload.get("reason") or "order_not_payable")

@@ -1,5 +1,56 @@
-"""Orders, payments, cancellations, e-tickets."""
+"""Orders, payments, cancellations, e-tickets. The services validate the bodies
+(the schemas here only describe them in /openapi.json); the caller's id always
+comes from the verified token, never from the request."""
+from gateway.http import json_body, json_response, route
+from order.schemas import (
+    ListOrdersQuerySchema, OrderPageSchema, OrderSchema, PlaceOrderSchema, TicketListSchema, TicketSchema,
+)
+from payment.schemas import CardSchema, PaymentSchema
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class BookingRoutes:
-    pass
+    @route("POST", "/orders", summary="Book seats: holds them until expires_at, pending payment",
+           tags=["booking"], auth="user", body=PlaceOrderSchema, responses={201: OrderSchema},
+           errors=(404, 409))
+    def place_order(self, request):
+        order = self.rpc.order.place_order(
+            request.caller.id, json_body(request), idempotency_key=request.headers.get(IDEMPOTENCY_HEADER),
+        )
+        return json_response(order, 201)
+
+    @route("GET", "/orders", summary="The caller's orders, newest first", tags=["booking"], auth="user",
+           query=ListOrdersQuerySchema, responses={200: OrderPageSchema})
+    def list_orders(self, request):
+        return json_response(self.rpc.order.list_orders(
+            request.caller.id, request.args.get("limit", 20), request.args.get("cursor"),
+        ))
+
+    @route("GET", "/orders/<order_id>", summary="One of the caller's orders, with its tickets once issued",
+           tags=["booking"], auth="user", responses={200: OrderSchema}, errors=(404,))
+    def get_order(self, request, order_id):
+        return json_response(self.rpc.order.get_order(order_id, request.caller.id))
+
+    @route("POST", "/orders/<order_id>/pay", summary="Pay a pending order by card (test cards: 4242424242424242 "
+           "succeeds, 4000000000000002 is declined)", tags=["booking"], auth="user", body=CardSchema,
+           responses={201: PaymentSchema}, errors=(402, 404, 409))
+    def pay_order(self, request, order_id):
+        return json_response(self.rpc.payment.pay(order_id, request.caller.id, json_body(request)), 201)
+
+    @route("POST", "/orders/<order_id>/cancel", summary="Cancel a pending order, or cancel the tickets and "
+           "refund a ticketed one (status becomes REFUNDED once the refund is done)", tags=["booking"],
+           auth="user", responses={200: OrderSchema}, errors=(404, 409))
+    def cancel_order(self, request, order_id):
+        return json_response(self.rpc.order.cancel_order(order_id, request.caller.id))
+
+    @route("GET", "/tickets", summary="The caller's e-tickets", tags=["booking"], auth="user",
+           responses={200: TicketListSchema})
+    def list_tickets(self, request):
+        return json_response({"items": self.rpc.ticket.list_tickets(request.caller.id)})
+
+    @route("GET", "/tickets/<ticket_number>", summary="One of the caller's e-tickets", tags=["booking"],
+           auth="user", responses={200: TicketSchema}, errors=(404,))
+    def get_ticket(self, request, ticket_number):
+        return json_response(self.rpc.ticket.get_ticket(ticket_number, request.caller.id))
+

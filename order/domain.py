@@ -1,0 +1,108 @@
+"""Order rules that need no broker and no database: states, transitions,
+booking references, request fingerprints, paging cursors."""
+import hashlib
+import json
+import secrets
+from datetime import datetime, timezone
+
+PENDING_PAYMENT = "PENDING_PAYMENT"
+PAID = "PAID"
+TICKETED = "TICKETED"
+EXPIRED = "EXPIRED"
+CANCELLED = "CANCELLED"
+REFUNDED = "REFUNDED"
+
+STATES = (PENDING_PAYMENT, PAID, TICKETED, EXPIRED, CANCELLED, REFUNDED)
+
+# Every allowed move; a state is never entered twice in one order's life, which
+# is why the history can be a map {status: timestamp} (see models.transition).
+TRANSITIONS = {
+    PENDING_PAYMENT: frozenset({PAID, EXPIRED, CANCELLED}),
+    PAID: frozenset({TICKETED, REFUNDED}),
+    TICKETED: frozenset({REFUNDED}),
+    EXPIRED: frozenset(),
+    CANCELLED: frozenset(),
+    REFUNDED: frozenset(),
+}
+
+# Booking references avoid characters people confuse when reading them aloud
+# or off a screen: no 0/O, 1/I/L.
+BOOKING_REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+BOOKING_REF_LENGTH = 6
+
+
+def can_transition(current, target):
+    return target in TRANSITIONS.get(current, ())
+
+
+def sources_of(target):
+    """The states from which ``target`` may be entered (the filter of a conditional update)."""
+    return sorted(state for state, targets in TRANSITIONS.items() if target in targets)
+
+
+def is_final(status):
+    return not TRANSITIONS.get(status)
+
+
+def cancel_action(status):
+    """What a user's cancel request does to an order in ``status``.
+
+    ``"cancel"``: the order becomes CANCELLED at once (nothing was paid).
+    ``"refund"``: the tickets are cancelled and the payment refunded; the order
+    becomes REFUNDED when the refund is confirmed.
+    ``"wait"``: paid but the tickets are still being issued; ask again shortly.
+    ``"none"``: already in a final state; the answer is the order as it is.
+    """
+    if status == PENDING_PAYMENT:
+        return "cancel"
+    if status == TICKETED:
+        return "refund"
+    if status == PAID:
+        return "wait"
+    return "none"
+
+
+def new_booking_ref(randbelow=secrets.randbelow):
+    return "".join(BOOKING_REF_ALPHABET[randbelow(len(BOOKING_REF_ALPHABET))] for _ in range(BOOKING_REF_LENGTH))
+
+
+def request_fingerprint(data):
+    """A stable digest of a request body: same content, same digest, whatever the key order."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def assign_seats(passengers, held_seats):
+    """Pair passengers with the hold's seats.
+
+    ``hold_seats`` answers the named seats first, in the order asked, then the
+    seats it assigned; passengers who named a seat get it, the others take the
+    assigned ones in turn.
+    """
+    by_name = {seat["seat"]: seat for seat in held_seats}
+    named = {p["seat"] for p in passengers if p.get("seat")}
+    assigned = iter(seat for seat in held_seats if seat["seat"] not in named)
+    result = []
+    for passenger in passengers:
+        seat = by_name[passenger["seat"]] if passenger.get("seat") else next(assigned)
+        result.append({"name": passenger["name"], "seat": seat["seat"], "class": seat["class"], "price": seat["price"]})
+    return result
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+def iso(moment):
+    """ISO 8601 with an explicit UTC offset, whatever tz the driver gave back."""
+    if isinstance(moment, str):
+        return moment
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def history_list(history):
+    """The stored ``{status: at}`` map as the contract's ``[{status, at}]``, oldest first."""
+    entries = [{"status": status, "at": iso(at)} for status, at in (history or {}).items()]
+    return sorted(entries, key=lambda entry: (entry["at"], STATES.index(entry["status"])))

@@ -1,0 +1,116 @@
+"""Charging and refunding. Money rules:
+
+- at most one payment per order can be pending or captured (``charge_key``);
+- a captured payment is refunded at most once (conditional SUCCEEDED → REFUNDED);
+- a capture the order cannot take (expired, cancelled) is refunded: the order
+  service answers it with ``payment_rejected``.
+"""
+from datetime import datetime, timezone
+
+from pymongo.errors import DuplicateKeyError
+
+from common.errors import Conflict, NotFound, PaymentDeclined, ServiceUnavailable, load_or_raise
+from payment import models, processor
+from payment.domain import REFUNDED, SUCCEEDED
+from payment.schemas import CardSchema, PaymentSchema
+
+PAYABLE_ORDER_STATUS = "PENDING_PAYMENT"
+
+
+def payment_view(payment):
+    return PaymentSchema().dump(payment)
+
+
+def _now():
+    return datetime.now(timezone.utc)
+
+
+def _order_is_payable(order, now):
+    expires_at = datetime.fromisoformat(order["expires_at"]) if order.get("expires_at") else None
+    return order["status"] == PAYABLE_ORDER_STATUS and (expires_at is None or expires_at > now)
+
+
+class Ledger:
+    def __init__(self, db, services, dispatch):
+        self.db = db
+        self.services = services
+        self.dispatch = dispatch
+
+    def pay(self, order_id, user_id, card_data):
+        card = load_or_raise(CardSchema(), card_data, message="Invalid card details")
+        order = self.services.order.get_order(order_id, str(user_id))  # NotFound if not the caller's
+        now = _now()
+        if not _order_is_payable(order, now):
+            raise Conflict("This order cannot be paid.", code="ORDER_NOT_PAYABLE",
+                           details={"status": order["status"], "expires_at": order.get("expires_at")})
+        payment = {
+            "_id": models.new_id(),
+            "order_id": order["id"],
+            "user_id": order["user_id"],
+            "flight_id": order["flight_id"],
+            "amount": order["amount"],  # from the order, never from the client
+            "currency": order["currency"],
+            "card": {"brand": card["brand"], "last4": card["card_number"][-4:], "holder": card["holder"]},
+            "created_at": now,
+        }
+        try:
+            payment = models.insert_pending(self.db, payment)
+        except DuplicateKeyError:
+            raise Conflict("This order already has a payment in progress or completed.",
+                           code="ORDER_ALREADY_PAID", details={"order_id": order["id"]})
+
+        try:
+            result = processor.charge(card["card_number"], payment["amount"], payment["currency"])
+        except Exception:
+            models.mark_failed(self.db, payment["_id"], "processor_error")
+            raise ServiceUnavailable("The card processor is not answering; nothing was charged.")
+        if not result.approved:
+            models.mark_failed(self.db, payment["_id"], result.decline_reason)
+            self.dispatch("payment_failed", {
+                "payment_id": payment["_id"], "order_id": payment["order_id"], "reason": result.decline_reason,
+            })
+            raise PaymentDeclined("The card was declined.", details={
+                "payment_id": payment["_id"], "reason": result.decline_reason,
+            })
+        payment = models.mark_succeeded(self.db, payment["_id"], result.reference)
+        self.dispatch("payment_succeeded", {
+            "payment_id": payment["_id"], "order_id": payment["order_id"], "user_id": payment["user_id"],
+            "amount": payment["amount"], "currency": payment["currency"],
+        })
+        return payment_view(payment)
+
+    def refund_order(self, order_id, reason):
+        """Refund whatever the order captured (tickets cancelled); nothing if it captured nothing."""
+        payment = models.captured_payment_for_order(self.db, order_id)
+        if payment is not None:
+            self.refund_payment(payment["_id"], reason)
+
+    def refund_payment(self, payment_id, reason):
+        payment = models.find_payment(self.db, payment_id)
+        if payment is None or payment["status"] not in (SUCCEEDED, REFUNDED):
+            return
+        if payment["status"] != REFUNDED:
+            refund = {"id": "re_" + models.new_id(), "amount": payment["amount"], "reason": reason,
+                      "at": _now().isoformat()}
+            claimed = models.mark_refunded(self.db, payment_id, refund)
+            if claimed is not None:
+                # only the worker that recorded the refund moves the money, so it moves once;
+                # the refund id is the processor's idempotency key
+                processor.refund(payment.get("processor_reference"), refund["id"], refund["amount"], payment["currency"])
+            payment = claimed or models.find_payment(self.db, payment_id)
+        # Published again on a replay: the order's handler is idempotent, and this
+        # repairs a crash between recording the refund and announcing it.
+        self.dispatch("payment_refunded", {
+            "payment_id": payment["_id"], "refund_id": payment["refund"]["id"], "order_id": payment["order_id"],
+            "amount": payment["refund"]["amount"], "currency": payment["currency"],
+            "reason": payment["refund"]["reason"],
+        })
+
+    def get(self, payment_id):
+        payment = models.find_payment(self.db, payment_id)
+        if payment is None:
+            raise NotFound("No such payment.", details={"payment_id": payment_id})
+        return payment_view(payment)
+
+    def for_order(self, order_id):
+        return [payment_view(p) for p in models.payments_for_order(self.db, order_id)]
