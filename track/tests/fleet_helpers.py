@@ -1,7 +1,13 @@
 """Helpers shared by the fleet and flight tests (airplane/, track/ and tests/)."""
+import contextlib
 import itertools
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
+
+import eventlet
+from nameko.containers import ServiceContainer
+from nameko.events import event_handler
 
 from common.tokens import issue_access_token
 
@@ -67,3 +73,54 @@ def schedule_flight(admin, airplane, departure_at, **overrides):
     response = admin.post("/flights", json=flight_body(airplane, departure_at, **overrides))
     assert response.status_code == 201, response.text
     return response.json()
+
+
+# -- events ------------------------------------------------------------------------------
+
+class EventLog:
+    """Events seen by the recorder service, with a polling wait."""
+
+    def __init__(self):
+        self.events = []
+
+    def record(self, source, event_type, payload):
+        self.events.append((source, event_type, payload))
+
+    def wait_for(self, predicate, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [(kind, payload) for _, kind, payload in self.events if predicate(kind, payload)]
+            if found:
+                return found
+            eventlet.sleep(0.05)
+        raise AssertionError(f"no matching event within {timeout}s; seen: {self.events}")
+
+    def of(self, event_type, **match):
+        return [payload for _, kind, payload in self.events
+                if kind == event_type and all(payload.get(k) == v for k, v in match.items())]
+
+
+def _recorder_class(log):
+    def handler(source, event_type):
+        @event_handler(source, event_type)
+        def handle(self, payload):
+            log.record(source, event_type, payload)
+        return handle
+
+    members = {"name": f"fleet_event_recorder_{uuid.uuid4().hex[:8]}"}
+    for source, event_type in (("track", "flight_scheduled"), ("track", "flight_status_changed"),
+                               ("track", "flight_cancelled"), ("airplane", "maintenance_scheduled")):
+        members[f"on_{event_type}"] = handler(source, event_type)
+    return type("FleetEventRecorder", (), members)
+
+
+@contextlib.contextmanager
+def recorded_events(config):
+    """Run a small nameko service that records the fleet's events while the block runs."""
+    log = EventLog()
+    container = ServiceContainer(_recorder_class(log), config)
+    container.start()
+    try:
+        yield log
+    finally:
+        container.stop()
