@@ -78,6 +78,8 @@ class TooManyRequests(DomainError):
     def __init__(self, message, code=None, details=None):
         super().__init__(message, code, details)
         self.retry_after = int(self.details.get("retry_after", 1))
+        # nameko stringifies numbers in exception args across RPC: keep it a number
+        self.details["retry_after"] = self.retry_after
 
 
 @deserialize_to_instance

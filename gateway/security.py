@@ -6,9 +6,10 @@ whether the token's ``jti`` was revoked by a logout.
 from dataclasses import dataclass
 
 from nameko.extensions import DependencyProvider
+from redis import RedisError
 
 from common.cache import key_prefix, redis_client
-from common.errors import Forbidden, Unauthorized
+from common.errors import Forbidden, ServiceUnavailable, Unauthorized
 from common.tokens import revocation_key, verify_access_token
 
 
@@ -40,7 +41,12 @@ class Guard:
 
     def authenticate(self, request):
         claims = verify_access_token(self.config, bearer_token(request))
-        if self.redis.exists(revocation_key(self.prefix, claims["jti"])):
+        try:
+            revoked = self.redis.exists(revocation_key(self.prefix, claims["jti"]))
+        except RedisError:
+            # fail closed: without Redis a logged-out token cannot be told apart
+            raise ServiceUnavailable("Token revocation cannot be checked right now.")
+        if revoked:
             raise Unauthorized("The access token has been revoked.", code="TOKEN_REVOKED")
         return Caller(claims["sub"], claims["role"], claims["jti"], claims["exp"])
 
