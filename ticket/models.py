@@ -1,6 +1,111 @@
-"""Tables owned by the ticket service."""
-from sqlalchemy.orm import DeclarativeBase
+"""Tables owned by the ticket service (the migrations in ``migrations/versions`` create them).
+
+- ``flights``: one row per flight known from track: bookable (open) or not (closed).
+- ``seats``: the inventory, one row per seat of a flight; ``status`` with the order
+  holding or owning it and, for a hold, when it lapses.
+- ``orders``: what this service knows of each order (held, ticketed, closed), and the
+  event it still has to publish for it (a small outbox).
+- ``tickets``: issued e-tickets; at most one issued ticket per seat of a flight.
+"""
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+TICKET_SERIAL = sa.Sequence("ticket_serial", start=1)
 
 
 class Base(DeclarativeBase):
     pass
+
+
+def _timestamp(**kwargs):
+    return mapped_column(sa.DateTime(timezone=True), **kwargs)
+
+
+class Flight(Base):
+    __tablename__ = "flights"
+
+    flight_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(8), nullable=False, server_default="open")
+    closed_reason: Mapped[str | None] = mapped_column(sa.String(16))
+    # unknown when a cancellation arrived before the schedule (events out of order)
+    departure_at: Mapped[datetime | None] = _timestamp()
+    currency: Mapped[str | None] = mapped_column(sa.String(3))
+    created_at: Mapped[datetime] = _timestamp(nullable=False, server_default=sa.func.now())
+
+    __table_args__ = (sa.CheckConstraint("status IN ('open', 'closed')", name="ck_flights_status"),)
+
+
+class Seat(Base):
+    __tablename__ = "seats"
+
+    flight_id: Mapped[str] = mapped_column(sa.String(64), sa.ForeignKey("flights.flight_id"), primary_key=True)
+    seat: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    row: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    letter: Mapped[str] = mapped_column(sa.String(4), nullable=False)
+    cabin_class: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    price: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(10), nullable=False, server_default="available")
+    order_id: Mapped[str | None] = mapped_column(sa.String(64))
+    hold_expires_at: Mapped[datetime | None] = _timestamp()
+
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('available', 'held', 'sold')", name="ck_seats_status"),
+        sa.CheckConstraint(
+            "(status = 'available' AND order_id IS NULL AND hold_expires_at IS NULL)"
+            " OR (status = 'held' AND order_id IS NOT NULL AND hold_expires_at IS NOT NULL)"
+            " OR (status = 'sold' AND order_id IS NOT NULL AND hold_expires_at IS NULL)",
+            name="ck_seats_owner",
+        ),
+        # availability (GROUP BY flight, class) and auto-assignment (one class of a flight)
+        sa.Index("ix_seats_flight_class_status", "flight_id", "cabin_class", "status"),
+        sa.Index("ix_seats_order", "order_id", postgresql_where=sa.text("order_id IS NOT NULL")),
+        # the sweeper: only holds are indexed
+        sa.Index("ix_seats_hold_expiry", "hold_expires_at", postgresql_where=sa.text("status = 'held'")),
+    )
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    order_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    flight_id: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
+    user_id: Mapped[str | None] = mapped_column(sa.String(64))
+    state: Mapped[str] = mapped_column(sa.String(10), nullable=False)
+    paid: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, server_default=sa.false())
+    hold_expires_at: Mapped[datetime | None] = _timestamp()
+    reason: Mapped[str | None] = mapped_column(sa.String(20))
+    # the event decided in the same transaction as the change, cleared once published
+    pending_event: Mapped[str | None] = mapped_column(sa.String(20))
+    updated_at: Mapped[datetime] = _timestamp(nullable=False, server_default=sa.func.now())
+
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('held', 'ticketed', 'closed')", name="ck_orders_state"),
+        sa.Index("ix_orders_pending", "updated_at", postgresql_where=sa.text("pending_event IS NOT NULL")),
+    )
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    number: Mapped[str] = mapped_column(sa.String(13), primary_key=True)
+    order_id: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
+    user_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    flight_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    passenger_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    seat: Mapped[str] = mapped_column(sa.String(8), nullable=False)
+    cabin_class: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    fare: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    currency: Mapped[str] = mapped_column(sa.String(3), nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(10), nullable=False, server_default="issued")
+    issued_at: Mapped[datetime] = _timestamp(nullable=False, server_default=sa.func.now())
+    cancelled_at: Mapped[datetime | None] = _timestamp()
+
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('issued', 'cancelled')", name="ck_tickets_status"),
+        sa.CheckConstraint("number ~ '^[0-9]{13}$'", name="ck_tickets_number"),
+        # the last line of defence: one valid ticket per seat of a flight
+        sa.Index("uq_tickets_issued_seat", "flight_id", "seat", unique=True,
+                 postgresql_where=sa.text("status = 'issued'")),
+    )

@@ -1,12 +1,38 @@
+"""The ticket service: seat inventory, holds, e-tickets. Entry points only: the
+rules are in ``domain.py``, the database work in ``inventory.py`` and ``issuing.py``."""
+import logging
+
+from marshmallow import ValidationError
+from nameko.dependency_providers import Config
+from nameko.events import event_handler
+
 from common.entrypoints import rpc
+from common.errors import load_or_raise
 from common.sql import check
-from ticket.dependencies import Database, RequestContext
+from ticket import domain, inventory
+from ticket.dependencies import Database, RequestContext, configured_timer
 from ticket.models import Base
+from ticket.schemas import FlightScheduledSchema, FlightStatusChangedSchema, HoldRequestSchema
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOLD_TTL_SECONDS = 900
+
+
+def load_event(schema, payload, event_type):
+    """The event's payload, validated; ``None`` (and a warning) if it is malformed:
+    a bad message is dropped, not retried for ever."""
+    try:
+        return schema.load(payload)
+    except ValidationError as exc:
+        log.warning("ignored malformed %s event: %s", event_type, exc.messages)
+        return None
 
 
 class TicketService:
     name = "ticket"
 
+    config = Config()
     db = Database(Base)
     request_id = RequestContext()
 
@@ -14,3 +40,57 @@ class TicketService:
     def health(self):
         check(self.db.session)
         return {"service": self.name, "status": "ok"}
+
+    # -- inventory ----------------------------------------------------------------------
+
+    @rpc
+    def seat_map(self, flight_id):
+        with self.db.get_session() as session:
+            return inventory.seat_map(session, str(flight_id))
+
+    @rpc
+    def availability(self, flight_ids):
+        with self.db.get_session() as session:
+            return inventory.availability(session, [str(f) for f in flight_ids or []])
+
+    @event_handler("track", "flight_scheduled")
+    def on_flight_scheduled(self, payload):
+        event = load_event(FlightScheduledSchema(), payload, "flight_scheduled")
+        if event:
+            with self.db.get_session() as session:
+                inventory.build_inventory(session, event)
+
+    @event_handler("track", "flight_status_changed")
+    def on_flight_status_changed(self, payload):
+        event = load_event(FlightStatusChangedSchema(), payload, "flight_status_changed")
+        if not event:
+            return
+        with self.db.get_session() as session:
+            if event["new"] in domain.CLOSING_STATUSES:
+                inventory.close_flight(session, event["flight_id"], event["new"])
+            elif event["departure_at"]:
+                inventory.reschedule(session, event["flight_id"], event["departure_at"])
+
+    # -- holds --------------------------------------------------------------------------
+
+    @rpc
+    def hold_seats(self, order_id, flight_id, seats=None, cabin_class=None, count=0, ttl_seconds=None):
+        request = load_or_raise(HoldRequestSchema(), {
+            "order_id": order_id, "flight_id": flight_id, "seats": seats or [],
+            "cabin_class": cabin_class, "count": count or 0, "ttl_seconds": ttl_seconds,
+        })
+        ttl = request["ttl_seconds"] or int(self.config.get("HOLD_TTL_SECONDS", DEFAULT_HOLD_TTL_SECONDS))
+        with self.db.get_session() as session:
+            return inventory.hold_seats(session, request, ttl)
+
+    @rpc
+    def release_hold(self, order_id):
+        with self.db.get_session() as session:
+            return inventory.release_hold(session, str(order_id))
+
+    @configured_timer("EXPIRY_SWEEP_SECONDS", 10)
+    def sweep_expired_holds(self):
+        with self.db.get_session() as session:
+            released = inventory.sweep_expired_holds(session)
+        if released:
+            log.info("released %d lapsed seat holds", released)

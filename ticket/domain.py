@@ -1,0 +1,107 @@
+"""Rules of the seat inventory and e-tickets, as plain functions (no database, no broker)."""
+import re
+from itertools import groupby
+
+AVAILABLE, HELD, SOLD = "available", "held", "sold"
+SEAT_STATUSES = (AVAILABLE, HELD, SOLD)
+
+OPEN, CLOSED = "open", "closed"
+# track statuses after which nobody may book the flight any more
+CLOSING_STATUSES = ("departed", "arrived", "cancelled")
+
+# ticket's record of an order: held (seats held) -> ticketed (tickets issued)
+# -> closed (released, expired, cancelled or hold lost; tickets cancelled)
+ORDER_HELD, ORDER_TICKETED, ORDER_CLOSED = "held", "ticketed", "closed"
+
+ISSUED, CANCELLED = "issued", "cancelled"
+
+# reasons carried by ``tickets_cancelled``
+REASON_ORDER_CANCELLED = "order_cancelled"
+REASON_FLIGHT_CANCELLED = "flight_cancelled"
+REASON_HOLD_LOST = "hold_lost"
+
+TICKETS_ISSUED, TICKETS_CANCELLED = "tickets_issued", "tickets_cancelled"
+
+MAX_SEATS_PER_HOLD = 20
+SERIAL_DIGITS = 10
+_SEAT = re.compile(r"^(\d{1,3})([A-Z]{1,2})$")
+
+
+def parse_seat(seat):
+    """``"12A"`` -> ``(12, "A")``; ``None`` for anything that is not a seat label."""
+    match = _SEAT.match(seat or "")
+    if not match:
+        return None
+    return int(match.group(1)), match.group(2)
+
+
+def seat_sort_key(seat):
+    parsed = parse_seat(seat)
+    return parsed if parsed else (10**6, seat)
+
+
+def ticket_number(airline_prefix, serial):
+    """The 13-digit e-ticket number: 3-digit airline prefix + 10-digit serial."""
+    prefix = str(airline_prefix)
+    if not re.fullmatch(r"\d{3}", prefix):
+        raise ValueError(f"airline prefix must be 3 digits, got {prefix!r}")
+    if not 0 < serial < 10**SERIAL_DIGITS:
+        raise ValueError(f"ticket serial out of range: {serial}")
+    return f"{prefix}{serial:0{SERIAL_DIGITS}d}"
+
+
+def _free_runs(row_seats, unavailable):
+    """Runs of consecutive free seats in one row: ``row_seats`` are (letter, seat, free)."""
+    runs, current = [], []
+    for _letter, seat, free in sorted(row_seats):
+        if free and seat not in unavailable:
+            current.append(seat)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def choose_seats(seats, count, unavailable=()):
+    """Pick ``count`` free seats, side by side in one row where possible.
+
+    ``seats`` is every seat of the cabin as ``(row, letter, seat, free)``, so the
+    gaps left by taken seats are known; ``unavailable`` are seats to treat as
+    taken (already chosen, or lost to another buyer). Returns the seat labels,
+    or ``None`` when fewer than ``count`` seats are free.
+
+    The group goes into the smallest block of adjacent free seats that fits it,
+    earliest row first, which keeps the long blocks for the larger groups. When no
+    row has such a block, the longest blocks are combined, so the group is split
+    over as few rows as possible.
+    """
+    if count <= 0:
+        return []
+    unavailable = set(unavailable)
+    runs = []
+    for row, row_seats in groupby(sorted(seats), key=lambda s: s[0]):
+        for run in _free_runs([(letter, seat, free) for _row, letter, seat, free in row_seats], unavailable):
+            runs.append((row, run))
+    if sum(len(run) for _row, run in runs) < count:
+        return None
+    fitting = [(len(run), row, run) for row, run in runs if len(run) >= count]
+    if fitting:
+        _length, _row, run = min(fitting, key=lambda item: item[:2])
+        return run[:count]
+    chosen = []
+    for _row, run in sorted(runs, key=lambda item: (-len(item[1]), item[0])):
+        chosen.extend(run[: count - len(chosen)])
+        if len(chosen) == count:
+            break
+    return chosen
+
+
+def duplicates(values):
+    seen, repeated = set(), []
+    for value in values:
+        if value in seen and value not in repeated:
+            repeated.append(value)
+        seen.add(value)
+    return repeated

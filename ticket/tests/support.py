@@ -1,0 +1,73 @@
+"""Helpers for the ticket tests: flights made by publishing ``track.flight_scheduled``."""
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+
+from common.errors import NotFound
+from common.sql import service_db_uri
+
+ECONOMY_FARE, BUSINESS_FARE = 1_250_000, 4_500_000
+
+
+def seats_of(rows, letters, cabin_class):
+    return [{"seat": f"{row}{letter}", "class": cabin_class} for row in rows for letter in letters]
+
+
+def flight_payload(flight_id=None, business_rows=range(1, 3), economy_rows=range(3, 11), departure_in=timedelta(days=30)):
+    departure = datetime.now(timezone.utc) + departure_in
+    return {
+        "flight_id": flight_id or uuid.uuid4().hex,
+        "flight_number": "FP101",
+        "airplane_id": "1",
+        "origin": "CGK",
+        "destination": "DPS",
+        "departure_at": departure.isoformat(),
+        "arrival_at": (departure + timedelta(hours=2)).isoformat(),
+        "currency": "IDR",
+        "fares": {"business": BUSINESS_FARE, "economy": ECONOMY_FARE},
+        "seats": seats_of(business_rows, "ACDF", "business") + seats_of(economy_rows, "ABCDEF", "economy"),
+    }
+
+
+def wait_for(check, timeout=10, interval=0.05, message="condition not met in time"):
+    """Poll ``check()`` until it returns something truthy; that value is returned."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(message)
+        time.sleep(interval)
+
+
+def schedule_flight(system, **kwargs):
+    """Publish a flight_scheduled event and wait until the inventory answers."""
+    payload = flight_payload(**kwargs)
+    system.dispatch("track", "flight_scheduled", payload)
+    with system.rpc() as rpc:
+        def built():
+            try:
+                return rpc.ticket.seat_map(payload["flight_id"])
+            except NotFound:
+                return None
+        wait_for(built, message="inventory not built")
+    return payload
+
+
+def statuses(seat_map):
+    return {s["seat"]: s["status"] for s in seat_map["seats"]}
+
+
+class TicketDb:
+    """Direct reads of the ticket database, for what the RPCs do not show
+    (the raw state the sweeper changes)."""
+
+    def __init__(self, config):
+        self.engine = sa.create_engine(service_db_uri(config, "ticket"), poolclass=sa.pool.NullPool)
+
+    def rows(self, query, **params):
+        with self.engine.connect() as conn:
+            return conn.execute(sa.text(query), params).mappings().all()
