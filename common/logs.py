@@ -9,6 +9,7 @@ import logging
 import uuid
 
 from eventlet.corolocal import local
+from nameko.containers import ServiceContainer
 from nameko.extensions import DependencyProvider
 
 REQUEST_ID_KEY = "request_id"
@@ -42,14 +43,35 @@ class RequestContext(DependencyProvider):
     """
 
     def worker_setup(self, worker_ctx):
+        _current.request_id = self._ensure_id(worker_ctx)
+
+    @staticmethod
+    def _ensure_id(worker_ctx):
         request_id = worker_ctx.context_data.get(REQUEST_ID_KEY)
         if not request_id:
             request_id = new_request_id()
-            worker_ctx.context_data[REQUEST_ID_KEY] = request_id
-        _current.request_id = request_id
+            # ``context_data`` is a copy; ``data`` is what nameko forwards on calls and events
+            worker_ctx.data[REQUEST_ID_KEY] = request_id
+        return request_id
 
     def worker_teardown(self, worker_ctx):
         _current.request_id = "-"
 
     def get_dependency(self, worker_ctx):
-        return worker_ctx.context_data.get(REQUEST_ID_KEY)
+        # nameko injects dependencies before worker_setup: make the id here too
+        return self._ensure_id(worker_ctx)
+
+
+class TracedContainer(ServiceContainer):
+    """Every worker starts with a correlation id (config ``SERVICE_CONTAINER_CLS``).
+
+    The id must exist before nameko injects dependencies: ``EventDispatcher`` takes
+    its message headers at injection time, so an id made later (in
+    ``RequestContext.worker_setup``) would not travel with the events a
+    timer-started worker publishes.
+    """
+
+    def spawn_worker(self, entrypoint, args, kwargs, context_data=None, handle_result=None):
+        if not (context_data or {}).get(REQUEST_ID_KEY):
+            context_data = {**(context_data or {}), REQUEST_ID_KEY: new_request_id()}
+        return super().spawn_worker(entrypoint, args, kwargs, context_data=context_data, handle_result=handle_result)
