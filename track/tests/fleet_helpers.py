@@ -56,21 +56,21 @@ def create_airplane(admin, model_id=None, cabins=None):
     return response.json()
 
 
-def flight_body(airplane, departure_at, duration=timedelta(hours=1, minutes=50), **overrides):
+def flight_body(airplane, departure, duration=timedelta(hours=1, minutes=50), **overrides):
     fares = {"economy": 1250000, "business": 4500000}
     fares = {cls: amount for cls, amount in fares.items() if cls in airplane["model"]["seat_counts"]}
     body = {
         "flight_number": f"GA{uuid.uuid4().int % 9000 + 100}", "airplane_id": airplane["id"],
         "origin": "CGK", "destination": "DPS",
-        "departure_at": departure_at.isoformat(), "arrival_at": (departure_at + duration).isoformat(),
+        "departure_at": departure.isoformat(), "arrival_at": (departure + duration).isoformat(),
         "fares": fares, "currency": "IDR",
     }
     body.update(overrides)
     return body
 
 
-def schedule_flight(admin, airplane, departure_at, **overrides):
-    response = admin.post("/flights", json=flight_body(airplane, departure_at, **overrides))
+def schedule_flight(admin, airplane, departure, **overrides):
+    response = admin.post("/flights", json=flight_body(airplane, departure, **overrides))
     assert response.status_code == 201, response.text
     return response.json()
 
