@@ -72,10 +72,16 @@ def gateway_healthy():
 
 
 def stack(command, *args, **overrides):
-    subprocess.run(
-        [sys.executable, "-m", "common.stack", command, *args],
-        cwd=ROOT, env=dict(os.environ, **stack_env(**overrides)), check=True,
-    )
+    """``python -m common.stack COMMAND`` for the bench system; its chatter goes to a log."""
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    with open(RUN_DIR / "stack.log", "ab") as log:
+        done = subprocess.run(
+            [sys.executable, "-m", "common.stack", command, *args],
+            cwd=ROOT, env=dict(os.environ, **stack_env(**overrides)), stdout=log, stderr=subprocess.STDOUT,
+        )
+    if done.returncode:
+        sys.exit(f"`common.stack {command}` failed; see {RUN_DIR / 'stack.log'}")
+    say(f"stack {command} {' '.join(args)}: done".replace("  ", " "))
 
 
 def drop_stores():
