@@ -1,0 +1,84 @@
+"""The auth service's database rules, on a fresh PostgreSQL database of their own
+(the admin count must not depend on what other tests did)."""
+import eventlet
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from auth import store
+from auth.domain import ADMIN, CUSTOMER
+from auth.models import User
+from common.config import load_config
+from common.errors import Conflict, Unauthorized
+from common.migrations import upgrade
+from common.sql import drop_database, ensure_database, service_db_uri
+
+CONFIG_EXTRA = {"JWT_SECRET": "unit-test-secret-that-is-long-enough"}
+
+
+@pytest.fixture(scope="module")
+def engine(run_prefix):
+    uri = service_db_uri(load_config(environ={"DB_PREFIX": run_prefix + "store_"}), "auth")
+    drop_database(uri)
+    ensure_database(uri)
+    upgrade("auth", uri)
+    engine = sa.create_engine(uri, poolclass=sa.pool.NullPool)
+    yield engine
+    engine.dispose()
+    drop_database(uri)
+
+
+def fake_hash():
+    eventlet.sleep(0.05)  # like the real hash, yields: both starters pass the "missing?" check
+    return "$argon2id$not-a-real-hash"
+
+
+def ensure(engine, email):
+    with Session(engine) as session, session.begin():
+        return store.ensure_admin(session, email, fake_hash)
+
+
+def test_two_instances_starting_at_once_create_one_admin(engine):
+    pool = eventlet.GreenPool(2)
+    created = list(pool.imap(lambda _: ensure(engine, "first@example.com"), range(2)))
+    assert sorted(created) == [False, True]
+    assert ensure(engine, "first@example.com") is False
+    with Session(engine) as session:
+        rows = session.scalars(sa.select(User).where(User.email == "first@example.com")).all()
+    assert [user.role for user in rows] == [ADMIN]
+
+
+def test_the_last_admin_cannot_be_demoted(engine):
+    ensure(engine, "first@example.com")
+    with Session(engine) as session, session.begin():
+        for user in session.scalars(sa.select(User).where(User.role == ADMIN, User.email != "first@example.com")):
+            user.role = CUSTOMER
+    with Session(engine) as session, session.begin():
+        only = store.user_by_email(session, "first@example.com", for_update=True)
+        with pytest.raises(Conflict) as error:
+            store.set_role(session, only, CUSTOMER)
+        assert error.value.code == "LAST_ADMIN"
+
+    ensure(engine, "second@example.com")
+    with Session(engine) as session, session.begin():
+        demoted = store.user_by_email(session, "first@example.com", for_update=True)
+        store.set_role(session, demoted, CUSTOMER)
+        assert demoted.role == CUSTOMER
+
+
+def test_demotion_ends_the_users_sessions(engine):
+    config = load_config()
+    config.update(CONFIG_EXTRA)
+    ensure(engine, "third@example.com")
+    ensure(engine, "fourth@example.com")
+    with Session(engine) as session, session.begin():
+        user = store.user_by_email(session, "third@example.com")
+        pair = store.start_session(session, config, user)
+    with Session(engine) as session, session.begin():
+        user = store.user_by_email(session, "third@example.com", for_update=True)
+        denied = store.set_role(session, user, CUSTOMER)
+    assert len(denied) == 1 and denied[0][0]
+    with Session(engine) as session, session.begin():
+        with pytest.raises(Unauthorized) as error:
+            store.rotate_refresh_token(session, config, pair["refresh_token"], lambda revoked: None)
+        assert error.value.code == "INVALID_REFRESH_TOKEN"
