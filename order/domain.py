@@ -90,7 +90,12 @@ def assign_seats(passengers, held_seats):
 
 
 def utcnow():
-    return datetime.now(timezone.utc)
+    return to_millis(datetime.now(timezone.utc))
+
+
+def to_millis(moment):
+    """BSON dates keep milliseconds: cut the rest so an order reads back as it was answered."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def iso(moment):

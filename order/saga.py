@@ -15,13 +15,14 @@ from common.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable, 
 from order import models
 from order.domain import (
     CANCELLED, EXPIRED, PAID, PENDING_PAYMENT, REFUNDED, TICKETED, assign_seats, cancel_action, iso,
-    new_booking_ref, request_fingerprint, utcnow,
+    new_booking_ref, request_fingerprint, to_millis, utcnow,
 )
 from order.schemas import ListOrdersQuerySchema, OrderSchema, PlaceOrderSchema
 
 log = logging.getLogger(__name__)
 
 BOOKING_REF_ATTEMPTS = 8
+DEFAULT_CABIN_CLASS = "economy"
 EXPIRY_BATCH = 200
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 TICKET_FIELDS = ("number", "order_id", "flight_id", "passenger_name", "seat", "class", "fare", "currency",
@@ -101,7 +102,7 @@ class Orders:
             "status": PENDING_PAYMENT,
             "amount": int(hold["amount"]),
             "currency": hold["currency"],
-            "expires_at": datetime.fromisoformat(hold["expires_at"]),
+            "expires_at": to_millis(datetime.fromisoformat(hold["expires_at"])),
             "passengers": assign_seats(request["passengers"], hold["seats"]),
             "tickets": [],
             "history": {PENDING_PAYMENT: iso(now)},
@@ -123,10 +124,12 @@ class Orders:
     def _hold(self, order_id, request):
         passengers = request["passengers"]
         named = [p["seat"] for p in passengers if p.get("seat")]
+        count = len(passengers) - len(named)
+        cabin_class = request["cabin_class"] or (DEFAULT_CABIN_CLASS if count else None)
         try:
             return self.services.ticket.hold_seats(
-                order_id, request["flight_id"], named, cabin_class=request["cabin_class"],
-                count=len(passengers) - len(named), ttl_seconds=int(self.config.get("HOLD_TTL_SECONDS", 900)),
+                order_id, request["flight_id"], named, cabin_class=cabin_class, count=count,
+                ttl_seconds=int(self.config.get("HOLD_TTL_SECONDS", 900)),
             )
         except ServiceUnavailable:
             # the hold may still be applied after our deadline: undo it

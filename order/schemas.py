@@ -34,8 +34,9 @@ class PlaceOrderSchema(Schema):
         validate=validate.Length(min=1, max=MAX_PASSENGERS, error=f"Between 1 and {MAX_PASSENGERS} passengers."),
     )
     cabin_class = fields.String(
-        data_key="class", load_default="economy", validate=validate.Length(min=1, max=32),
-        metadata={"description": "cabin for passengers without a named seat", "example": "economy"},
+        data_key="class", load_default=None, validate=validate.Length(min=1, max=32),
+        metadata={"description": "the cabin of every passenger; default economy for passengers without a "
+                                 "named seat", "example": "economy"},
     )
 
     @validates_schema

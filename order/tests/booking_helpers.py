@@ -1,0 +1,123 @@
+"""Helpers for the booking tests (order/, payment/ and tests/test_booking_*, test_saga_*).
+
+Flights are created the way the ticket service learns about them, by the
+``track.flight_scheduled`` event; customers get real access tokens signed
+with the system's secret; money and seats are read back from the services.
+"""
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from common.errors import NotFound
+from common.mongo import mongo_client, service_db_name
+from common.tokens import issue_access_token
+
+GOOD_CARD = {"card_number": "4242424242424242", "expiry": "12/39", "cvc": "123", "holder": "Ada Lovelace"}
+DECLINED_CARD = dict(GOOD_CARD, card_number="4000000000000002")
+ECONOMY_FARE = 1_250_000
+BUSINESS_FARE = 4_500_000
+
+
+def wait_until(predicate, timeout=15.0, step=0.05, what="condition"):
+    """Poll ``predicate`` until it answers something truthy; that answer is returned."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = predicate()
+        if answer:
+            return answer
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(step)
+
+
+def seat_labels(rows, letters):
+    return [f"{row}{letter}" for row in rows for letter in letters]
+
+
+def schedule_flight(system, business_rows=range(1, 2), economy_rows=range(2, 4), departure_in=timedelta(days=30)):
+    """Publish ``flight_scheduled`` (as track does) and wait until ticket has the inventory.
+
+    Default: 4 business seats (1A-1D) and 8 economy seats (2A-3D).
+    """
+    flight_id = uuid.uuid4().hex[:12]
+    departure = (datetime.now(timezone.utc) + departure_in).replace(microsecond=0)
+    seats = [{"seat": s, "class": "business"} for s in seat_labels(business_rows, "ABCD")]
+    seats += [{"seat": s, "class": "economy"} for s in seat_labels(economy_rows, "ABCD")]
+    system.dispatch("track", "flight_scheduled", {
+        "flight_id": flight_id, "flight_number": "TB" + flight_id[:4].upper(), "airplane_id": "a-" + flight_id,
+        "origin": "CGK", "destination": "DPS", "departure_at": departure.isoformat(),
+        "arrival_at": (departure + timedelta(hours=2)).isoformat(), "currency": "IDR",
+        "fares": {"business": BUSINESS_FARE, "economy": ECONOMY_FARE}, "seats": seats,
+    })
+    wait_until(lambda: seat_map(system, flight_id), what=f"inventory of flight {flight_id}")
+    return flight_id
+
+
+def seat_map(system, flight_id):
+    with system.rpc() as rpc:
+        try:
+            return rpc.ticket.seat_map(flight_id)
+        except NotFound:
+            return None
+
+
+def seat_statuses(system, flight_id):
+    return {seat["seat"]: seat["status"] for seat in seat_map(system, flight_id)["seats"]}
+
+
+def customer(system):
+    """A gateway client for a new customer, and that customer's id."""
+    user_id = uuid.uuid4().hex
+    token, _ = issue_access_token(system.config, user_id, "customer")
+    return system.http.as_user(token), user_id
+
+
+def place(client, flight_id, *passengers, expect=201, **extra):
+    body = {"flight_id": flight_id, "passengers": list(passengers) or [{"name": "Ada Lovelace"}], **extra}
+    response = client.post("/orders", json=body)
+    assert response.status_code == expect, response.text
+    return response.json()
+
+
+def pay(client, order_id, card=GOOD_CARD, expect=201):
+    response = client.post(f"/orders/{order_id}/pay", json=card)
+    assert response.status_code == expect, response.text
+    return response.json()
+
+
+def get_order(client, order_id):
+    response = client.get(f"/orders/{order_id}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def wait_for_status(client, order_id, status, timeout=15.0):
+    return wait_until(
+        lambda: (lambda order: order if order["status"] == status else None)(get_order(client, order_id)),
+        timeout, what=f"order {order_id} to be {status}",
+    )
+
+
+def store(system, service):
+    """The service's own Mongo database, to check what was (not) stored."""
+    client = mongo_client(system.config)
+    return client, client[service_db_name(system.config, service)]
+
+
+def flight_money(system, flight_id):
+    """Money captured, refunded and ticketed on one flight, from the payment and ticket services."""
+    client, orders_db = store(system, "order")
+    try:
+        order_ids = [doc["_id"] for doc in orders_db.orders.find({"flight_id": flight_id}, {"_id": 1})]
+    finally:
+        client.close()
+    captured = refunded = ticketed = 0
+    with system.rpc() as rpc:
+        for order_id in order_ids:
+            for payment in rpc.payment.payments_for_order(order_id):
+                if payment["status"] in ("succeeded", "refunded"):
+                    captured += payment["amount"]
+                if payment["status"] == "refunded":
+                    refunded += payment["refund"]["amount"]
+            ticketed += sum(t["fare"] for t in rpc.ticket.tickets_for_order(order_id) if t["status"] == "issued")
+    return {"captured": captured, "refunded": refunded, "ticketed": ticketed}
