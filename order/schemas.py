@@ -77,6 +77,13 @@ class HistoryEntrySchema(Schema):
     at = fields.String()
 
 
+class OrderRefundSchema(Schema):
+    refund_id = fields.String()
+    amount = fields.Integer()
+    reason = fields.String()
+    at = fields.String()
+
+
 class OrderSchema(Schema):
     """An order document as the API shows it."""
 
@@ -92,6 +99,7 @@ class OrderSchema(Schema):
     tickets = fields.Method("dump_tickets", metadata={"type": "array", "items": {"type": "object"}})
     payment_id = fields.String(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
+    refund = fields.Nested(OrderRefundSchema, allow_none=True)
     cancellation_requested_at = fields.String(allow_none=True)
     history = fields.Method("dump_history", metadata={"type": "array", "items": {"type": "object"}})
     created_at = fields.DateTime()

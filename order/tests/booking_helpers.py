@@ -4,9 +4,13 @@ Flights are created the way the ticket service learns about them, by the
 ``track.flight_scheduled`` event; customers get real access tokens signed
 with the system's secret; money and seats are read back from the services.
 """
+import contextlib
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
+
+from nameko.containers import ServiceContainer
+from nameko.events import BROADCAST, event_handler
 
 from common.errors import NotFound
 from common.mongo import mongo_client, service_db_name
@@ -121,3 +125,40 @@ def flight_money(system, flight_id):
                     refunded += payment["refund"]["amount"]
             ticketed += sum(t["fare"] for t in rpc.ticket.tickets_for_order(order_id) if t["status"] == "issued")
     return {"captured": captured, "refunded": refunded, "ticketed": ticketed}
+
+
+# -- recording the saga's events ---------------------------------------------------------
+
+SAGA_EVENTS = (
+    ("order", "order_created"), ("order", "order_paid"), ("order", "order_expired"), ("order", "order_cancelled"),
+    ("order", "payment_rejected"), ("payment", "payment_succeeded"), ("payment", "payment_failed"),
+    ("payment", "payment_refunded"), ("ticket", "tickets_issued"), ("ticket", "tickets_cancelled"),
+    ("track", "flight_cancelled"),
+)
+
+
+def _listener(source, event_type, seen):
+    # broadcast, not reliable: an exclusive queue that disappears with the listener
+    @event_handler(source, event_type, handler_type=BROADCAST, reliable_delivery=False)
+    def listen(self, payload):
+        seen.append((source, event_type, payload))
+    return listen
+
+
+@contextlib.contextmanager
+def saga_events(config):
+    """``[(source, event_type, payload)]`` of every saga event published while the block runs
+    (a listener service with its own queues, so the real consumers are not disturbed)."""
+    seen = []
+    members = {"name": "saga_listener_" + uuid.uuid4().hex[:8]}
+    members.update({f"on_{source}_{kind}": _listener(source, kind, seen) for source, kind in SAGA_EVENTS})
+    container = ServiceContainer(type("SagaListener", (), members), config)
+    container.start()
+    try:
+        yield seen
+    finally:
+        container.stop()
+
+
+def events_of(seen, order_id):
+    return [(source, kind, payload) for source, kind, payload in seen if payload.get("order_id") == order_id]
