@@ -58,7 +58,9 @@ def close_flight(session, flight_id, reason):
     closing = insert(Flight).values(flight_id=flight_id, status=domain.CLOSED, closed_reason=reason)
     session.execute(closing.on_conflict_do_update(
         index_elements=[Flight.flight_id],
-        set_={"status": domain.CLOSED, "closed_reason": sa.func.coalesce(Flight.closed_reason, reason)},
+        # a cancellation is the reason that matters most; otherwise the first one stays
+        set_={"status": domain.CLOSED,
+              "closed_reason": reason if reason == "cancelled" else sa.func.coalesce(Flight.closed_reason, reason)},
     ))
 
 

@@ -4,19 +4,25 @@ import logging
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.events import event_handler
+from nameko.events import EventDispatcher, event_handler
 
 from common.entrypoints import rpc
 from common.errors import load_or_raise
 from common.sql import check
-from ticket import domain, inventory
+from ticket import domain, inventory, issuing
 from ticket.dependencies import Database, RequestContext, configured_timer
 from ticket.models import Base
-from ticket.schemas import FlightScheduledSchema, FlightStatusChangedSchema, HoldRequestSchema
+from ticket.schemas import (
+    FlightRefSchema, FlightScheduledSchema, FlightStatusChangedSchema, HoldRequestSchema, OrderClosedSchema,
+    OrderPaidSchema,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HOLD_TTL_SECONDS = 900
+DEFAULT_AIRLINE_PREFIX = "999"
+# an event still unpublished this long after its decision is published by the timer
+RELAY_AFTER_SECONDS = 30
 
 
 def load_event(schema, payload, event_type):
@@ -35,6 +41,7 @@ class TicketService:
     config = Config()
     db = Database(Base)
     request_id = RequestContext()
+    dispatch = EventDispatcher()
 
     @rpc
     def health(self):
@@ -89,8 +96,68 @@ class TicketService:
             return inventory.release_hold(session, str(order_id))
 
     @configured_timer("EXPIRY_SWEEP_SECONDS", 10)
-    def sweep_expired_holds(self):
+    def sweep(self):
+        """Lapsed holds back on sale, even if no event came; events left unpublished
+        (broker trouble after a commit) published."""
         with self.db.get_session() as session:
             released = inventory.sweep_expired_holds(session)
         if released:
             log.info("released %d lapsed seat holds", released)
+        with self.db.get_session() as session:
+            stuck = issuing.pending(session, older_than_seconds=RELAY_AFTER_SECONDS)
+        self._publish(stuck)
+
+    # -- tickets ------------------------------------------------------------------------
+
+    @event_handler("order", "order_paid")
+    def on_order_paid(self, payload):
+        event = load_event(OrderPaidSchema(), payload, "order_paid")
+        if event:
+            prefix = str(self.config.get("TICKET_AIRLINE_PREFIX", DEFAULT_AIRLINE_PREFIX))
+            self._decide(issuing.issue_tickets, event, prefix)
+
+    @event_handler("order", "order_cancelled")
+    def on_order_cancelled(self, payload):
+        event = load_event(OrderClosedSchema(), payload, "order_cancelled")
+        if event:
+            self._decide(issuing.close_order, event)
+
+    @event_handler("order", "order_expired")
+    def on_order_expired(self, payload):
+        event = load_event(OrderClosedSchema(), payload, "order_expired")
+        if event:
+            self._decide(issuing.close_order, event)
+
+    @event_handler("track", "flight_cancelled")
+    def on_flight_cancelled(self, payload):
+        event = load_event(FlightRefSchema(), payload, "flight_cancelled")
+        if event:
+            self._decide(issuing.cancel_flight, event["flight_id"])
+
+    @rpc
+    def get_ticket(self, ticket_number, user_id):
+        with self.db.get_session() as session:
+            return issuing.get_ticket(session, ticket_number, user_id)
+
+    @rpc
+    def list_tickets(self, user_id):
+        with self.db.get_session() as session:
+            return issuing.tickets_of_user(session, user_id)
+
+    @rpc
+    def tickets_for_order(self, order_id):
+        with self.db.get_session() as session:
+            return issuing.tickets_of_order(session, order_id)
+
+    def _decide(self, operation, *args):
+        """Run a change in one transaction, then publish the events it decided."""
+        with self.db.get_session() as session:
+            announcements = operation(session, *args)
+        self._publish(announcements)
+
+    def _publish(self, announcements):
+        for announcement in announcements:
+            self.dispatch(announcement.event_type, announcement.payload)
+        if announcements:
+            with self.db.get_session() as session:
+                issuing.mark_published(session, announcements)

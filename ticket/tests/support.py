@@ -71,3 +71,26 @@ class TicketDb:
     def rows(self, query, **params):
         with self.engine.connect() as conn:
             return conn.execute(sa.text(query), params).mappings().all()
+
+
+def paid_event(order_id, flight_id, seats, user_id="user-1"):
+    return {
+        "order_id": order_id, "user_id": user_id, "flight_id": flight_id, "payment_id": "pay-" + order_id,
+        "amount": ECONOMY_FARE * len(seats), "currency": "IDR",
+        "passengers": [{"name": f"Passenger {seat}", "seat": seat, "class": "economy", "price": ECONOMY_FARE}
+                       for seat in seats],
+    }
+
+
+class EventLog:
+    """What the ticket service published, caught by a small consumer service."""
+
+    def __init__(self):
+        self.events = []
+
+    def of(self, event_type, order_id):
+        return [p for t, p in self.events if t == event_type and p["order_id"] == order_id]
+
+    def wait(self, event_type, order_id, timeout=10):
+        return wait_for(lambda: self.of(event_type, order_id), timeout=timeout,
+                        message=f"no {event_type} for {order_id}")[0]
