@@ -65,21 +65,13 @@ class TrackService:
         domain.check_schedule(values["origin"], values["destination"], departure_at, arrival_at,
                               datetime.now(timezone.utc))
         self._airports(values["origin"], values["destination"])
+        if store.flight_exists(self.db.session, values["flight_number"], departure_at):
+            raise Conflict(f"{values['flight_number']} already departs at that time.", code="FLIGHT_EXISTS")
         airplane = self._airplane_for_flight(values["airplane_id"], departure_at, arrival_at)
         domain.check_fares(values["fares"], airplane["seat_counts"])
 
         session = self.db.session
-        store.lock_airplane(session, airplane["id"])
-        turnaround = timedelta(minutes=int(self.config.get("MIN_TURNAROUND_MINUTES", 45)))
-        busy = store.overlapping_flight(session, airplane["id"],
-                                        *domain.overlaps_with_turnaround(departure_at, arrival_at, turnaround))
-        if busy is not None:
-            session.rollback()
-            raise Conflict(
-                f"{airplane['registration']} is flying {busy.flight_number} then "
-                f"(with {turnaround.seconds // 60} minutes turnaround).",
-                code="AIRPLANE_BUSY", details={"flight": store.flight_dict(busy)},
-            )
+        self._lock_free_airplane(airplane, departure_at, arrival_at)
         flight = Flight(
             flight_number=values["flight_number"], airplane_id=airplane["id"], origin=values["origin"],
             destination=values["destination"], departure_at=departure_at, arrival_at=arrival_at,
@@ -101,6 +93,22 @@ class TrackService:
             "seats": airplane["seats"],
         })
         return answer
+
+    def _lock_free_airplane(self, airplane, departure_at, arrival_at):
+        """Lock the airplane's schedule (until commit) and make sure it is on the
+        ground, turnaround included, for the whole flight."""
+        session = self.db.session
+        store.lock_airplane(session, airplane["id"])
+        turnaround = timedelta(minutes=int(self.config.get("MIN_TURNAROUND_MINUTES", 45)))
+        busy = store.overlapping_flight(session, airplane["id"],
+                                        *domain.overlaps_with_turnaround(departure_at, arrival_at, turnaround))
+        if busy is not None:
+            session.rollback()
+            raise Conflict(
+                f"{airplane['registration']} is flying {busy.flight_number} then "
+                f"(with {turnaround.seconds // 60} minutes turnaround).",
+                code="AIRPLANE_BUSY", details={"flight": store.flight_dict(busy)},
+            )
 
     def _airplane_for_flight(self, airplane_id, departure_at, arrival_at):
         try:

@@ -61,6 +61,11 @@ def search_airports(session, q, limit):
     return [airport_dict(a) for a in session.scalars(query.limit(limit))]
 
 
+def flight_exists(session, flight_number, departure_at):
+    query = sa.select(Flight.id).where(Flight.flight_number == flight_number, Flight.departure_at == departure_at)
+    return session.execute(query).first() is not None
+
+
 def lock_airplane(session, airplane_id):
     """Serialise scheduling per airplane until the transaction ends (no double booking)."""
     session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(airplane_id, 0))))
