@@ -93,11 +93,11 @@ def has_future_flight(session, airplane_id, now):
     return session.execute(query).first() is not None
 
 
-def flights_on_route(session, origin, destination, starts_at, ends_at, after, limit):
+def route_query(origin, destination, starts_at, ends_at, after, limit):
     """Listed flights departing in [starts_at, ends_at), in (departure_at, id) order after ``after``.
 
-    Served by ix_flights_route_departure: equality on the route, a range on
-    departure_at, and the keyset condition on (departure_at, id).
+    Served by ix_flights_route_departure alone: equality on the route, a range on
+    departure_at, the keyset condition on (departure_at, id), and no sort.
     """
     query = sa.select(Flight).where(
         Flight.origin == origin,
@@ -108,4 +108,8 @@ def flights_on_route(session, origin, destination, starts_at, ends_at, after, li
     )
     if after is not None:
         query = query.where(sa.tuple_(Flight.departure_at, Flight.id) > sa.tuple_(after[0], after[1]))
-    return list(session.scalars(query.order_by(Flight.departure_at, Flight.id).limit(limit)))
+    return query.order_by(Flight.departure_at, Flight.id).limit(limit)
+
+
+def flights_on_route(session, origin, destination, starts_at, ends_at, after, limit):
+    return list(session.scalars(route_query(origin, destination, starts_at, ends_at, after, limit)))
