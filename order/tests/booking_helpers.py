@@ -108,6 +108,14 @@ def store(system, service):
     return client, client[service_db_name(system.config, service)]
 
 
+def find_documents(system, service, collection, query):
+    client, db = store(system, service)
+    try:
+        return list(db[collection].find(query))
+    finally:
+        client.close()
+
+
 def flight_money(system, flight_id):
     """Money captured, refunded and ticketed on one flight, from the payment and ticket services."""
     client, orders_db = store(system, "order")
@@ -162,3 +170,27 @@ def saga_events(config):
 
 def events_of(seen, order_id):
     return [(source, kind, payload) for source, kind, payload in seen if payload.get("order_id") == order_id]
+
+
+def pause_event_handler(system, service_name, method_name):
+    """Stop one event handler of a running service: its messages wait in RabbitMQ
+    (as if that consumer had crashed) while the service's RPC keeps answering."""
+    container = system.container(service_name)
+    handler = next(e for e in container.entrypoints if e.method_name == method_name)
+    handler.stop()
+    container.entrypoints.discard(handler)  # already stopped: the container's own stop must skip it
+
+
+def snapshot(system, order_id):
+    """Everything the saga owns about one order, to compare before and after a replay."""
+    clients = [store(system, name) for name in ("order", "payment")]
+    try:
+        order = clients[0][1].orders.find_one({"_id": order_id})
+        payments = list(clients[1][1].payments.find({"order_id": order_id}))
+    finally:
+        for client, _ in clients:
+            client.close()
+    with system.rpc() as rpc:
+        tickets = rpc.ticket.tickets_for_order(order_id)
+        seats = rpc.ticket.seat_map(order["flight_id"])
+    return {"order": order, "payments": payments, "tickets": tickets, "seats": seats}
