@@ -213,3 +213,23 @@ def test_the_sweeper_releases_lapsed_holds(make_system):
             assert time.monotonic() - started < 3.5
             again = rpc.ticket.hold_seats(new_order(), flight["flight_id"], ["3A", "3B"])
         assert [s["seat"] for s in again["seats"]] == ["3A", "3B"]
+
+
+def test_racing_groups_fill_the_cabin_exactly(system):
+    # 48 economy seats, 30 pairs: 24 pairs seated, none refused while seats are free
+    flight = schedule_flight(system)
+    with system.rpc() as rpc:
+        calls = [rpc.ticket.hold_seats.call_async(new_order(), flight["flight_id"], [], cabin_class="economy", count=2)
+                 for _ in range(30)]
+        won, refused = [], 0
+        for call in calls:
+            try:
+                won.append([s["seat"] for s in call.result()["seats"]])
+            except Conflict as exc:
+                assert exc.code == "NOT_ENOUGH_SEATS"
+                refused += 1
+        seat_map = rpc.ticket.seat_map(flight["flight_id"])
+    taken = [seat for pair in won for seat in pair]
+    assert (len(won), refused) == (24, 6)
+    assert len(set(taken)) == 48
+    assert {s["status"] for s in seat_map["seats"] if s["class"] == "economy"} == {"held"}

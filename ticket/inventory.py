@@ -20,6 +20,7 @@ NOW = sa.func.now()
 FREE = sa.or_(Seat.status == domain.AVAILABLE, sa.and_(Seat.status == domain.HELD, Seat.hold_expires_at <= NOW))
 LIVE_HOLD = sa.and_(Seat.status == domain.HELD, Seat.hold_expires_at > NOW)
 EFFECTIVE_STATUS = sa.case((FREE, domain.AVAILABLE), else_=Seat.status)
+SEAT_COLUMNS = (Seat.seat, Seat.cabin_class, Seat.price, Seat.status, Seat.order_id, FREE.label("free"))
 RELEASED = {"status": domain.AVAILABLE, "order_id": None, "hold_expires_at": None}
 
 
@@ -158,8 +159,7 @@ def lock_seats(session, flight_id, seats, *conditions, skip_locked=False):
     """Lock seat rows in seat order (so two buyers never deadlock), with what is needed
     to judge them."""
     return session.execute(
-        sa.select(Seat.seat, Seat.cabin_class, Seat.price, Seat.status, Seat.order_id,
-                  FREE.label("free"))
+        sa.select(*SEAT_COLUMNS)
         .where(Seat.flight_id == flight_id, Seat.seat.in_(seats), *conditions)
         .order_by(Seat.seat)
         .with_for_update(skip_locked=skip_locked)
@@ -219,14 +219,14 @@ def _lock_named(session, order_id, flight_id, seats, cabin_class):
     return [rows[s] for s in seats]
 
 
-def _assign(session, order_id, flight_id, cabin_class, count, excluded, attempts=3):
+def _assign(session, order_id, flight_id, cabin_class, count, excluded, attempts=2):
     """``count`` seats of the class, chosen from a plain read, then locked with
     ``SKIP LOCKED``: a seat another buyer is taking right now is skipped, not waited
-    for, and the choice is made again without it."""
+    for, and the choice is made again without it. Buyers racing for the same block
+    can keep losing it, so the last resort takes the first free seats nobody is
+    taking, in seat order: a free seat is never refused."""
     got, lost = [], set()
     for _attempt in range(attempts):
-        if len(got) == count:
-            break
         cabin = session.execute(
             sa.select(Seat.row, Seat.letter, Seat.seat, free_for(order_id).label("free"))
             .where(Seat.flight_id == flight_id, Seat.cabin_class == cabin_class)
@@ -238,6 +238,16 @@ def _assign(session, order_id, flight_id, cabin_class, count, excluded, attempts
         locked = lock_seats(session, flight_id, choice, free_for(order_id), skip_locked=True)
         got.extend(locked)
         lost |= set(choice) - {s.seat for s in locked}
+        if len(got) == count:
+            return sorted(got, key=lambda s: domain.seat_sort_key(s.seat))
+    got.extend(session.execute(
+        sa.select(*SEAT_COLUMNS)
+        .where(Seat.flight_id == flight_id, Seat.cabin_class == cabin_class, free_for(order_id),
+               Seat.seat.not_in(excluded | {s.seat for s in got}))
+        .order_by(*_seat_order())
+        .limit(count - len(got))
+        .with_for_update(skip_locked=True)
+    ).all())
     if len(got) < count:
         raise Conflict(f"Not enough {cabin_class} seats left.", code="NOT_ENOUGH_SEATS",
                        details={"cabin_class": cabin_class, "requested": count})
