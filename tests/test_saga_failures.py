@@ -1,0 +1,65 @@
+"""Flight cancellation across bookings in every state, and a ticket service that
+stops mid-saga: the messages wait in RabbitMQ and the booking still finishes."""
+from collections import Counter
+
+from common.testing import running_system
+from order.tests.booking_helpers import (
+    customer, flight_money, get_order, pause_event_handler, pay, place, schedule_flight, seat_statuses,
+    wait_for_status, wait_until,
+)
+
+
+def cancel_flight(system, flight_id):
+    system.dispatch("track", "flight_status_changed", {"flight_id": flight_id, "old": "scheduled", "new": "cancelled"})
+    system.dispatch("track", "flight_cancelled", {"flight_id": flight_id})
+
+
+def test_flight_cancelled_cancels_unpaid_and_refunds_paid_bookings(make_system):
+    with make_system() as system:
+        flight = schedule_flight(system, economy_rows=range(2, 5))
+        orders = {}
+        for name in ("unpaid", "ticketed", "ticketed_too", "paid", "cancelled"):
+            client, _ = customer(system)
+            orders[name] = (client, place(client, flight, {"name": name.title()}, {"name": "Guest"}))
+        for name in ("ticketed", "ticketed_too"):
+            client, order = orders[name]
+            pay(client, order["id"])
+            wait_for_status(client, order["id"], "TICKETED")
+        client, order = orders["cancelled"]
+        assert client.post(f"/orders/{order['id']}/cancel").json()["status"] == "CANCELLED"
+        # "paid": the money is captured but ticket has not issued yet when the flight is cancelled
+        pause_event_handler(system, "ticket", "on_order_paid")
+        client, order = orders["paid"]
+        pay(client, order["id"])
+        wait_for_status(client, order["id"], "PAID")
+
+        cancel_flight(system, flight)
+        with running_system(system.config, services=["ticket"]):  # the order_paid it missed arrives now
+            expected = {"unpaid": "CANCELLED", "ticketed": "REFUNDED", "ticketed_too": "REFUNDED",
+                        "paid": "REFUNDED", "cancelled": "CANCELLED"}
+            for name, status in expected.items():
+                client, order = orders[name]
+                wait_for_status(client, order["id"], status, timeout=20)
+            unpaid_client, unpaid = orders["unpaid"]
+            assert get_order(unpaid_client, unpaid["id"])["cancel_reason"] == "flight_cancelled"
+            paid_total = sum(orders[name][1]["amount"] for name in ("ticketed", "ticketed_too", "paid"))
+            wait_until(lambda: flight_money(system, flight) == {
+                "captured": paid_total, "refunded": paid_total, "ticketed": 0}, what="every payment refunded")
+            assert "sold" not in Counter(seat_statuses(system, flight).values())
+            assert "held" not in Counter(seat_statuses(system, flight).values())
+
+
+def test_ticket_service_down_after_payment_still_ends_ticketed(make_system):
+    with make_system() as system:
+        flight = schedule_flight(system)
+        client, _ = customer(system)
+        order = place(client, flight, {"name": "Ann"})
+        system.container("ticket").stop()  # the ticket service goes away mid-saga
+        pay(client, order["id"])
+        wait_for_status(client, order["id"], "PAID")
+        assert get_order(client, order["id"])["tickets"] == []
+        with running_system(system.config, services=["ticket"]):  # a fresh one, same databases and vhost
+            ticketed = wait_for_status(client, order["id"], "TICKETED", timeout=20)
+            assert len(ticketed["tickets"]) == 1 and len(ticketed["tickets"][0]["number"]) == 13
+            money = flight_money(system, flight)
+        assert money == {"captured": order["amount"], "refunded": 0, "ticketed": order["amount"]}
