@@ -2,35 +2,19 @@
 import uuid
 
 import pytest
-from nameko.events import event_handler
-from nameko.runners import ServiceRunner
 
 from common.errors import Conflict, NotFound
-from ticket.tests.support import EventLog, TicketDb, paid_event, schedule_flight, statuses, wait_for
+from ticket.tests.support import (
+    TicketDb, paid_event, recording_ticket_events, schedule_flight, statuses, wait_for,
+)
 
 ISSUED, CANCELLED = "tickets_issued", "tickets_cancelled"
 
 
 @pytest.fixture(scope="module")
 def ticket_events(system):
-    log = EventLog()
-
-    class TicketEventRecorder:
-        name = "ticket_event_recorder_" + uuid.uuid4().hex[:8]
-
-        @event_handler("ticket", ISSUED)
-        def issued(self, payload):
-            log.events.append((ISSUED, payload))
-
-        @event_handler("ticket", CANCELLED)
-        def cancelled(self, payload):
-            log.events.append((CANCELLED, payload))
-
-    runner = ServiceRunner(system.config)
-    runner.add_service(TicketEventRecorder)
-    runner.start()
-    yield log
-    runner.stop()
+    with recording_ticket_events(system.config) as log:
+        yield log
 
 
 def new_order():
@@ -227,3 +211,23 @@ def test_a_cancellation_before_the_schedule_keeps_the_flight_closed(system):
 def _closed_row(system, flight_id):
     rows = TicketDb(system.config).rows("SELECT status FROM flights WHERE flight_id = :f", f=flight_id)
     return rows and rows[0]["status"] == "closed"
+
+
+def test_an_event_left_unpublished_is_relayed_by_the_timer(make_system):
+    with make_system(services=["ticket"], EXPIRY_SWEEP_SECONDS=1, TICKET_EVENT_RELAY_SECONDS=1) as quick, \
+            recording_ticket_events(quick.config) as events:
+        flight = schedule_flight(quick)
+        order_id = new_order()
+        db = TicketDb(quick.config)
+        # what a crash between the commit and the publication leaves behind
+        db.execute(
+            "INSERT INTO orders (order_id, flight_id, state, paid, reason, pending_event, updated_at)"
+            " VALUES (:o, :f, 'closed', true, 'hold_lost', 'tickets_cancelled', now() - interval '5 seconds')",
+            o=order_id, f=flight["flight_id"],
+        )
+        cancelled = events.wait(CANCELLED, order_id, timeout=10)
+        assert cancelled == {"order_id": order_id, "flight_id": flight["flight_id"], "ticket_numbers": [],
+                             "reason": "hold_lost"}
+        wait_for(lambda: db.rows("SELECT pending_event FROM orders WHERE order_id = :o",
+                                 o=order_id)[0]["pending_event"] is None)
+        assert len(events.of(CANCELLED, order_id)) == 1

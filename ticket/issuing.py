@@ -70,16 +70,18 @@ def close_order(session, event):
         sa.select(Order.flight_id).where(Order.order_id == order_id)).scalar()
     if flight_id is None:
         return []
+    # order cancels its bookings on a cancelled flight too, maybe before track's event reaches us
+    reason = domain.REASON_FLIGHT_CANCELLED if event["reason"] == "flight_cancelled" else domain.REASON_ORDER_CANCELLED
     inventory.lock_flight(session, flight_id)
     order = inventory.claim_order(
-        session, order_id, flight_id, state=domain.ORDER_CLOSED, reason=domain.REASON_ORDER_CANCELLED,
+        session, order_id, flight_id, state=domain.ORDER_CLOSED, reason=reason,
         paid=event["paid"], pending_event=domain.TICKETS_CANCELLED if event["paid"] else None,
     )
     if order.created:
-        return _refund_announcement(order_id, flight_id, [], domain.REASON_ORDER_CANCELLED, event["paid"])
+        return _refund_announcement(order_id, flight_id, [], reason, event["paid"])
     if order.state == domain.ORDER_CLOSED and (order.paid or not event["paid"]):
         return []
-    return close(session, order, domain.REASON_ORDER_CANCELLED, paid=order.paid or event["paid"])
+    return close(session, order, reason, paid=order.paid or event["paid"])
 
 
 def close(session, order, reason, paid):

@@ -107,6 +107,7 @@ class OrderClosedSchema(_Event):
     order_id = _id(required=True)
     flight_id = _id(load_default=None, allow_none=True)
     paid = fields.Boolean(load_default=False)
+    reason = fields.String(load_default=None, allow_none=True)
 
 
 def iso(moment):

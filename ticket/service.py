@@ -21,8 +21,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HOLD_TTL_SECONDS = 900
 DEFAULT_AIRLINE_PREFIX = "999"
-# an event still unpublished this long after its decision is published by the timer
-RELAY_AFTER_SECONDS = 30
+DEFAULT_EVENT_RELAY_SECONDS = 30
 
 
 def load_event(schema, payload, event_type):
@@ -104,7 +103,8 @@ class TicketService:
         if released:
             log.info("released %d lapsed seat holds", released)
         with self.db.get_session() as session:
-            stuck = issuing.pending(session, older_than_seconds=RELAY_AFTER_SECONDS)
+            stuck = issuing.pending(session, older_than_seconds=int(
+                self.config.get("TICKET_EVENT_RELAY_SECONDS", DEFAULT_EVENT_RELAY_SECONDS)))
         self._publish(stuck)
 
     # -- tickets ------------------------------------------------------------------------

@@ -1,9 +1,12 @@
 """Helpers for the ticket tests: flights made by publishing ``track.flight_scheduled``."""
+import contextlib
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
+from nameko.events import event_handler
+from nameko.runners import ServiceRunner
 
 from common.errors import NotFound
 from common.sql import service_db_uri
@@ -72,6 +75,10 @@ class TicketDb:
         with self.engine.connect() as conn:
             return conn.execute(sa.text(query), params).mappings().all()
 
+    def execute(self, statement, **params):
+        with self.engine.begin() as conn:
+            conn.execute(sa.text(statement), params)
+
 
 def paid_event(order_id, flight_id, seats, user_id="user-1"):
     return {
@@ -94,3 +101,28 @@ class EventLog:
     def wait(self, event_type, order_id, timeout=10):
         return wait_for(lambda: self.of(event_type, order_id), timeout=timeout,
                         message=f"no {event_type} for {order_id}")[0]
+
+
+@contextlib.contextmanager
+def recording_ticket_events(config):
+    """An ``EventLog`` filled by a consumer of the ticket events, running meanwhile."""
+    log = EventLog()
+
+    class TicketEventRecorder:
+        name = "ticket_event_recorder_" + uuid.uuid4().hex[:8]
+
+        @event_handler("ticket", "tickets_issued")
+        def issued(self, payload):
+            log.events.append(("tickets_issued", payload))
+
+        @event_handler("ticket", "tickets_cancelled")
+        def cancelled(self, payload):
+            log.events.append(("tickets_cancelled", payload))
+
+    runner = ServiceRunner(config)
+    runner.add_service(TicketEventRecorder)
+    runner.start()
+    try:
+        yield log
+    finally:
+        runner.stop()
