@@ -117,6 +117,8 @@ def check_servers(config):
 
 # -- processes -----------------------------------------------------------------------
 
+_children = {}  # name -> Popen, for what this invocation started
+
 def pid_file(name):
     return RUN_DIR / f"{name}.pid"
 
@@ -126,15 +128,27 @@ def log_file(name):
 
 
 def is_ours(pid, name):
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return False
-    return (SIGNATURES[name] if name in SIGNATURES else service_path(name)) in cmdline
+    signature = SIGNATURES[name] if name in SIGNATURES else service_path(name)
+    # a process that is just exec-ing shows an empty cmdline for a moment
+    for _ in range(40):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+        if cmdline:
+            return signature in cmdline.replace(b"\0", b" ").decode(errors="replace")
+        time.sleep(0.05)
+    return False
 
 
 def running_pid(name):
     """The pid from RUN_DIR/<name>.pid if that process is alive and still ours."""
+    child = _children.get(name)
+    if child is not None:  # started by this invocation: the OS tells for sure
+        if child.poll() is None:
+            return child.pid
+        pid_file(name).unlink(missing_ok=True)
+        return None
     path = pid_file(name)
     try:
         pid = int(path.read_text().strip())
@@ -153,6 +167,16 @@ def is_gone(pid):
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except (OSError, IndexError):
         return True
+
+
+def how_it_ended(name):
+    process = _children.get(name)
+    code = process.poll() if process else None
+    if code is None:
+        return "exited"
+    if code < 0:
+        return f"was killed by {signal.Signals(-code).name}"
+    return f"exited with status {code}"
 
 
 def service_path(service):
@@ -174,25 +198,31 @@ def spawn(name, argv):
             start_new_session=True,
         )
     pid_file(name).write_text(str(process.pid))
+    _children[name] = process
     say(f"started {name} (pid {process.pid}, log {log_file(name)})")
     return process.pid
 
 
-def stop(name, grace=20):
-    pid = running_pid(name)
-    if not pid:
-        pid_file(name).unlink(missing_ok=True)
-        return None
+def stop(*names, grace=20):
+    """SIGTERM each of ``names`` that runs, then wait for all of them together.
+
+    Returns ``{name: pid}`` of what was stopped."""
     # nameko stops gracefully on SIGTERM: running workers finish, then it exits
-    os.killpg(pid, signal.SIGTERM)
+    signalled = {}
+    for name in names:
+        pid = running_pid(name)
+        pid_file(name).unlink(missing_ok=True)
+        if pid:
+            os.killpg(pid, signal.SIGTERM)
+            signalled[name] = pid
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and not is_gone(pid):
+    while time.monotonic() < deadline and not all(is_gone(pid) for pid in signalled.values()):
         time.sleep(0.1)
-    if not is_gone(pid):
-        say(f"{name} (pid {pid}) ignored SIGTERM for {grace}s: killing it")
-        os.killpg(pid, signal.SIGKILL)
-    pid_file(name).unlink(missing_ok=True)
-    return pid
+    for name, pid in signalled.items():
+        if not is_gone(pid):
+            say(f"{name} (pid {pid}) ignored SIGTERM for {grace}s: killing it")
+            os.killpg(pid, signal.SIGKILL)
+    return signalled
 
 
 def last_lines(path, count=15):
@@ -225,7 +255,7 @@ def wait_for(predicate, timeout, what, name=None):
         if predicate():
             return
         if name and not running_pid(name):
-            sys.exit(f"{name} exited while starting. Last lines of {log_file(name)}:\n{last_lines(log_file(name))}")
+            sys.exit(f"{name} {how_it_ended(name)} while starting. Last lines of {log_file(name)}:\n{last_lines(log_file(name))}")
         time.sleep(0.3)
     sys.exit(f"Timed out after {timeout:.0f}s waiting for {what}.")
 
@@ -274,7 +304,7 @@ def wait_until_healthy(config):
             return
         for service in SERVICES:
             if not running_pid(service):
-                sys.exit(f"{service} exited while starting. Last lines of {log_file(service)}:\n"
+                sys.exit(f"{service} {how_it_ended(service)} while starting. Last lines of {log_file(service)}:\n"
                          f"{last_lines(log_file(service))}")
         if time.monotonic() > deadline:
             detail = response.text if response is not None else "the gateway does not answer"
@@ -295,8 +325,7 @@ def cmd_up(config, seed=True):
         wait_until_healthy(config)
     except (SystemExit, KeyboardInterrupt):
         # leave nothing half-started behind; the logs stay for the post-mortem
-        for service in reversed(started):
-            stop(service)
+        stop(*started)
         if started:
             print(f"!!  stopped what this run started ({', '.join(started)}); logs kept in {RUN_DIR}", flush=True)
         raise
@@ -327,12 +356,14 @@ def cmd_seed(config):
 
 
 def cmd_down(config):
-    stopped = []
-    for name in (*reversed(SERVICES), "mongo"):
-        pid = stop(name)
-        if pid:
-            stopped.append(f"{name} (pid {pid})")
-    say("stopped " + (", ".join(stopped) if stopped else f"nothing: no process of ours runs (RUN_DIR {RUN_DIR})"))
+    stopped = {}
+    # the gateway first (no new requests), then the services together, then their store
+    for group in (("gateway",), tuple(s for s in reversed(SERVICES) if s != "gateway"), ("mongo",)):
+        stopped.update(stop(*group))
+    if stopped:
+        say("stopped " + ", ".join(f"{name} (pid {pid})" for name, pid in stopped.items()))
+    else:
+        say(f"stopped nothing: no process of ours runs (RUN_DIR {RUN_DIR})")
 
 
 def cmd_status(config):
