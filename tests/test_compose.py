@@ -122,3 +122,10 @@ def test_dockerfile_runs_nameko_in_exec_form_as_a_non_root_user():
     assert "pip install -r requirements.txt" in dockerfile
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".git", ".venv", ".run"} <= set(ignored)
+
+
+def test_readme_documents_every_variable_config_yaml_reads():
+    readme = (ROOT / "README.md").read_text()
+    variables = set(re.findall(r"\$\{(\w+):", CONFIG_PATH.read_text())) - {"ENV_VAR"}  # ENV_VAR: the header's example
+    undocumented = sorted(v for v in variables if f"| `{v}` |" not in readme)
+    assert not undocumented, f"add a row to README.md's Configuration table for {undocumented}"
