@@ -5,7 +5,7 @@
 - a capture the order cannot take (expired, cancelled) is refunded: the order
   service answers it with ``payment_rejected``.
 """
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from pymongo.errors import DuplicateKeyError
 
@@ -73,11 +73,24 @@ class Ledger:
                 "payment_id": payment["_id"], "reason": result.decline_reason,
             })
         payment = models.mark_succeeded(self.db, payment["_id"], result.reference)
+        self.announce(payment)
+        return payment_view(payment)
+
+    def announce(self, payment):
+        """Publish ``payment_succeeded``, then note it was published. A crash in between
+        leaves it unannounced, and the sweep publishes it again (the order side is idempotent)."""
         self.dispatch("payment_succeeded", {
             "payment_id": payment["_id"], "order_id": payment["order_id"], "user_id": payment["user_id"],
             "amount": payment["amount"], "currency": payment["currency"],
         })
-        return payment_view(payment)
+        models.mark_announced(self.db, payment["_id"])
+
+    def announce_forgotten(self, grace_seconds):
+        """Re-publish captures older than ``grace_seconds`` that were never announced."""
+        stale = models.unannounced_captures(self.db, _now() - timedelta(seconds=grace_seconds))
+        for payment in stale:
+            self.announce(payment)
+        return len(stale)
 
     def refund_order(self, order_id, reason):
         """Refund whatever the order captured (tickets cancelled); nothing if it captured nothing."""

@@ -18,6 +18,7 @@ def create_indexes(db):
     """Run once when the service starts; creating an existing index is a no-op."""
     db.payments.create_index("charge_key", unique=True, sparse=True)
     db.payments.create_index([("order_id", ASCENDING)])
+    db.payments.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
 
 
 def new_id():
@@ -53,6 +54,17 @@ def mark_refunded(db, payment_id, refund):
         {"$set": {"status": REFUNDED, "refund": refund}},
         return_document=ReturnDocument.AFTER,
     )
+
+
+def mark_announced(db, payment_id):
+    db.payments.update_one({"_id": payment_id}, {"$set": {"announced": True}})
+
+
+def unannounced_captures(db, created_before, limit=100):
+    """Captured payments whose ``payment_succeeded`` may never have left (a crash in between)."""
+    return list(db.payments.find(
+        {"status": SUCCEEDED, "announced": {"$exists": False}, "created_at": {"$lt": created_before}},
+    ).limit(limit))
 
 
 def find_payment(db, payment_id):

@@ -1,7 +1,8 @@
 """The payment service: nameko entrypoints only; the money rules are in ``payment.ledger``."""
+from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher, event_handler
 
-from common.entrypoints import rpc
+from common.entrypoints import config_timer, rpc
 from payment.dependencies import BoundedRpc, MongoDatabase, RequestContext
 from payment.ledger import Ledger
 from payment.models import create_indexes
@@ -10,6 +11,7 @@ from payment.models import create_indexes
 class PaymentService:
     name = "payment"
 
+    config = Config()
     db = MongoDatabase(create_indexes)
     services = BoundedRpc()
     dispatch = EventDispatcher()
@@ -35,6 +37,10 @@ class PaymentService:
     @rpc
     def payments_for_order(self, order_id):
         return self.ledger.for_order(order_id)
+
+    @config_timer("EXPIRY_SWEEP_SECONDS", 10)
+    def announce_forgotten_captures(self):
+        self.ledger.announce_forgotten(float(self.config.get("PAYMENT_ANNOUNCE_GRACE_SECONDS", 30)))
 
     @event_handler("ticket", "tickets_cancelled")
     def handle_tickets_cancelled(self, payload):

@@ -1,11 +1,13 @@
 """Flight cancellation across bookings in every state, and a ticket service that
 stops mid-saga: the messages wait in RabbitMQ and the booking still finishes."""
+import uuid
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 
 from common.testing import running_system
 from order.tests.booking_helpers import (
-    customer, flight_money, get_order, pause_event_handler, pay, place, schedule_flight, seat_statuses,
-    wait_for_status, wait_until,
+    customer, find_documents, flight_money, get_order, pause_event_handler, pay, place, schedule_flight,
+    seat_statuses, store, wait_for_status, wait_until,
 )
 
 
@@ -63,3 +65,28 @@ def test_ticket_service_down_after_payment_still_ends_ticketed(make_system):
             assert len(ticketed["tickets"]) == 1 and len(ticketed["tickets"][0]["number"]) == 13
             money = flight_money(system, flight)
         assert money == {"captured": order["amount"], "refunded": 0, "ticketed": order["amount"]}
+
+
+def test_capture_never_announced_is_announced_by_the_sweep(make_system):
+    """The payment service died after recording a capture and before publishing
+    payment_succeeded: the document it left behind is all the sweep needs."""
+    with make_system(EXPIRY_SWEEP_SECONDS=1, PAYMENT_ANNOUNCE_GRACE_SECONDS=1) as system:
+        flight = schedule_flight(system)
+        client, user_id = customer(system)
+        order = place(client, flight, {"name": "Ann"})
+        payment_id = uuid.uuid4().hex[:24]
+        mongo, db = store(system, "payment")
+        try:
+            db.payments.insert_one({
+                "_id": payment_id, "order_id": order["id"], "user_id": user_id, "flight_id": flight,
+                "amount": order["amount"], "currency": order["currency"], "status": "succeeded",
+                "charge_key": order["id"], "processor_reference": "ch_crashed",
+                "card": {"brand": "visa", "last4": "4242", "holder": "Ann"},
+                "created_at": datetime.now(timezone.utc) - timedelta(seconds=5),
+            })
+        finally:
+            mongo.close()
+        ticketed = wait_for_status(client, order["id"], "TICKETED", timeout=20)
+        assert ticketed["payment_id"] == payment_id
+        assert find_documents(system, "payment", "payments", {"_id": payment_id})[0]["announced"]
+        assert flight_money(system, flight) == {"captured": order["amount"], "refunded": 0, "ticketed": order["amount"]}
