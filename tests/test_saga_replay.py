@@ -49,3 +49,20 @@ def test_replaying_a_finished_booking_changes_nothing(system, cancel):
     assert state["order"]["status"] == final
     money = flight_money(system, flight)
     assert money["captured"] == money["ticketed"] + money["refunded"] == order["amount"]
+
+
+def test_refund_seen_before_its_payment_never_makes_the_order_paid(system):
+    """Out of order: payment_refunded for a payment arrives before its payment_succeeded."""
+    flight = schedule_flight(system)
+    client, user_id = customer(system)
+    order = place(client, flight)
+    payment = {"payment_id": "f" * 24, "order_id": order["id"], "user_id": user_id,
+               "amount": order["amount"], "currency": order["currency"]}
+    with saga_events(system.config) as seen:
+        system.dispatch("payment", "payment_refunded", dict(payment, refund_id="re_x", reason="test"))
+        wait_until(lambda: "refunded_payments" in snapshot(system, order["id"])["order"], what="refund noted")
+        system.dispatch("payment", "payment_succeeded", payment)
+        rejected = wait_until(lambda: [p for _, kind, p in events_of(seen, order["id"]) if kind == "payment_rejected"],
+                              what="payment_rejected")
+    assert rejected[0]["payment_id"] == payment["payment_id"]
+    assert snapshot(system, order["id"])["order"]["status"] == "PENDING_PAYMENT"
