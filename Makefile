@@ -25,7 +25,7 @@ up: install
 	@$(PY) -m common.stack up
 
 down:
-	@test -x $(PY) && $(PY) -m common.stack down || echo "nothing to stop (no $(VENV))"
+	@if test -x $(PY); then $(PY) -m common.stack down; else echo "nothing to stop (no $(VENV))"; fi
 
 restart: down up
 

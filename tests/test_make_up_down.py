@@ -66,6 +66,14 @@ def processes_with(environ_entry):
     return found
 
 
+def kill_leftovers(run_dir):
+    """Safety net after a failed run: end what still runs with our (unique) RUN_DIR."""
+    leftovers = processes_with(f"RUN_DIR={run_dir}")
+    for pid in leftovers:
+        os.kill(pid, signal.SIGKILL)
+    return leftovers
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """A private `make up`; at the end `make down` (again, harmlessly) and every store dropped."""
@@ -92,6 +100,7 @@ def stack(tmp_path_factory):
         yield stack
     finally:
         run(["make", "down"], environ)
+        kill_leftovers(run_dir)
         config = load_config(environ={k: environ[k] for k in ("DB_PREFIX", "AMQP_URI", "MONGO_URI")})
         for service in ("auth", "airplane", "track", "ticket"):
             drop_database(service_db_uri(config, service))
