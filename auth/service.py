@@ -1,10 +1,13 @@
 """The auth service: accounts, credentials, sessions. Entry points only; the
 rules are in ``domain.py``, the database work in ``store.py``."""
+from datetime import timedelta
+
 from nameko.dependency_providers import Config
+from nameko.timer import timer
 
 from auth import store
 from auth.dependencies import Database, FirstAdmin, Redis, RequestContext
-from auth.domain import ADMIN, hash_password, needs_rehash, normalise_email, verify_password
+from auth.domain import ADMIN, hash_password, needs_rehash, normalise_email, utcnow, verify_password
 from auth.models import Base
 from auth.schemas import (
     LoginSchema, RefreshSchema, RegisterSchema, RoleChangeSchema, UserListQuerySchema, dump_user,
@@ -15,6 +18,11 @@ from common.entrypoints import rpc
 from common.errors import Unauthorized, load_or_raise
 from common.sql import check
 from common.tokens import revoke_access_token
+
+# Expired refresh tokens are kept a day (a replay then still ends its family) and
+# then deleted, so the table holds live sessions, not history.
+PURGE_INTERVAL_SECONDS = 3600
+EXPIRED_TOKEN_GRACE = timedelta(days=1)
 
 
 class AuthService:
@@ -95,6 +103,11 @@ class AuthService:
             answer = dump_user(user)
         self._deny(denied)
         return answer
+
+    @timer(interval=PURGE_INTERVAL_SECONDS)
+    def purge_expired_refresh_tokens(self):
+        with self.db.get_session() as session:
+            store.purge_refresh_tokens(session, utcnow() - EXPIRED_TOKEN_GRACE)
 
     def _deny(self, access_tokens):
         """Deny these access tokens at the gateway until they expire."""

@@ -171,6 +171,12 @@ def end_all_sessions(session, user_id):
     return [access for family in families for access in revoke_family(session, family)]
 
 
+def purge_refresh_tokens(session, expired_before):
+    """Delete refresh tokens that expired before ``expired_before``. Returns how many."""
+    result = session.execute(sa.delete(RefreshToken).where(RefreshToken.expires_at < expired_before))
+    return result.rowcount
+
+
 # -- administration ------------------------------------------------------------------
 
 def list_users(session, limit, cursor=None):

@@ -1,13 +1,15 @@
 """The auth service's database rules, on a fresh PostgreSQL database of their own
 (the admin count must not depend on what other tests did)."""
+from datetime import timedelta
+
 import eventlet
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from auth import store
-from auth.domain import ADMIN, CUSTOMER
-from auth.models import User
+from auth.domain import ADMIN, CUSTOMER, utcnow
+from auth.models import RefreshToken, User
 from common.config import load_config
 from common.errors import Conflict, Unauthorized
 from common.migrations import upgrade
@@ -82,3 +84,20 @@ def test_demotion_ends_the_users_sessions(engine):
         with pytest.raises(Unauthorized) as error:
             store.rotate_refresh_token(session, config, pair["refresh_token"], lambda revoked: None)
         assert error.value.code == "INVALID_REFRESH_TOKEN"
+
+
+def test_purge_deletes_only_refresh_tokens_expired_before_the_cutoff(engine):
+    config = load_config()
+    config.update(CONFIG_EXTRA, REFRESH_TOKEN_TTL=60)
+    ensure(engine, "fifth@example.com")
+    with Session(engine) as session, session.begin():
+        user = store.user_by_email(session, "fifth@example.com")
+        for _ in range(2):
+            store.start_session(session, config, user)
+        owned = sa.select(RefreshToken.id).where(RefreshToken.user_id == user.id)
+        old, live = session.scalars(owned).all()
+        session.execute(sa.update(RefreshToken).where(RefreshToken.id == old)
+                        .values(expires_at=utcnow() - timedelta(days=2)))
+    with Session(engine) as session, session.begin():
+        assert store.purge_refresh_tokens(session, utcnow() - timedelta(days=1)) == 1
+        assert session.scalars(owned).all() == [live]

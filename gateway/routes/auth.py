@@ -36,7 +36,7 @@ class AuthRoutes:
         return json_response(None, 204)
 
     @route("GET", "/auth/me", summary="The calling user", tags=TAGS, auth="user",
-           responses={200: UserSchema})
+           responses={200: UserSchema}, errors=(404,))
     def me(self, request):
         return json_response(self.rpc.auth.get_user(request.caller.id))
 
