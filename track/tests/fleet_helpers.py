@@ -9,7 +9,6 @@ import eventlet
 from nameko.containers import ServiceContainer
 from nameko.events import event_handler
 
-from common.tokens import issue_access_token
 
 A320_CABINS = [
     {"class": "business", "rows": [1, 3], "layout": "AC-DF"},
@@ -18,17 +17,23 @@ A320_CABINS = [
 _registrations = itertools.count(1)
 
 
-def token_for(config, role):
-    token, _ = issue_access_token(config, uuid.uuid4().hex, role)
-    return token
+def login(system, email, password):
+    response = system.http.post("/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
 
 
 def admin_client(system):
-    return system.http.as_user(token_for(system.config, "admin"))
+    """Signed in as the first admin (ADMIN_EMAIL / ADMIN_PASSWORD of the test config)."""
+    return system.http.as_user(login(system, system.config["ADMIN_EMAIL"], system.config["ADMIN_PASSWORD"]))
 
 
 def customer_client(system):
-    return system.http.as_user(token_for(system.config, "customer"))
+    """A freshly registered customer, signed in."""
+    email, password = f"flyer-{uuid.uuid4().hex[:10]}@example.com", "a-long-customer-password"
+    response = system.http.post("/auth/register", json={"email": email, "password": password, "full_name": "Fay Flyer"})
+    assert response.status_code == 201, response.text
+    return system.http.as_user(login(system, email, password))
 
 
 def unique_registration():
