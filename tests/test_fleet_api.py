@@ -2,20 +2,13 @@
 import pytest
 
 from track.tests.fleet_helpers import (A320_CABINS, admin_client, create_airplane, create_model, customer_client,
-                                       flight_body, recorded_events, schedule_flight, unique_registration, utc_in)
+                                       flight_body, recorded_events, refused, schedule_flight, unique_registration,
+                                       utc_in)
 
 
 @pytest.fixture(scope="module")
 def admin(system):
     return admin_client(system)
-
-
-def error(response, status, code=None):
-    assert response.status_code == status, response.text
-    body = response.json()
-    if code:
-        assert body["error"] == code, body
-    return body
 
 
 @pytest.mark.parametrize("method, path", [
@@ -24,8 +17,8 @@ def error(response, status, code=None):
     ("POST", "/airplanes/x/maintenance"), ("POST", "/flights"), ("PATCH", "/flights/x/status"),
 ])
 def test_admin_endpoints_refuse_customers_and_strangers(system, method, path):
-    error(customer_client(system).request(method, path, json={}), 403, "FORBIDDEN")
-    error(system.http.request(method, path, json={}), 401)
+    refused(customer_client(system).request(method, path, json={}), 403, "FORBIDDEN")
+    refused(system.http.request(method, path, json={}), 401)
 
 
 def test_model_answers_seat_counts_and_seat_list(admin):
@@ -51,20 +44,20 @@ def test_model_answers_seat_counts_and_seat_list(admin):
     ([{"class": "economy", "rows": [9, 5], "layout": "ABC"}], "0"),
 ])
 def test_invalid_layouts_are_400_with_details(admin, cabins, where):
-    body = error(admin.post("/airplane-models", json={"manufacturer": "Boeing", "model": "737-X", "cabins": cabins}), 400)
+    body = refused(admin.post("/airplane-models", json={"manufacturer": "Boeing", "model": "737-X", "cabins": cabins}), 400)
     problems = body["details"]["fields"]["cabins"]
     if where:
         assert where in problems, problems
 
 
 def test_model_missing_fields_and_duplicates(admin):
-    body = error(admin.post("/airplane-models", json={"cabins": A320_CABINS}), 400)
+    body = refused(admin.post("/airplane-models", json={"cabins": A320_CABINS}), 400)
     assert set(body["details"]["fields"]) == {"manufacturer", "model"}
-    error(admin.post("/airplane-models", data="not json"), 400, "MALFORMED_JSON")
+    refused(admin.post("/airplane-models", data="not json"), 400, "MALFORMED_JSON")
     model = create_model(admin)
     again = admin.post("/airplane-models", json={"manufacturer": "Airbus", "model": model["model"], "cabins": A320_CABINS})
-    error(again, 409, "MODEL_EXISTS")
-    error(admin.get("/airplane-models/nope/seats"), 404)
+    refused(again, 409, "MODEL_EXISTS")
+    refused(admin.get("/airplane-models/nope/seats"), 404)
 
 
 def test_registration_is_upper_cased_and_unique(admin):
@@ -76,18 +69,18 @@ def test_registration_is_upper_cased_and_unique(admin):
     assert airplane["registration"] == registration
     assert airplane["status"] == "active"
     assert airplane["model"]["seat_counts"] == {"business": 12, "economy": 150}
-    error(admin.post("/airplanes", json={"registration": registration, "model_id": model["id"]}), 409,
+    refused(admin.post("/airplanes", json={"registration": registration, "model_id": model["id"]}), 409,
           "REGISTRATION_TAKEN")
     assert admin.get(f"/airplanes/{airplane['id']}").json() == airplane
 
 
 def test_airplane_input_errors(admin):
     model = create_model(admin)
-    body = error(admin.post("/airplanes", json={"registration": "PK GLA!", "model_id": model["id"]}), 400)
+    body = refused(admin.post("/airplanes", json={"registration": "PK GLA!", "model_id": model["id"]}), 400)
     assert "registration" in body["details"]["fields"]
-    body = error(admin.post("/airplanes", json={"registration": unique_registration(), "model_id": "nope"}), 400)
+    body = refused(admin.post("/airplanes", json={"registration": unique_registration(), "model_id": "nope"}), 400)
     assert "model_id" in body["details"]["fields"]
-    error(admin.get("/airplanes/does-not-exist"), 404, "NOT_FOUND")
+    refused(admin.get("/airplanes/does-not-exist"), 404, "NOT_FOUND")
 
 
 def test_airplanes_are_listed_by_registration_in_pages(admin):
@@ -98,17 +91,17 @@ def test_airplanes_are_listed_by_registration_in_pages(admin):
     second = admin.get("/airplanes", params={"limit": 2, "cursor": first["next_cursor"]}).json()
     registrations = [a["registration"] for a in first["items"] + second["items"]]
     assert registrations == sorted(registrations) and len(set(registrations)) == 4
-    error(admin.get("/airplanes", params={"limit": "many"}), 400)
+    refused(admin.get("/airplanes", params={"limit": "many"}), 400)
 
 
 def test_maintenance_window_rules_and_event(system, admin):
     airplane = create_airplane(admin)
     starts, ends = utc_in(days=5), utc_in(days=6)
     path = f"/airplanes/{airplane['id']}/maintenance"
-    body = error(admin.post(path, json={"starts_at": ends.isoformat(), "ends_at": starts.isoformat(), "reason": "A-check"}), 400)
+    body = refused(admin.post(path, json={"starts_at": ends.isoformat(), "ends_at": starts.isoformat(), "reason": "A-check"}), 400)
     assert "ends_at" in body["details"]["fields"]
-    error(admin.post(path, json={"starts_at": "tomorrow", "ends_at": ends.isoformat(), "reason": "x"}), 400)
-    error(admin.post("/airplanes/nope/maintenance", json={"starts_at": starts.isoformat(), "ends_at": ends.isoformat(),
+    refused(admin.post(path, json={"starts_at": "tomorrow", "ends_at": ends.isoformat(), "reason": "x"}), 400)
+    refused(admin.post("/airplanes/nope/maintenance", json={"starts_at": starts.isoformat(), "ends_at": ends.isoformat(),
                                                           "reason": "A-check"}), 404)
     with recorded_events(system.config) as events:
         created = admin.post(path, json={"starts_at": starts.isoformat(), "ends_at": ends.isoformat(), "reason": "A-check"})
@@ -123,7 +116,7 @@ def test_maintenance_over_a_scheduled_flight_is_409(admin):
     airplane = create_airplane(admin)
     flight = schedule_flight(admin, airplane, utc_in(days=4, hours=3))
     overlapping = {"starts_at": utc_in(days=4).isoformat(), "ends_at": utc_in(days=4, hours=4).isoformat(), "reason": "wheels"}
-    body = error(admin.post(f"/airplanes/{airplane['id']}/maintenance", json=overlapping), 409, "AIRPLANE_HAS_FLIGHTS")
+    body = refused(admin.post(f"/airplanes/{airplane['id']}/maintenance", json=overlapping), 409, "AIRPLANE_HAS_FLIGHTS")
     assert body["details"]["airplane_id"] == airplane["id"]
     after = {"starts_at": utc_in(days=4, hours=6).isoformat(), "ends_at": utc_in(days=4, hours=9).isoformat(), "reason": "wheels"}
     assert admin.post(f"/airplanes/{airplane['id']}/maintenance", json=after).status_code == 201
@@ -136,7 +129,7 @@ def test_flight_inside_maintenance_is_409(admin):
     airplane = create_airplane(admin)
     window = {"starts_at": utc_in(days=7).isoformat(), "ends_at": utc_in(days=8).isoformat(), "reason": "C-check"}
     assert admin.post(f"/airplanes/{airplane['id']}/maintenance", json=window).status_code == 201
-    body = error(admin.post("/flights", json=flight_body(airplane, utc_in(days=7, hours=23))), 409,
+    body = refused(admin.post("/flights", json=flight_body(airplane, utc_in(days=7, hours=23))), 409,
                  "AIRPLANE_IN_MAINTENANCE")
     assert body["details"]["window"]["reason"] == "C-check"
     schedule_flight(admin, airplane, utc_in(days=8, hours=1))
@@ -145,12 +138,12 @@ def test_flight_inside_maintenance_is_409(admin):
 def test_retiring_needs_no_future_flights(admin):
     busy = create_airplane(admin)
     flight = schedule_flight(admin, busy, utc_in(days=2))
-    error(admin.patch(f"/airplanes/{busy['id']}", json={"status": "retired"}), 409, "AIRPLANE_HAS_FLIGHTS")
+    refused(admin.patch(f"/airplanes/{busy['id']}", json={"status": "retired"}), 409, "AIRPLANE_HAS_FLIGHTS")
     admin.patch(f"/flights/{flight['id']}/status", json={"status": "cancelled"})
     retired = admin.patch(f"/airplanes/{busy['id']}", json={"status": "retired"})
     assert retired.status_code == 200 and retired.json()["status"] == "retired"
-    error(admin.post("/flights", json=flight_body(busy, utc_in(days=3))), 409, "AIRPLANE_RETIRED")
-    error(admin.post(f"/airplanes/{busy['id']}/maintenance", json={
+    refused(admin.post("/flights", json=flight_body(busy, utc_in(days=3))), 409, "AIRPLANE_RETIRED")
+    refused(admin.post(f"/airplanes/{busy['id']}/maintenance", json={
         "starts_at": utc_in(days=3).isoformat(), "ends_at": utc_in(days=4).isoformat(), "reason": "x"}), 409, "AIRPLANE_RETIRED")
-    error(admin.patch(f"/airplanes/{busy['id']}", json={"status": "flying"}), 400)
-    error(admin.patch("/airplanes/nope", json={"status": "retired"}), 404)
+    refused(admin.patch(f"/airplanes/{busy['id']}", json={"status": "flying"}), 400)
+    refused(admin.patch("/airplanes/nope", json={"status": "retired"}), 404)

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from track.tests.fleet_helpers import (admin_client, create_airplane, customer_client, flight_body, recorded_events,
-                                       schedule_flight, utc_in)
+                                       refused, schedule_flight, utc_in)
 
 
 @pytest.fixture(scope="module")
@@ -17,19 +17,11 @@ def airplane(admin):
     return create_airplane(admin)
 
 
-def refused(response, status, code=None):
-    assert response.status_code == status, response.text
-    body = response.json()
-    if code:
-        assert body["error"] == code, body
-    return body
-
-
 def test_airports_search_by_code_city_or_name(system):
     by_code = system.http.get("/airports", params={"q": "dps"}).json()["items"]
-    assert by_code[0] == {"code": "DPS", "name": "Ngurah Rai (Bali) International Airport", "city": "Denpasar",
-                          "country": "ID", "tz": "Asia/Makassar"} or by_code[0]["code"] == "DPS"
-    assert by_code[0]["tz"] == "Asia/Makassar"
+    assert by_code[0]["code"] == "DPS"  # the exact code first
+    assert (by_code[0]["country"], by_code[0]["tz"]) == ("ID", "Asia/Makassar")
+    assert "Bali" in by_code[0]["name"]
     by_city = system.http.get("/airports", params={"q": "Jakarta"}).json()["items"]
     assert {"CGK", "HLP"} <= {a["code"] for a in by_city}
     by_name = system.http.get("/airports", params={"q": "Changi"}).json()["items"]

@@ -17,6 +17,16 @@ A320_CABINS = [
 _registrations = itertools.count(1)
 
 
+def refused(response, status, code=None):
+    """Assert a JSON error answer; return its body."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error", "message", "details"}, body
+    if code:
+        assert body["error"] == code, body
+    return body
+
+
 def login(system, email, password):
     response = system.http.post("/auth/login", json={"email": email, "password": password})
     assert response.status_code == 200, response.text
