@@ -117,18 +117,23 @@ def planned_flights(airplanes, today, days):
 
 
 def schedule_flights(rpc, flights):
-    """Schedule in parallel batches; returns (created, already there)."""
+    """Schedule in parallel batches; returns (created, already there).
+
+    A slot an operator has taken since (maintenance, a retired airplane, another
+    flight) is skipped with a note rather than failing the whole seed."""
     created = existing = 0
     for start in range(0, len(flights), BATCH):
-        pending = [rpc.track.schedule_flight.call_async(flight) for flight in flights[start:start + BATCH]]
-        for reply in pending:
+        batch = flights[start:start + BATCH]
+        pending = [rpc.track.schedule_flight.call_async(flight) for flight in batch]
+        for flight, reply in zip(batch, pending):
             try:
                 reply.result()
                 created += 1
             except Conflict as exc:
-                if exc.code != "FLIGHT_EXISTS":
-                    raise
-                existing += 1
+                if exc.code == "FLIGHT_EXISTS":
+                    existing += 1
+                else:
+                    say(f"skipped {flight['flight_number']} at {flight['departure_at']}: {exc.message}")
     return created, existing
 
 
