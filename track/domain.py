@@ -3,7 +3,6 @@ local dates, search cursors and what a search result shows."""
 import base64
 import binascii
 import json
-import re
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
