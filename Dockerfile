@@ -15,8 +15,9 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
+# The code stays owned by root: the services only read it.
 COPY . .
-RUN useradd --system --create-home --uid 10001 app && chown -R app /app
+RUN useradd --system --no-create-home --uid 10001 app
 USER app
 
 # Inside a container every service listens on all interfaces; compose sets the rest.

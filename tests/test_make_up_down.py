@@ -26,6 +26,7 @@ from common.stack import SERVICES, is_gone
 from common.testing import amqp_uri_for, create_vhost, delete_vhost, free_port
 
 MAKE_TIMEOUT = 300  # `make up` waits for health and seeds demo data
+PG_PASSWORD = "not-a-secret"
 DOMAIN_SERVICES = set(SERVICES) - {"gateway"}
 
 
@@ -89,6 +90,9 @@ def stack(tmp_path_factory):
         DB_PREFIX=prefix,
         AMQP_URI=amqp_uri_for(vhost),
         MONGO_URI=f"mongodb://127.0.0.1:{mongo_port}",
+        # with a password, as docker-compose.yml passes it (the local server trusts any):
+        # the URI must be used as given and never printed with its password
+        POSTGRES_URI=f"postgresql://postgres:{PG_PASSWORD}@127.0.0.1:5432",
         ADMIN_EMAIL=f"admin-{prefix[:-1]}@example.com",
         ADMIN_PASSWORD="make-up-test-password",
     )
@@ -101,7 +105,7 @@ def stack(tmp_path_factory):
     finally:
         run(["make", "down"], environ)
         kill_leftovers(run_dir)
-        config = load_config(environ={k: environ[k] for k in ("DB_PREFIX", "AMQP_URI", "MONGO_URI")})
+        config = load_config(environ={k: environ[k] for k in ("DB_PREFIX", "AMQP_URI", "MONGO_URI", "POSTGRES_URI")})
         for service in ("auth", "airplane", "track", "ticket"):
             drop_database(service_db_uri(config, service))
         client = redis.Redis.from_url(config["REDIS_URI"])
@@ -117,6 +121,9 @@ def test_make_up_prints_where_to_go_and_how_to_log_in(stack):
     assert f"{url}/docs" in output
     assert f"{environ['ADMIN_EMAIL']} / {environ['ADMIN_PASSWORD']}" in output
     assert "make down" in output
+    prefix = environ["DB_PREFIX"]
+    assert f"created database postgresql://postgres:***@127.0.0.1:5432/{prefix}auth" in output
+    assert PG_PASSWORD not in output
 
 
 def test_make_up_runs_every_service_and_its_own_mongo(stack):
