@@ -119,6 +119,7 @@ def check_servers(config):
 
 _children = {}  # name -> Popen, for what this invocation started
 
+
 def pid_file(name):
     return RUN_DIR / f"{name}.pid"
 
@@ -213,7 +214,7 @@ def stop(*names, grace=20):
         pid = running_pid(name)
         pid_file(name).unlink(missing_ok=True)
         if pid:
-            os.killpg(pid, signal.SIGTERM)
+            signal_group(pid, signal.SIGTERM)
             signalled[name] = pid
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline and not all(is_gone(pid) for pid in signalled.values()):
@@ -221,8 +222,16 @@ def stop(*names, grace=20):
     for name, pid in signalled.items():
         if not is_gone(pid):
             say(f"{name} (pid {pid}) ignored SIGTERM for {grace}s: killing it")
-            os.killpg(pid, signal.SIGKILL)
+            signal_group(pid, signal.SIGKILL)
     return signalled
+
+
+def signal_group(pid, signum):
+    """Signal the process group ``spawn`` made for ``pid`` (or the process alone)."""
+    try:
+        os.killpg(pid, signum)
+    except ProcessLookupError:
+        os.kill(pid, signum)
 
 
 def last_lines(path, count=15):
@@ -230,6 +239,11 @@ def last_lines(path, count=15):
         return "\n".join(path.read_text(errors="replace").splitlines()[-count:])
     except OSError:
         return "(no log)"
+
+
+def died_while_starting(name):
+    sys.exit(f"{name} {how_it_ended(name)} while starting. Last lines of {log_file(name)}:\n"
+             f"{last_lines(log_file(name))}")
 
 
 # -- MongoDB stand-in ----------------------------------------------------------------
@@ -255,7 +269,7 @@ def wait_for(predicate, timeout, what, name=None):
         if predicate():
             return
         if name and not running_pid(name):
-            sys.exit(f"{name} {how_it_ended(name)} while starting. Last lines of {log_file(name)}:\n{last_lines(log_file(name))}")
+            died_while_starting(name)
         time.sleep(0.3)
     sys.exit(f"Timed out after {timeout:.0f}s waiting for {what}.")
 
@@ -304,8 +318,7 @@ def wait_until_healthy(config):
             return
         for service in SERVICES:
             if not running_pid(service):
-                sys.exit(f"{service} {how_it_ended(service)} while starting. Last lines of {log_file(service)}:\n"
-                         f"{last_lines(log_file(service))}")
+                died_while_starting(service)
         if time.monotonic() > deadline:
             detail = response.text if response is not None else "the gateway does not answer"
             sys.exit(f"/health is not green after {UP_TIMEOUT:.0f}s ({detail}); see the logs in {RUN_DIR}")
