@@ -9,6 +9,8 @@ between 02:00 and 14:00 UTC so the local date at every origin used here
 """
 import itertools
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import requests
@@ -21,6 +23,8 @@ SEARCH_DAYS = 7
 FLIGHTS_PER_ROUTE_DAY = 2
 BOOKING_FLIGHTS = 10
 CONTENTION_SEATS = 20
+ACCOUNTS = 60  # the most virtual users of a booking scenario
+PASSWORD = "bench-password-1"
 SLOTS_PER_DAY = 4  # 2-hour flights every 3 hours from 02:00 UTC: no airplane overlaps
 MODEL = {
     "manufacturer": "Boeing", "model": "777-300ER (bench)",
@@ -91,6 +95,7 @@ def prepare():
         contention_seats = [s["seat"] for s in seat_map(api, contention_id)["seats"]][:CONTENTION_SEATS]
     except RuntimeError as exc:  # no seat inventory: the seat map and booking runs are skipped
         say(f"WARNING: {exc}")
+    accounts = customer_tokens(ACCOUNTS)
     say(f"scenario data: {len(flight_ids) + len(extra)} flights, {len(booking_seats)} bookable seats "
         f"({time.monotonic() - started:.0f} s)")
     return {
@@ -98,7 +103,24 @@ def prepare():
         "seat_map_flights": flight_ids + booking_ids,
         "booking_seats": booking_seats,
         "contention": {"flight_id": contention_id, "seats": contention_seats},
+        "tokens": accounts,
     }
+
+
+def customer_tokens(count):
+    """Register and log in one customer per virtual user, before any clock starts.
+
+    Password hashing is deliberately slow; doing it here keeps the booking
+    figures about bookings (the locust users pick up these tokens).
+    """
+    def one(n):
+        api = Api()
+        email = f"bench-{uuid.uuid4().hex[:10]}@example.com"
+        api.call("POST", "/auth/register", json={"email": email, "password": PASSWORD, "full_name": f"Bench {n}"})
+        return api.call("POST", "/auth/login", json={"email": email, "password": PASSWORD})["access_token"]
+
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(one, range(count)))
 
 
 def slot(first_day, day, index):

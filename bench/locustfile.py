@@ -11,7 +11,6 @@ import json
 import os
 import random
 import time
-import uuid
 from collections import deque
 
 import gevent
@@ -74,15 +73,11 @@ class BookingUser(ClosedLoopUser):
     abstract = True
 
     def on_start(self):
-        email = f"bench-{uuid.uuid4().hex[:12]}@example.com"
-        password = "bench-password-1"
-        self.client.post("/auth/register", json={"email": email, "password": password, "full_name": "Bench User"})
-        with self.client.post("/auth/login", json={"email": email, "password": password},
-                              catch_response=True) as response:
-            if response.status_code != 200:
-                response.failure(f"login {response.status_code}")
-                self.stop()
-            self.auth = {"Authorization": f"Bearer {response.json()['access_token']}"}
+        # accounts were registered and logged in by bench/fixtures.py, one per user
+        token = _tokens.popleft() if _tokens else None
+        if token is None:
+            raise RuntimeError("more booking users than prepared accounts (bench/fixtures.py ACCOUNTS)")
+        self.auth = {"Authorization": f"Bearer {token}"}
 
     def next_seat(self):
         raise NotImplementedError
@@ -155,6 +150,7 @@ class BookingFailed(Exception):
 
 
 _free_seats = deque()
+_tokens = deque(DATA.get("tokens", []))
 
 
 class BookingUserPlenty(BookingUser):

@@ -125,6 +125,7 @@ class SystemUnderTest:
             self.reused = True
             system.say(f"reusing the bench system already up at {system.gateway_url()}")
         else:
+            system.down()  # whatever an interrupted bench run left behind
             system.drop_stores()
             system.up(SEARCH_CACHE_TTL=0)
         try:

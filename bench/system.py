@@ -15,6 +15,7 @@ from pathlib import Path
 import requests
 
 from common.config import ROOT, load_config
+from common.stack import answers, host_port
 from common.mongo import mongo_client, service_db_name
 from common.sql import drop_database, service_db_uri
 from common.testing import amqp_uri_for, create_vhost, delete_vhost
@@ -89,7 +90,11 @@ def drop_stores():
     config = bench_config()
     for service in SQL_SERVICES:
         drop_database(service_db_uri(config, service))
-    shutil.rmtree(RUN_DIR / "mongo-data", ignore_errors=True)
+    host, port = host_port(MONGO_URI, 27017)
+    if answers(host, port):  # a stand-in left running: empty it, do not pull its files away
+        drop_mongo()
+    else:
+        shutil.rmtree(RUN_DIR / "mongo-data", ignore_errors=True)
     delete_vhost(VHOST)
 
 
