@@ -79,6 +79,18 @@ def table(results):
             f"| {name} | {entry['users']} | {entry['rps']:.1f} | {_ms(entry['p50_ms'])} | {_ms(entry['p95_ms'])} "
             f"| {_ms(entry['p99_ms'])} | {entry['failures']} | {_ratio(entry)} | {_target(entry)} |"
         )
+    lines += ["", "req/s of `booking` and `contention` = complete bookings per second (place → pay → TICKETED)."]
+    check = results["scenarios"].get("contention", {}).get("oversold_check")
+    if check:
+        lines += ["", f"Contention: {check['orders_ticketed']} orders ticketed for {check['seat_pool']} seats, "
+                      f"{check['lost_races_409']} lost races (409), {check['oversold_seats']} oversold seats; "
+                      f"seat map agrees with the tickets: {check['ticketed_matches_seat_map']}."]
+    per = results.get("per_booking")
+    if per:
+        lines += ["", f"Per booking ({per['bookings']} serial bookings, RabbitMQ counters): "
+                      f"{per['rpc_calls_per_booking_without_polls']} RPC calls plus one per status poll "
+                      f"({per['polls_per_booking']} polls each here), {per['events_per_booking']} events "
+                      f"({', '.join(f'{k} {v}' for k, v in per['events_by_exchange_per_booking'].items())})."]
     lines += scale_table(results.get("scale"))
     for extra in results.get("notes", []):
         lines += ["", extra]
