@@ -13,6 +13,7 @@ Fixtures (session-wide unless said otherwise):
   port, same databases) with config overrides and a chosen set of services.
 """
 import contextlib
+import hashlib
 import os
 import shutil
 import socket
@@ -134,7 +135,7 @@ def build_config(prefix, vhost, mongo, **overrides):
         "AMQP_URI": amqp_uri_for(vhost),
         "GATEWAY_ADDRESS": f"127.0.0.1:{free_port()}",
         "MONGO_URI": mongo,
-        "JWT_SECRET": "test-secret-" + prefix,
+        "JWT_SECRET": "test-secret-" + hashlib.sha256(prefix.encode()).hexdigest(),
         "ADMIN_EMAIL": "admin@example.com",
         "ADMIN_PASSWORD": "admin-test-password",
         "RPC_TIMEOUT": "5",
