@@ -1,5 +1,17 @@
-"""nameko's ``rpc`` with this project's default: domain errors are answers, not
-crashes, so they are sent back to the caller without an error log."""
+"""nameko's entrypoints with this project's defaults.
+
+- ``rpc``: domain errors are answers, not crashes, so they go back to the caller
+  without an error log.
+- ``event_handler``: at least once. nameko acks an event even when its handler
+  raises, so a store that is briefly down would lose the event; here the event is
+  requeued instead, after a pause so a failing handler does not spin. Handlers
+  must be idempotent (every handler in this project is, and is tested for it).
+- ``config_timer``: a timer whose interval is a config key.
+"""
+import functools
+
+import eventlet
+from nameko.events import event_handler as _event_handler
 from nameko.rpc import rpc as _rpc
 from nameko.timer import Timer
 
@@ -11,6 +23,27 @@ def rpc(fn=None, **kwargs):
     if fn is not None:
         return _rpc(**kwargs)(fn)
     return _rpc(**kwargs)
+
+
+REDELIVERY_PAUSE_SECONDS = 1.0
+
+
+def event_handler(source_service, event_type, **kwargs):
+    kwargs.setdefault("requeue_on_error", True)
+
+    def decorator(fn):
+        @functools.wraps(fn)
+        def handler(self, payload):
+            try:
+                return fn(self, payload)
+            except Exception:
+                # nameko logs the error; the pause keeps a redelivery loop slow
+                eventlet.sleep(REDELIVERY_PAUSE_SECONDS)
+                raise
+
+        return _event_handler(source_service, event_type, **kwargs)(handler)
+
+    return decorator
 
 
 class ConfigTimer(Timer):

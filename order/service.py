@@ -1,8 +1,8 @@
 """The order service: nameko entrypoints only; the saga logic is in ``order.saga``."""
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher, event_handler
+from nameko.events import EventDispatcher
 
-from common.entrypoints import config_timer, rpc
+from common.entrypoints import config_timer, event_handler, rpc
 from order.dependencies import BoundedRpc, MongoDatabase, RequestContext
 from order.models import create_indexes
 from order.saga import Orders, order_view

@@ -1,8 +1,8 @@
 """The payment service: nameko entrypoints only; the money rules are in ``payment.ledger``."""
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher, event_handler
+from nameko.events import EventDispatcher
 
-from common.entrypoints import config_timer, rpc
+from common.entrypoints import config_timer, event_handler, rpc
 from payment.dependencies import BoundedRpc, MongoDatabase, RequestContext
 from payment.ledger import Ledger
 from payment.models import create_indexes
