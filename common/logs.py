@@ -35,6 +35,17 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class QuietExpectedErrors(logging.Filter):
+    """nameko logs every expected error (a declined card, a taken seat) with its
+    traceback; they are answers, not faults, so keep the one line and drop the trace."""
+
+    def filter(self, record):
+        if record.name == "nameko.containers" and str(record.msg).startswith("(expected)"):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class RequestContext(DependencyProvider):
     """Binds the worker's correlation id for logging; returns it to the service.
 
