@@ -8,7 +8,7 @@ from common.entrypoints import rpc
 from common.errors import Conflict, InvalidInput, NotFound, load_or_raise
 from common.sql import check
 from track import domain, store
-from track.dependencies import BoundedRpc, Database, EventDispatcher, RequestContext
+from track.dependencies import AirportTimeZones, BoundedRpc, Database, EventDispatcher, RequestContext
 from track.models import Base, Flight
 from track.schemas import AirportQuery, FlightInput, SearchQuery, StatusInput
 
@@ -32,6 +32,7 @@ class TrackService:
 
     config = Config()
     db = Database(Base)
+    airport_time_zones = AirportTimeZones()
     services = BoundedRpc()
     dispatch = EventDispatcher()
     request_id = RequestContext()
@@ -48,8 +49,9 @@ class TrackService:
         query = load_or_raise(AirportQuery(), {k: v for k, v in {"q": q, "limit": limit}.items() if v is not None})
         return store.search_airports(self.db.session, (query.get("q") or "").strip(), query["limit"])
 
-    def _airports(self, *codes):
-        found = store.airports_by_code(self.db.session, codes)
+    def _time_zones(self, *codes):
+        """The time zone of each airport code; an unknown code is invalid input."""
+        found = self.airport_time_zones.time_zones(self.db.session)
         unknown = {field: ["Unknown airport."] for field, code in zip(("origin", "destination"), codes)
                    if code not in found}
         if unknown:
@@ -64,7 +66,7 @@ class TrackService:
         departure_at, arrival_at = utc(values["departure_at"]), utc(values["arrival_at"])
         domain.check_schedule(values["origin"], values["destination"], departure_at, arrival_at,
                               datetime.now(timezone.utc))
-        self._airports(values["origin"], values["destination"])
+        self._time_zones(values["origin"], values["destination"])
         if store.flight_exists(self.db.session, values["flight_number"], departure_at):
             raise Conflict(f"{values['flight_number']} already departs at that time.", code="FLIGHT_EXISTS")
         airplane = self._airplane_for_flight(values["airplane_id"], departure_at, arrival_at)
@@ -178,8 +180,8 @@ class TrackService:
             "origin": origin, "destination": destination, "date": date, "passengers": passengers,
             "class": cabin_class, "limit": limit, "cursor": cursor,
         }, "Invalid search")
-        origin_airport, _ = self._airports(query["origin"], query["destination"])
-        starts_at, ends_at = domain.local_day_utc_range(query["date"], origin_airport.tz)
+        origin_tz, _ = self._time_zones(query["origin"], query["destination"])
+        starts_at, ends_at = domain.local_day_utc_range(query["date"], origin_tz)
         after = None
         if query["cursor"]:
             departure, flight_id = domain.decode_cursor(query["cursor"])

@@ -44,8 +44,8 @@ def find_flight(session, flight_id, lock=False):
     return session.scalars(query).one_or_none()
 
 
-def airports_by_code(session, codes):
-    return {a.code: a for a in session.scalars(sa.select(Airport).where(Airport.code.in_(codes)))}
+def airport_time_zones(session):
+    return dict(session.execute(sa.select(Airport.code, Airport.tz)).all())
 
 
 def search_airports(session, q, limit):
