@@ -188,21 +188,59 @@ def hold_seats(session, request, ttl_seconds):
             .values(hold_expires_at=expires, updated_at=NOW).returning(Order.hold_expires_at)
         ).one()
 
-    named = _lock_named(session, order_id, flight_id, request["seats"], request["cabin_class"])
-    assigned = _assign(session, order_id, flight_id, request["cabin_class"], request["count"], set(request["seats"]))
-    chosen = named + assigned
-    session.execute(
+    # Each step below marks its seats held as it takes them; an error in a later
+    # step rolls the whole transaction back, so a hold is still all or nothing.
+    hold = Hold(order_id, flight_id, order.hold_expires_at)
+    named = _hold_named(session, hold, request["seats"], request["cabin_class"])
+    assigned = _assign(session, hold, request["cabin_class"], request["count"], set(request["seats"]))
+    return _hold_answer(order_id, flight_id, flight.currency, order.hold_expires_at, named + assigned)
+
+
+class Hold:
+    """The order a hold is for, and its expiry: what ``take_seats`` writes on a seat."""
+
+    def __init__(self, order_id, flight_id, expires_at):
+        self.order_id, self.flight_id, self.expires_at = order_id, flight_id, expires_at
+
+    def values(self):
+        return {"status": domain.HELD, "order_id": self.order_id, "hold_expires_at": self.expires_at}
+
+
+def take_seats(session, hold, seats, *conditions, skip_locked=False):
+    """Mark held those of ``seats`` that meet ``conditions``, in one statement: its
+    subquery locks the rows in seat order first (as ``lock_seats``; ``conditions``
+    also filter it when ``skip_locked``), and the UPDATE judges ``conditions`` on
+    the latest committed version of each locked row. Returns the seats taken."""
+    locking = sa.select(Seat.seat).where(Seat.flight_id == hold.flight_id, Seat.seat.in_(seats))
+    if skip_locked:
+        locking = locking.where(*conditions)
+    locking = locking.order_by(Seat.seat).with_for_update(skip_locked=skip_locked)
+    return session.execute(
         sa.update(Seat)
-        .where(Seat.flight_id == flight_id, Seat.seat.in_([s.seat for s in chosen]))
-        .values(status=domain.HELD, order_id=order_id, hold_expires_at=order.hold_expires_at)
-    )
-    return _hold_answer(order_id, flight_id, flight.currency, order.hold_expires_at, chosen)
+        .where(Seat.flight_id == hold.flight_id, Seat.seat.in_(locking.scalar_subquery()), *conditions)
+        .values(**hold.values())
+        .returning(Seat.seat, Seat.cabin_class, Seat.price)
+    ).all()
 
 
-def _lock_named(session, order_id, flight_id, seats, cabin_class):
+def _hold_named(session, hold, seats, cabin_class):
+    """All the named seats held, or an error saying which are not to be had."""
     if not seats:
         return []
-    rows = {r.seat: r for r in lock_seats(session, flight_id, seats)}
+    right_class = (Seat.cabin_class == cabin_class,) if cabin_class else ()
+    taken = {r.seat: r for r in take_seats(session, hold, seats, free_for(hold.order_id), *right_class)}
+    missing = [s for s in seats if s not in taken]
+    if missing:
+        # The UPDATE may have judged a row on the version its snapshot saw before a
+        # competitor committed (freeing the seat, say). The rows are locked by now, so
+        # a new statement reads their final versions: refuse on those, or take them.
+        _check_named(lock_seats(session, hold.flight_id, missing), hold.order_id, missing, cabin_class)
+        taken.update((r.seat, r) for r in take_seats(session, hold, missing))
+    return [taken[s] for s in seats]
+
+
+def _check_named(locked, order_id, seats, cabin_class):
+    rows = {r.seat: r for r in locked}
     unknown = [s for s in seats if s not in rows]
     if unknown:
         raise InvalidInput(f"No such seat on this flight: {', '.join(unknown)}.",
@@ -216,15 +254,17 @@ def _lock_named(session, order_id, flight_id, seats, cabin_class):
     if taken:
         raise Conflict(f"Seats already taken: {', '.join(taken)}.", code="SEAT_UNAVAILABLE",
                        details={"seats": taken})
-    return [rows[s] for s in seats]
 
 
-def _assign(session, order_id, flight_id, cabin_class, count, excluded, attempts=2):
+def _assign(session, hold, cabin_class, count, excluded, attempts=2):
     """``count`` seats of the class, chosen from a plain read, then locked with
     ``SKIP LOCKED``: a seat another buyer is taking right now is skipped, not waited
     for, and the choice is made again without it. Buyers racing for the same block
     can keep losing it, so the last resort takes the first free seats nobody is
     taking, in seat order: a free seat is never refused."""
+    if not count:
+        return []
+    order_id, flight_id = hold.order_id, hold.flight_id
     got, lost = [], set()
     for _attempt in range(attempts):
         cabin = session.execute(
@@ -235,19 +275,23 @@ def _assign(session, order_id, flight_id, cabin_class, count, excluded, attempts
         choice = domain.choose_seats([tuple(s) for s in cabin], count - len(got), taken)
         if choice is None:
             break
-        locked = lock_seats(session, flight_id, choice, free_for(order_id), skip_locked=True)
+        locked = take_seats(session, hold, choice, free_for(order_id), skip_locked=True)
         got.extend(locked)
         lost |= set(choice) - {s.seat for s in locked}
         if len(got) == count:
             return sorted(got, key=lambda s: domain.seat_sort_key(s.seat))
-    got.extend(session.execute(
-        sa.select(*SEAT_COLUMNS)
+    # A LIMIT under a locking subquery of an UPDATE may run more than once, so
+    # the last resort locks first and marks the seats in a second statement.
+    last_resort = session.execute(
+        sa.select(Seat.seat)
         .where(Seat.flight_id == flight_id, Seat.cabin_class == cabin_class, free_for(order_id),
                Seat.seat.not_in(excluded | {s.seat for s in got}))
         .order_by(*_seat_order())
         .limit(count - len(got))
         .with_for_update(skip_locked=True)
-    ).all())
+    ).scalars().all()
+    if last_resort:
+        got.extend(take_seats(session, hold, last_resort))
     if len(got) < count:
         raise Conflict(f"Not enough {cabin_class} seats left.", code="NOT_ENOUGH_SEATS",
                        details={"cabin_class": cabin_class, "requested": count})
