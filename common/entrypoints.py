@@ -4,11 +4,13 @@
   without an error log.
 - ``event_handler``: at least once. nameko acks an event even when its handler
   raises, so a store that is briefly down would lose the event; here the event is
-  requeued instead, after a pause so a failing handler does not spin. Handlers
+  requeued instead, after a pause so a failing handler does not spin. A domain
+  error (``DomainError``) is a final answer and is logged, not retried. Handlers
   must be idempotent (every handler in this project is, and is tested for it).
 - ``config_timer``: a timer whose interval is a config key.
 """
 import functools
+import logging
 
 import eventlet
 from nameko.events import event_handler as _event_handler
@@ -26,6 +28,7 @@ def rpc(fn=None, **kwargs):
 
 
 REDELIVERY_PAUSE_SECONDS = 1.0
+log = logging.getLogger(__name__)
 
 
 def event_handler(source_service, event_type, **kwargs):
@@ -36,6 +39,9 @@ def event_handler(source_service, event_type, **kwargs):
         def handler(self, payload):
             try:
                 return fn(self, payload)
+            except DomainError as exc:
+                # a domain refusal is final: the same event would be refused again
+                log.warning("%s.%s refused: %s %s", source_service, event_type, exc.code, exc.details)
             except Exception:
                 # nameko logs the error; the pause keeps a redelivery loop slow
                 eventlet.sleep(REDELIVERY_PAUSE_SECONDS)

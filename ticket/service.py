@@ -4,13 +4,13 @@ import logging
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher, event_handler
+from nameko.events import EventDispatcher
 
-from common.entrypoints import rpc
+from common.entrypoints import config_timer, event_handler, rpc
 from common.errors import load_or_raise
 from common.sql import check
 from ticket import domain, inventory, issuing
-from ticket.dependencies import Database, RequestContext, configured_timer
+from ticket.dependencies import Database, RequestContext
 from ticket.models import Base
 from ticket.schemas import (
     FlightRefSchema, FlightScheduledSchema, FlightStatusChangedSchema, HoldRequestSchema, OrderClosedSchema,
@@ -94,7 +94,7 @@ class TicketService:
         with self.db.get_session() as session:
             return inventory.release_hold(session, str(order_id))
 
-    @configured_timer("EXPIRY_SWEEP_SECONDS", 10)
+    @config_timer("EXPIRY_SWEEP_SECONDS", 10)
     def sweep(self):
         """Lapsed holds back on sale, even if no event came; events left unpublished
         (broker trouble after a commit) published."""

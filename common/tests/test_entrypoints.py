@@ -5,6 +5,7 @@ from nameko.standalone.events import event_dispatcher
 
 from common import entrypoints
 from common.entrypoints import event_handler
+from common.errors import Conflict
 
 
 class FlakyConsumer:
@@ -32,3 +33,27 @@ def test_a_failed_handler_gets_the_event_again(rabbit_config, container_factory,
     assert FlakyConsumer.calls == [{"n": 1}, {"n": 1}]
     time.sleep(0.5)
     assert len(FlakyConsumer.calls) == 2  # handled once it succeeded: no further redelivery
+
+
+class RefusingConsumer:
+    name = "refusing_consumer"
+    calls = []
+
+    @event_handler("publisher", "thing_refused")
+    def on_thing(self, payload):
+        RefusingConsumer.calls.append(payload)
+        raise Conflict("not in this state")
+
+
+def test_a_domain_refusal_is_not_retried(rabbit_config, container_factory):
+    RefusingConsumer.calls = []
+    container = container_factory(RefusingConsumer, rabbit_config)
+    container.start()
+
+    event_dispatcher(rabbit_config)("publisher", "thing_refused", {"n": 2})
+
+    deadline = time.monotonic() + 5
+    while not RefusingConsumer.calls and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.5)
+    assert RefusingConsumer.calls == [{"n": 2}]
