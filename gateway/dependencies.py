@@ -1,7 +1,7 @@
-"""What the gateway's workers get: bounded RPC clients, the caller check, Redis."""
-from common.cache import Redis
+"""What the gateway's workers get: bounded RPC clients, the caller check, the search cache."""
 from common.logs import RequestContext
 from common.rpc import BoundedRpc
+from gateway.cache import SearchCache
 from gateway.security import Security
 
-__all__ = ["BoundedRpc", "Redis", "RequestContext", "Security"]
+__all__ = ["BoundedRpc", "RequestContext", "SearchCache", "Security"]

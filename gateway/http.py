@@ -111,6 +111,12 @@ class JsonWebServer(WebServer):
     def get_wsgi_app(self):
         return JsonWsgiApp(self)
 
+    def get_wsgi_server(self, sock, wsgi_app, **kwargs):
+        server = super().get_wsgi_server(sock, wsgi_app, **kwargs)
+        # our access log (with the request id) replaces eventlet's per-request line
+        server.log_output = False
+        return server
+
     def context_data_from_headers(self, request):
         return {REQUEST_ID_KEY: _request_id_from(request)}
 

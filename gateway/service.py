@@ -4,7 +4,7 @@ and asks the domain services over RPC (every call bounded by RPC_TIMEOUT).
 Endpoints live in ``gateway/routes/*`` as mixins, one per domain."""
 from nameko.dependency_providers import Config
 
-from gateway.dependencies import BoundedRpc, Redis, RequestContext, Security
+from gateway.dependencies import BoundedRpc, RequestContext, SearchCache, Security
 from gateway.routes.auth import AuthRoutes
 from gateway.routes.booking import BookingRoutes
 from gateway.routes.core import CoreRoutes
@@ -17,5 +17,5 @@ class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, BookingRoutes):
     config = Config()
     rpc = BoundedRpc()
     security = Security()
-    redis = Redis()
+    search_cache = SearchCache()
     request_id = RequestContext()

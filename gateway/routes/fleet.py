@@ -2,13 +2,11 @@
 import hashlib
 import json
 
-import redis
 from marshmallow import Schema, fields
 from werkzeug.wrappers import Response
 
 from airplane.schemas import (AirplaneInput, AirplaneModelInput, AirplaneModelSchema, AirplaneSchema,
                               AirplaneStatusInput, MaintenanceInput, MaintenanceSchema, SeatSchema)
-from common.cache import key_prefix
 from common.errors import load_or_raise
 from gateway.http import json_body, json_response, route
 from track.schemas import (AirportQuery, AirportSchema, FlightInput, FlightPageSchema, FlightSchema,
@@ -23,23 +21,9 @@ class PageQuery(Schema):
     cursor = fields.String()
 
 
-def search_cache_key(prefix, params):
+def search_cache_key(params):
     """Search answers are cached for SEARCH_CACHE_TTL seconds (0 = off), keyed by the query."""
-    return prefix + "search:" + hashlib.sha1(json.dumps(params).encode()).hexdigest()
-
-
-def cache_get(client, key):
-    try:
-        return client.get(key)
-    except redis.RedisError:  # no cache is slower, never wrong
-        return None
-
-
-def cache_set(client, key, body, ttl):
-    try:
-        client.set(key, body, ex=ttl)
-    except redis.RedisError:
-        pass
+    return hashlib.sha1(json.dumps(params).encode()).hexdigest()
 
 
 def listing(items, next_cursor=None):
@@ -119,14 +103,14 @@ class FleetRoutes:
     def search_flights(self, request):
         args = request.args
         params = [args.get(name) for name in ("origin", "destination", "date", "passengers", "class", "limit", "cursor")]
-        ttl = int(self.config.get("SEARCH_CACHE_TTL") or 0)
-        key = search_cache_key(key_prefix(self.config), params)
-        cached = cache_get(self.redis, key) if ttl > 0 else None
+        cache = self.search_cache
+        key = search_cache_key(params)
+        cached = cache.get(key) if cache.enabled else None
         if cached is not None:
             return Response(cached, mimetype="application/json")
         body = json.dumps(self.rpc.track.search_flights(*params), default=str)
-        if ttl > 0:
-            cache_set(self.redis, key, body, ttl)
+        if cache.enabled:
+            cache.put(key, body)
         return Response(body, mimetype="application/json")
 
     @route("GET", "/flights/<flight_id>", summary="One flight", tags=FLIGHTS,
