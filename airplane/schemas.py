@@ -2,17 +2,9 @@
 from marshmallow import Schema, fields, post_load, pre_load, validate
 
 from airplane.domain import CABIN_CLASSES
+from common.schemas import upper_stripped
 
 REGISTRATION = r"^[A-Z0-9]{1,3}-?[A-Z0-9]{1,6}$"
-
-
-def _upper_stripped(data, *keys):
-    if isinstance(data, dict):
-        data = dict(data)
-        for key in keys:
-            if isinstance(data.get(key), str):
-                data[key] = data[key].strip().upper()
-    return data
 
 
 class CabinSchema(Schema):
@@ -23,7 +15,7 @@ class CabinSchema(Schema):
 
     @pre_load
     def normalise(self, data, **kwargs):
-        return _upper_stripped(data, "layout")
+        return upper_stripped(data, "layout")
 
     @post_load
     def as_cabin(self, data, **kwargs):
@@ -63,7 +55,7 @@ class AirplaneInput(Schema):
 
     @pre_load
     def normalise(self, data, **kwargs):
-        return _upper_stripped(data, "registration")
+        return upper_stripped(data, "registration")
 
 
 class AirplaneSchema(Schema):

@@ -262,3 +262,28 @@ def make_system(databases, run_prefix, mongo_uri):
     yield factory
     for vhost in vhosts:
         delete_vhost(vhost)
+
+
+# -- assertions shared by the test suites ------------------------------------------------
+
+def wait_until(predicate, timeout=15.0, step=0.05, what="condition"):
+    """Poll ``predicate`` until it answers something truthy; that answer is returned."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = predicate()
+        if answer:
+            return answer
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(step)
+
+
+def assert_error(response, status, code=None):
+    """The gateway's error model: JSON ``{error, message, details}`` with ``status``."""
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error", "message", "details"}
+    if code:
+        assert body["error"] == code, body
+    return body

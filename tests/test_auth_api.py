@@ -15,7 +15,9 @@ import sqlalchemy as sa
 
 from common.errors import NotFound
 from common.sql import service_db_uri
-from common.testing import GatewayClient, build_config, create_vhost, delete_vhost, running_system
+from common.testing import (
+    GatewayClient, assert_error, build_config, create_vhost, delete_vhost, running_system, wait_until,
+)
 from common.tokens import issue_access_token
 
 PASSWORD = "long-enough-pw"
@@ -44,14 +46,6 @@ def new_session(http):
     return user, login(http, user["email"])
 
 
-def assert_error(response, status, code=None):
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error", "message", "details"}
-    if code:
-        assert body["error"] == code, body
-    return body
 
 
 def scoped(**overrides):
@@ -401,14 +395,6 @@ def test_first_admin_is_created_once_and_not_duplicated_on_restart(system, make_
 
 # -- throttling (own systems, short windows) -------------------------------------------
 
-def wait_until(predicate, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.25)
-    raise AssertionError("condition not met in time")
 
 
 def assert_throttled(response):

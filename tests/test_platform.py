@@ -1,20 +1,10 @@
 """The foundation, end to end: health, the error model, correlation ids, docs."""
-import json
 
-import pytest
 from openapi_spec_validator import validate
 
+from common.testing import assert_error
+
 SERVICES = {"auth", "airplane", "track", "ticket", "order", "payment"}
-
-
-def assert_error(response, status, code=None):
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error", "message", "details"}
-    if code:
-        assert body["error"] == code
-    return body
 
 
 def test_health_is_green_with_every_service(system):

@@ -2,6 +2,7 @@
 import pycountry
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
+from common.schemas import upper_stripped
 from track.domain import CABIN_CLASSES, FLIGHT_NUMBER, STATUSES
 
 AIRPORT_CODE = validate.Regexp(r"^[A-Z]{3}$", error="Use a 3-letter IATA airport code.")
@@ -10,15 +11,6 @@ AIRPORT_CODE = validate.Regexp(r"^[A-Z]{3}$", error="Use a 3-letter IATA airport
 def iso_4217(code):
     if pycountry.currencies.get(alpha_3=code) is None:
         raise ValidationError("Not an ISO 4217 currency code.")
-
-
-def upper_stripped(data, keys):
-    if isinstance(data, dict):
-        data = dict(data)
-        for key in keys:
-            if isinstance(data.get(key), str):
-                data[key] = data[key].strip().upper()
-    return data
 
 
 class AirportSchema(Schema):
@@ -53,7 +45,7 @@ class FlightInput(Schema):
 
     @pre_load
     def normalise(self, data, **kwargs):
-        return upper_stripped(data, ("flight_number", "origin", "destination", "currency"))
+        return upper_stripped(data, "flight_number", "origin", "destination", "currency")
 
 
 class FlightSchema(Schema):
@@ -97,7 +89,7 @@ class SearchQuery(Schema):
 
     @pre_load
     def normalise(self, data, **kwargs):
-        data = upper_stripped(data, ("origin", "destination"))
+        data = upper_stripped(data, "origin", "destination")
         # absent optional query parameters arrive as None from the RPC signature
         return {key: value for key, value in data.items() if value not in (None, "")} if isinstance(data, dict) else data
 

@@ -5,7 +5,6 @@ Flights are created the way the ticket service learns about them, by the
 with the system's secret; money and seats are read back from the services.
 """
 import contextlib
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -14,6 +13,7 @@ from nameko.events import BROADCAST, event_handler
 
 from common.errors import NotFound
 from common.mongo import mongo_client, service_db_name
+from common.testing import wait_until  # noqa: F401  (re-exported for the booking tests)
 from common.tokens import issue_access_token
 
 GOOD_CARD = {"card_number": "4242424242424242", "expiry": "12/39", "cvc": "123", "holder": "Ada Lovelace"}
@@ -22,16 +22,6 @@ ECONOMY_FARE = 1_250_000
 BUSINESS_FARE = 4_500_000
 
 
-def wait_until(predicate, timeout=15.0, step=0.05, what="condition"):
-    """Poll ``predicate`` until it answers something truthy; that answer is returned."""
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = predicate()
-        if answer:
-            return answer
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(step)
 
 
 def seat_labels(rows, letters):

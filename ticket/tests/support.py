@@ -1,6 +1,5 @@
 """Helpers for the ticket tests: flights made by publishing ``track.flight_scheduled``."""
 import contextlib
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -10,6 +9,7 @@ from nameko.runners import ServiceRunner
 
 from common.errors import NotFound
 from common.sql import service_db_uri
+from common.testing import wait_until
 
 ECONOMY_FARE, BUSINESS_FARE = 1_250_000, 4_500_000
 
@@ -34,16 +34,9 @@ def flight_payload(flight_id=None, business_rows=range(1, 3), economy_rows=range
     }
 
 
-def wait_for(check, timeout=10, interval=0.05, message="condition not met in time"):
+def wait_for(check, timeout=10, interval=0.05, message="condition"):
     """Poll ``check()`` until it returns something truthy; that value is returned."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(message)
-        time.sleep(interval)
+    return wait_until(check, timeout, interval, message)
 
 
 def schedule_flight(system, **kwargs):
