@@ -3,7 +3,11 @@
 - at most one payment per order can be pending or captured (``charge_key``);
 - a captured payment is refunded at most once (conditional SUCCEEDED → REFUNDED);
 - a capture the order cannot take (expired, cancelled) is refunded: the order
-  service answers it with ``payment_rejected``.
+  service answers it with ``payment_rejected``;
+- a payment left ``pending`` by a crash (the processor's answer never recorded) is
+  settled by the sweep from the processor's own books: captured → succeeded and
+  announced (then ticketed, or refunded if the order has closed meanwhile), never
+  received → failed, and the order can be paid again.
 """
 from datetime import datetime, timedelta, timezone
 
@@ -11,7 +15,7 @@ from pymongo.errors import DuplicateKeyError
 
 from common.errors import Conflict, NotFound, PaymentDeclined, ServiceUnavailable, load_or_raise
 from payment import models, processor
-from payment.domain import REFUNDED, SUCCEEDED
+from payment.domain import FAILED, REFUNDED, SUCCEEDED
 from payment.schemas import CardSchema, PaymentSchema
 
 PAYABLE_ORDER_STATUS = "PENDING_PAYMENT"
@@ -35,6 +39,7 @@ class Ledger:
         self.db = db
         self.services = services
         self.dispatch = dispatch
+        self.processor = processor.SimulatedProcessor(db)
 
     def pay(self, order_id, user_id, card_data):
         card = load_or_raise(CardSchema(), card_data, message="Invalid card details")
@@ -60,7 +65,7 @@ class Ledger:
                            code="ORDER_ALREADY_PAID", details={"order_id": order["id"]})
 
         try:
-            result = processor.charge(card["card_number"], payment["amount"], payment["currency"])
+            result = self.processor.charge(payment["_id"], card["card_number"], payment["amount"], payment["currency"])
         except Exception:
             models.mark_failed(self.db, payment["_id"], "processor_error")
             raise ServiceUnavailable("The card processor is not answering; nothing was charged.")
@@ -72,9 +77,20 @@ class Ledger:
             raise PaymentDeclined("The card was declined.", details={
                 "payment_id": payment["_id"], "reason": result.decline_reason,
             })
-        payment = models.mark_succeeded(self.db, payment["_id"], result.reference)
-        self.announce(payment)
-        return payment_view(payment)
+        captured = models.mark_succeeded(self.db, payment["_id"], result.reference)
+        if captured is None:
+            captured = self._settled_meanwhile(payment, result)
+        self.announce(captured)
+        return payment_view(captured)
+
+    def _settled_meanwhile(self, payment, result):
+        """The sweep settled this payment while the processor was answering: it either
+        saw the capture too (fine), or gave up on it first, and then the money goes back."""
+        current = models.find_payment(self.db, payment["_id"])
+        if current["status"] != FAILED:
+            return current
+        self.processor.refund(result.reference, "re_" + payment["_id"], payment["amount"], payment["currency"])
+        raise ServiceUnavailable("The card processor answered too late; the charge was reversed. Try again.")
 
     def announce(self, payment):
         """Publish ``payment_succeeded``, then note it was published. A crash in between
@@ -91,6 +107,22 @@ class Ledger:
         for payment in stale:
             self.announce(payment)
         return len(stale)
+
+    def settle_abandoned(self, grace_seconds):
+        """Payments still pending ``grace_seconds`` after they began: their worker died
+        between asking the processor and recording its answer. The processor's books say
+        what happened."""
+        settled = 0
+        for payment in models.stale_pending(self.db, _now() - timedelta(seconds=grace_seconds)):
+            result = self.processor.lookup(payment["_id"])
+            if result is not None and result.approved:
+                captured = models.mark_succeeded(self.db, payment["_id"], result.reference)
+                if captured is not None:
+                    self.announce(captured)
+            else:
+                models.mark_failed(self.db, payment["_id"], result.decline_reason if result else "abandoned")
+            settled += 1
+        return settled
 
     def refund_order(self, order_id, reason):
         """Refund whatever the order captured (tickets cancelled); nothing if it captured nothing."""
@@ -109,7 +141,8 @@ class Ledger:
             if claimed is not None:
                 # only the worker that recorded the refund moves the money, so it moves once;
                 # the refund id is the processor's idempotency key
-                processor.refund(payment.get("processor_reference"), refund["id"], refund["amount"], payment["currency"])
+                self.processor.refund(payment.get("processor_reference"), refund["id"], refund["amount"],
+                                      payment["currency"])
             payment = claimed or models.find_payment(self.db, payment_id)
         # Published again on a replay: the order's handler is idempotent, and this
         # repairs a crash between recording the refund and announcing it.

@@ -67,6 +67,11 @@ def unannounced_captures(db, created_before, limit=100):
     ).limit(limit))
 
 
+def stale_pending(db, created_before, limit=100):
+    """Payments still waiting for the processor's answer long after they began."""
+    return list(db.payments.find({"status": PENDING, "created_at": {"$lt": created_before}}).limit(limit))
+
+
 def find_payment(db, payment_id):
     return db.payments.find_one({"_id": payment_id})
 

@@ -39,8 +39,13 @@ class PaymentService:
         return self.ledger.for_order(order_id)
 
     @config_timer("EXPIRY_SWEEP_SECONDS", 10)
-    def announce_forgotten_captures(self):
-        self.ledger.announce_forgotten(float(self.config.get("PAYMENT_ANNOUNCE_GRACE_SECONDS", 30)))
+    def recover_after_crashes(self):
+        """Payments a crash left half-done: pending ones settled from the processor's
+        books, captures whose ``payment_succeeded`` never left announced again."""
+        grace = float(self.config.get("PAYMENT_ANNOUNCE_GRACE_SECONDS", 30))
+        ledger = self.ledger
+        ledger.settle_abandoned(grace)
+        ledger.announce_forgotten(grace)
 
     @event_handler("ticket", "tickets_cancelled")
     def handle_tickets_cancelled(self, payload):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from common.testing import running_system
 from order.tests.booking_helpers import (
-    customer, find_documents, flight_money, get_order, pause_event_handler, pay, place, schedule_flight,
+    GOOD_CARD, customer, find_documents, flight_money, get_order, pause_event_handler, pay, place, schedule_flight,
     seat_statuses, store, wait_for_status, wait_until,
 )
 
@@ -89,4 +89,61 @@ def test_capture_never_announced_is_announced_by_the_sweep(make_system):
         ticketed = wait_for_status(client, order["id"], "TICKETED", timeout=20)
         assert ticketed["payment_id"] == payment_id
         assert find_documents(system, "payment", "payments", {"_id": payment_id})[0]["announced"]
+        assert flight_money(system, flight) == {"captured": order["amount"], "refunded": 0, "ticketed": order["amount"]}
+
+
+def _leave_pending_payment(system, order, user_id, flight, captured_by_processor):
+    """What a payment worker that died mid-charge leaves: the pending payment (and, if
+    the processor had already captured, the processor's own record of it)."""
+    payment_id = uuid.uuid4().hex[:24]
+    mongo, db = store(system, "payment")
+    try:
+        db.payments.insert_one({
+            "_id": payment_id, "order_id": order["id"], "user_id": user_id, "flight_id": flight,
+            "amount": order["amount"], "currency": order["currency"], "status": "pending",
+            "charge_key": order["id"], "card": {"brand": "visa", "last4": "4242", "holder": "Ann"},
+            "created_at": datetime.now(timezone.utc) - timedelta(seconds=5),
+        })
+        if captured_by_processor:
+            db.processor_charges.insert_one({
+                "_id": payment_id, "approved": True, "reference": "ch_before_the_crash", "decline_reason": None,
+                "amount": order["amount"], "currency": order["currency"],
+            })
+    finally:
+        mongo.close()
+    return payment_id
+
+
+def test_crash_after_the_processor_captured_is_settled_and_ticketed(make_system):
+    """Died after the processor took the money, before recording its answer: the sweep
+    reads the processor's books, records the capture and the booking completes."""
+    with make_system(EXPIRY_SWEEP_SECONDS=1, PAYMENT_ANNOUNCE_GRACE_SECONDS=1) as system:
+        flight = schedule_flight(system)
+        client, user_id = customer(system)
+        order = place(client, flight, {"name": "Ann"})
+        payment_id = _leave_pending_payment(system, order, user_id, flight, captured_by_processor=True)
+
+        ticketed = wait_for_status(client, order["id"], "TICKETED", timeout=20)
+        assert ticketed["payment_id"] == payment_id
+        payment = find_documents(system, "payment", "payments", {"_id": payment_id})[0]
+        assert payment["status"] == "succeeded" and payment["processor_reference"] == "ch_before_the_crash"
+        assert flight_money(system, flight) == {"captured": order["amount"], "refunded": 0, "ticketed": order["amount"]}
+
+
+def test_crash_before_the_processor_answered_frees_the_order_to_be_paid(make_system):
+    """Died before the processor received the charge: no money moved, so the payment
+    fails and the customer can pay again (no second charge is possible meanwhile)."""
+    with make_system(EXPIRY_SWEEP_SECONDS=1, PAYMENT_ANNOUNCE_GRACE_SECONDS=1) as system:
+        flight = schedule_flight(system)
+        client, user_id = customer(system)
+        order = place(client, flight, {"name": "Ann"})
+        payment_id = _leave_pending_payment(system, order, user_id, flight, captured_by_processor=False)
+        # still pending: never a second charge
+        assert client.post(f"/orders/{order['id']}/pay", json=GOOD_CARD).status_code == 409
+
+        wait_until(lambda: find_documents(system, "payment", "payments", {"_id": payment_id})[0]["status"] == "failed",
+                   timeout=20, what="the abandoned payment to be failed")
+        pay(client, order["id"])
+        ticketed = wait_for_status(client, order["id"], "TICKETED", timeout=20)
+        assert ticketed["payment_id"] != payment_id
         assert flight_money(system, flight) == {"captured": order["amount"], "refunded": 0, "ticketed": order["amount"]}
