@@ -48,3 +48,20 @@ class Flight(Base):
         sa.CheckConstraint("arrival_at > departure_at", name="ck_flights_arrival_after_departure"),
         sa.CheckConstraint("origin <> destination", name="ck_flights_distinct_airports"),
     )
+
+
+class OutboxEvent(Base):
+    """Events decided with a change, published after its commit (common/outbox.py)."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=True)
+    event_type: Mapped[str] = mapped_column(sa.String(64))
+    payload: Mapped[dict] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    published_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (
+        # the relay's question: what is still unpublished, oldest first
+        sa.Index("ix_outbox_unpublished", "id", postgresql_where=sa.text("published_at IS NULL")),
+    )

@@ -1,15 +1,17 @@
 """Airports, flights (schedule, fares, status) and flight search."""
+import logging
 from datetime import datetime, timedelta, timezone
 
 from nameko.dependency_providers import Config
 from sqlalchemy.exc import IntegrityError
 
-from common.entrypoints import rpc
+from common.entrypoints import config_timer, rpc
 from common.errors import Conflict, InvalidInput, NotFound, load_or_raise
+from common.outbox import Outbox
 from common.sql import check
 from track import domain, store
 from track.dependencies import AirportTimeZones, BoundedRpc, Database, EventDispatcher, RequestContext
-from track.models import Base, Flight
+from track.models import Base, Flight, OutboxEvent
 from track.schemas import AirportQuery, FlightInput, SearchQuery, StatusInput
 
 
@@ -25,6 +27,11 @@ def parse_time(value, field):
     if moment is None or moment.tzinfo is None:
         raise domain.field_error(field, "Use ISO 8601 with an offset.")
     return utc(moment)
+
+
+log = logging.getLogger(__name__)
+OUTBOX = Outbox(OutboxEvent)
+DEFAULT_EVENT_RELAY_SECONDS = 30
 
 
 class TrackService:
@@ -82,19 +89,37 @@ class TrackService:
         )
         session.add(flight)
         try:
-            session.commit()
+            session.flush()
         except IntegrityError:
             session.rollback()
             raise Conflict(f"{values['flight_number']} already departs at that time.",
                                   code="FLIGHT_EXISTS")
         answer = store.flight_dict(flight)
-        self.dispatch("flight_scheduled", {
+        event = OUTBOX.add(session, "flight_scheduled", {
             "flight_id": answer["id"], **{k: answer[k] for k in (
                 "flight_number", "airplane_id", "origin", "destination", "departure_at", "arrival_at",
                 "currency", "fares")},
             "seats": airplane["seats"],
         })
+        session.commit()
+        self._publish([event])
         return answer
+
+    def _publish(self, event_ids):
+        """Publish events just committed with their change; if the broker is not taking
+        them now, the relay timer will (the change itself stands either way)."""
+        try:
+            OUTBOX.publish(self.db.session, self.dispatch, event_ids)
+        except Exception:
+            self.db.session.rollback()
+            log.warning("events %s not published yet; the outbox relay will publish them", event_ids, exc_info=True)
+
+    @config_timer("EXPIRY_SWEEP_SECONDS", 10)
+    def relay_events(self):
+        relayed = OUTBOX.relay(self.db.session, self.dispatch,
+                               float(self.config.get("TRACK_EVENT_RELAY_SECONDS", DEFAULT_EVENT_RELAY_SECONDS)))
+        if relayed:
+            log.warning("relayed %d events that were committed but not published", relayed)
 
     def _lock_free_airplane(self, airplane, departure_at, arrival_at):
         """Lock the airplane's schedule (until commit) and make sure it is on the
@@ -141,14 +166,17 @@ class TrackService:
         elif "departure_at" in values or "arrival_at" in values:
             raise domain.field_error("status", "New times go with status 'delayed' only.")
         flight.status = new
-        self.db.session.commit()
+        session = self.db.session
+        session.flush()
         answer = store.flight_dict(flight)
-        self.dispatch("flight_status_changed", {
+        events = [OUTBOX.add(session, "flight_status_changed", {
             "flight_id": answer["id"], "old": old, "new": new,
             "departure_at": answer["departure_at"], "arrival_at": answer["arrival_at"],
-        })
+        })]
         if new == "cancelled":
-            self.dispatch("flight_cancelled", {"flight_id": answer["id"]})
+            events.append(OUTBOX.add(session, "flight_cancelled", {"flight_id": answer["id"]}))
+        session.commit()
+        self._publish(events)
         return answer
 
     @staticmethod
