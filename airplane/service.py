@@ -9,7 +9,7 @@ from airplane.dependencies import BoundedRpc, Database, EventDispatcher, Request
 from airplane.models import Airplane, AirplaneModel, Base, MaintenanceWindow
 from airplane.schemas import AirplaneInput, AirplaneModelInput, MaintenanceInput
 from common.entrypoints import rpc
-from common.errors import Conflict, InvalidInput, NotFound, load_or_raise
+from common.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable, load_or_raise
 from common.sql import check
 
 MAX_PAGE = 200
@@ -141,17 +141,31 @@ class AirplaneService:
             raise NotFound("No such airplane.", details={"airplane_id": airplane_id})
         return airplane
 
+    # Rules that span airplane and track (no flight while retired or in maintenance)
+    # are checked *after* the commit, on both sides: of a flight and a window written
+    # at the same moment, the later commit always sees the earlier one and is
+    # withdrawn, so the two can never both stand (at worst both are refused).
+
     @rpc
     def retire_airplane(self, airplane_id):
         airplane = self._airplane(airplane_id)
         if airplane.status == "retired":
             return airplane_dict(airplane)
-        if self.services.track.airplane_has_flights(airplane.id):
-            raise Conflict(f"{airplane.registration} still has flights scheduled; cancel or move them first.",
-                           code="AIRPLANE_HAS_FLIGHTS", details={"airplane_id": airplane.id})
         airplane.status = "retired"
         self.db.session.commit()
+        if self._track_says_busy(airplane.id):
+            airplane.status = "active"
+            self.db.session.commit()
+            raise Conflict(f"{airplane.registration} still has flights scheduled; cancel or move them first.",
+                           code="AIRPLANE_HAS_FLIGHTS", details={"airplane_id": airplane.id})
         return airplane_dict(airplane)
+
+    def _track_says_busy(self, airplane_id, starts_at=None, ends_at=None):
+        """Does track have a flight for the airplane (then)? Unknown counts as yes."""
+        try:
+            return self.services.track.airplane_has_flights(airplane_id, starts_at, ends_at)
+        except ServiceUnavailable:
+            return True
 
     # -- maintenance ---------------------------------------------------------------
 
@@ -165,14 +179,16 @@ class AirplaneService:
         airplane = self._airplane(airplane_id)
         if airplane.status == "retired":
             raise Conflict(f"{airplane.registration} is retired.", code="AIRPLANE_RETIRED")
-        if self.services.track.airplane_has_flights(airplane.id, iso(starts_at), iso(ends_at)):
-            raise Conflict(f"{airplane.registration} has a flight scheduled in that window.",
-                           code="AIRPLANE_HAS_FLIGHTS",
-                           details={"airplane_id": airplane.id, "starts_at": iso(starts_at), "ends_at": iso(ends_at)})
         window = MaintenanceWindow(airplane_id=airplane.id, starts_at=starts_at, ends_at=ends_at,
                                    reason=values["reason"])
         self.db.session.add(window)
         self.db.session.commit()
+        if self._track_says_busy(airplane.id, iso(starts_at), iso(ends_at)):
+            self.db.session.delete(window)
+            self.db.session.commit()
+            raise Conflict(f"{airplane.registration} has a flight scheduled in that window.",
+                           code="AIRPLANE_HAS_FLIGHTS",
+                           details={"airplane_id": airplane.id, "starts_at": iso(starts_at), "ends_at": iso(ends_at)})
         answer = window_dict(window)
         self.dispatch("maintenance_scheduled", {**answer, "window_id": window.id})
         return answer

@@ -1,4 +1,7 @@
 """Airplane models, airplanes and maintenance through the gateway (admin only)."""
+from datetime import timedelta
+
+import eventlet
 import pytest
 
 from track.tests.fleet_helpers import (A320_CABINS, admin_client, create_airplane, create_model, customer_client,
@@ -147,3 +150,28 @@ def test_retiring_needs_no_future_flights(admin):
         "starts_at": utc_in(days=3).isoformat(), "ends_at": utc_in(days=4).isoformat(), "reason": "x"}), 409, "AIRPLANE_RETIRED")
     refused(admin.patch(f"/airplanes/{busy['id']}", json={"status": "flying"}), 400)
     refused(admin.patch("/airplanes/nope", json={"status": "retired"}), 404)
+
+
+def test_a_flight_and_a_maintenance_window_racing_never_both_stand(system):
+    """Each side checks the other after its own commit, so of a flight and a window
+    written at the same moment for the same airplane, at most one is kept."""
+
+    admin = admin_client(system)
+    outcomes = []
+    for round_ in range(8):
+        airplane = create_airplane(admin)
+        departure = utc_in(days=60 + round_, hours=2)
+        window = {"starts_at": (departure - timedelta(hours=1)).isoformat(),
+                  "ends_at": (departure + timedelta(hours=4)).isoformat(), "reason": "A-check"}
+        pool = eventlet.GreenPool(2)
+        flight_call = pool.spawn(admin.post, "/flights", json=flight_body(airplane, departure))
+        window_call = pool.spawn(admin.post, f"/airplanes/{airplane['id']}/maintenance", json=window)
+        flight, maintenance = flight_call.wait(), window_call.wait()
+        assert {flight.status_code, maintenance.status_code} <= {201, 409}, (flight.text, maintenance.text)
+        assert not (flight.status_code == 201 and maintenance.status_code == 201)
+        windows = admin.get(f"/airplanes/{airplane['id']}/maintenance").json()["items"]
+        assert len(windows) == (1 if maintenance.status_code == 201 else 0)
+        if flight.status_code == 201:
+            assert admin.get(f"/flights/{flight.json()['id']}").status_code == 200
+        outcomes.append((flight.status_code, maintenance.status_code))
+    assert any(201 in outcome for outcome in outcomes)

@@ -102,8 +102,20 @@ class TrackService:
             "seats": airplane["seats"],
         })
         session.commit()
+        self._confirm_airplane_free(flight, event, departure_at, arrival_at)
         self._publish([event])
         return answer
+
+    def _confirm_airplane_free(self, flight, event, departure_at, arrival_at):
+        """Ask airplane again now that the flight is committed: a maintenance window or a
+        retirement committed meanwhile wins, and the flight is withdrawn before anyone
+        hears of it (airplane checks the same way after its own commits)."""
+        try:
+            self._airplane_for_flight(flight.airplane_id, departure_at, arrival_at)
+        except Exception:
+            store.withdraw_flight(self.db.session, flight.id, OUTBOX.model, event)
+            self.db.session.commit()
+            raise
 
     def _publish(self, event_ids):
         """Publish events just committed with their change; if the broker is not taking

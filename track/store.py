@@ -61,6 +61,12 @@ def search_airports(session, q, limit):
     return [airport_dict(a) for a in session.scalars(query.limit(limit))]
 
 
+def withdraw_flight(session, flight_id, outbox_model, event_id):
+    """Undo a flight nobody has heard of yet: the flight and its unpublished event."""
+    session.execute(sa.delete(outbox_model).where(outbox_model.id == event_id))
+    session.execute(sa.delete(Flight).where(Flight.id == as_uuid(flight_id)))
+
+
 def flight_exists(session, flight_number, departure_at):
     query = sa.select(Flight.id).where(Flight.flight_number == flight_number, Flight.departure_at == departure_at)
     return session.execute(query).first() is not None
