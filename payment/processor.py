@@ -37,16 +37,13 @@ class SimulatedProcessor:
         self.books = db.processor_charges
 
     def charge(self, idempotency_key, card_number, amount, currency):
-        existing = self.books.find_one({"_id": idempotency_key})
-        if existing is not None:
-            return _result(existing)
         result = charge(card_number, amount, currency)
         try:
             self.books.insert_one({
                 "_id": idempotency_key, "approved": result.approved, "reference": result.reference,
                 "decline_reason": result.decline_reason, "amount": amount, "currency": currency,
             })
-        except DuplicateKeyError:  # the same charge, retried concurrently: its first answer stands
+        except DuplicateKeyError:  # the same charge again (a retry): its first answer stands
             return _result(self.books.find_one({"_id": idempotency_key}))
         return result
 
