@@ -74,35 +74,24 @@ def test_capture_never_announced_is_announced_by_the_sweep(make_system):
         flight = schedule_flight(system)
         client, user_id = customer(system)
         order = place(client, flight, {"name": "Ann"})
-        payment_id = uuid.uuid4().hex[:24]
-        mongo, db = store(system, "payment")
-        try:
-            db.payments.insert_one({
-                "_id": payment_id, "order_id": order["id"], "user_id": user_id, "flight_id": flight,
-                "amount": order["amount"], "currency": order["currency"], "status": "succeeded",
-                "charge_key": order["id"], "processor_reference": "ch_crashed",
-                "card": {"brand": "visa", "last4": "4242", "holder": "Ann"},
-                "created_at": datetime.now(timezone.utc) - timedelta(seconds=5),
-            })
-        finally:
-            mongo.close()
+        payment_id = _leave_payment(system, order, user_id, flight, "succeeded", processor_reference="ch_crashed")
         ticketed = wait_for_status(client, order["id"], "TICKETED", timeout=20)
         assert ticketed["payment_id"] == payment_id
         assert find_documents(system, "payment", "payments", {"_id": payment_id})[0]["announced"]
         assert flight_money(system, flight) == {"captured": order["amount"], "refunded": 0, "ticketed": order["amount"]}
 
 
-def _leave_pending_payment(system, order, user_id, flight, captured_by_processor):
-    """What a payment worker that died mid-charge leaves: the pending payment (and, if
-    the processor had already captured, the processor's own record of it)."""
+def _leave_payment(system, order, user_id, flight, status, captured_by_processor=False, **fields):
+    """The payment document a payment worker that died mid-way leaves behind (and, if
+    the processor had already captured, the processor's own record of the charge)."""
     payment_id = uuid.uuid4().hex[:24]
     mongo, db = store(system, "payment")
     try:
         db.payments.insert_one({
             "_id": payment_id, "order_id": order["id"], "user_id": user_id, "flight_id": flight,
-            "amount": order["amount"], "currency": order["currency"], "status": "pending",
+            "amount": order["amount"], "currency": order["currency"], "status": status,
             "charge_key": order["id"], "card": {"brand": "visa", "last4": "4242", "holder": "Ann"},
-            "created_at": datetime.now(timezone.utc) - timedelta(seconds=5),
+            "created_at": datetime.now(timezone.utc) - timedelta(seconds=5), **fields,
         })
         if captured_by_processor:
             db.processor_charges.insert_one({
@@ -121,7 +110,7 @@ def test_crash_after_the_processor_captured_is_settled_and_ticketed(make_system)
         flight = schedule_flight(system)
         client, user_id = customer(system)
         order = place(client, flight, {"name": "Ann"})
-        payment_id = _leave_pending_payment(system, order, user_id, flight, captured_by_processor=True)
+        payment_id = _leave_payment(system, order, user_id, flight, "pending", captured_by_processor=True)
 
         ticketed = wait_for_status(client, order["id"], "TICKETED", timeout=20)
         assert ticketed["payment_id"] == payment_id
@@ -137,7 +126,7 @@ def test_crash_before_the_processor_answered_frees_the_order_to_be_paid(make_sys
         flight = schedule_flight(system)
         client, user_id = customer(system)
         order = place(client, flight, {"name": "Ann"})
-        payment_id = _leave_pending_payment(system, order, user_id, flight, captured_by_processor=False)
+        payment_id = _leave_payment(system, order, user_id, flight, "pending")
         # still pending: never a second charge
         assert client.post(f"/orders/{order['id']}/pay", json=GOOD_CARD).status_code == 409
 
