@@ -88,11 +88,6 @@ class ServiceUnavailable(DomainError):
     code = "SERVICE_UNAVAILABLE"
 
 
-# Entrypoints declare these as expected_exceptions so nameko does not log them
-# as crashes: they are answers, not failures.
-EXPECTED_ERRORS = (DomainError,)
-
-
 def validation_error(marshmallow_error, message="Invalid input"):
     """Turn a marshmallow ValidationError into InvalidInput with field details."""
     return InvalidInput(message, details={"fields": marshmallow_error.messages})
