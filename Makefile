@@ -22,28 +22,28 @@ $(STAMP): requirements.txt requirements-dev.txt
 up: export ADMIN_EMAIL ?= admin@example.com
 up: export ADMIN_PASSWORD ?= admin-change-me
 up: install
-	@$(PY) -m common.stack up
+	@$(PY) -m ops.stack up
 
 down:
-	@if test -x $(PY); then $(PY) -m common.stack down; else echo "nothing to stop (no $(VENV))"; fi
+	@if test -x $(PY); then $(PY) -m ops.stack down; else echo "nothing to stop (no $(VENV))"; fi
 
 restart: down up
 
 status: install
-	@$(PY) -m common.stack status
+	@$(PY) -m ops.stack status
 
 migrate: install
-	@$(PY) -m common.stack migrate
+	@$(PY) -m ops.stack migrate
 
 seed: install
-	@$(PY) -m common.stack seed
+	@$(PY) -m ops.stack seed
 
 test: install
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 # An interactive nameko shell on the running system: `make shell SERVICE=track`
 shell: install
-	@$(PY) -m common.stack shell $(SERVICE)
+	@$(PY) -m ops.stack shell $(SERVICE)
 
 # Follow every log of the system started by `make up`
 logs:

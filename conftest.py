@@ -4,4 +4,4 @@ import eventlet
 
 eventlet.monkey_patch()
 
-pytest_plugins = ["common.testing"]
+pytest_plugins = ["tests.helpers.harness"]

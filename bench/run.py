@@ -1,6 +1,6 @@
 """``make bench`` = ``python -m bench.run``: one command, every figure.
 
-1. starts the baseline services and the whole system (``common.stack up`` on
+1. starts the baseline services and the whole system (``ops.stack up`` on
    bench-only databases, vhost, port and run directory; or reuses a bench
    system that is already up) and prepares the scenario data;
 2. loads each scenario with locust (headless, separate process), closed loop;

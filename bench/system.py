@@ -2,7 +2,7 @@
 
 ``make bench`` never touches a developer's ``make up`` (``.run/``, port 8000, the
 ``/`` vhost, unprefixed databases) nor the test suite (``t<hex>_`` prefixes): it
-uses ``common.stack`` with the settings below, and stops only what it started.
+uses ``ops.stack`` with the settings below, and stops only what it started.
 """
 import os
 import shutil
@@ -15,10 +15,10 @@ from pathlib import Path
 import requests
 
 from common.config import ROOT, load_config
-from common.stack import answers, host_port
+from ops.stack import answers, host_port
 from common.mongo import mongo_client, service_db_name
 from common.sql import drop_database, service_db_uri
-from common.testing import amqp_uri_for, create_vhost, delete_vhost
+from tests.helpers.harness import amqp_uri_for, create_vhost, delete_vhost
 
 BENCH_DIR = Path(__file__).resolve().parent
 RUN_DIR = ROOT / ".run-bench"
@@ -73,15 +73,15 @@ def gateway_healthy():
 
 
 def stack(command, *args, **overrides):
-    """``python -m common.stack COMMAND`` for the bench system; its chatter goes to a log."""
+    """``python -m ops.stack COMMAND`` for the bench system; its chatter goes to a log."""
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     with open(RUN_DIR / "stack.log", "ab") as log:
         done = subprocess.run(
-            [sys.executable, "-m", "common.stack", command, *args],
+            [sys.executable, "-m", "ops.stack", command, *args],
             cwd=ROOT, env=dict(os.environ, **stack_env(**overrides)), stdout=log, stderr=subprocess.STDOUT,
         )
     if done.returncode:
-        sys.exit(f"`common.stack {command}` failed; see {RUN_DIR / 'stack.log'}")
+        sys.exit(f"`ops.stack {command}` failed; see {RUN_DIR / 'stack.log'}")
     say(f"stack {command} {' '.join(args)}: done".replace("  ", " "))
 
 

@@ -7,7 +7,7 @@
   requeued instead, after a pause so a failing handler does not spin. A domain
   error (``DomainError``) is a final answer and is logged, not retried. Handlers
   must be idempotent (every handler in this project is, and is tested for it).
-- ``config_timer``: a timer whose interval is a config key.
+- ``config_timer``: a timer whose interval is a setting (``common.config.Settings``).
 """
 import functools
 import logging
@@ -17,6 +17,7 @@ from nameko.events import event_handler as _event_handler
 from nameko.rpc import rpc as _rpc
 from nameko.timer import Timer
 
+from common.config import Settings
 from common.errors import DomainError
 
 
@@ -53,15 +54,14 @@ def event_handler(source_service, event_type, **kwargs):
 
 
 class ConfigTimer(Timer):
-    """A nameko ``Timer`` whose interval is a config key, read when the container starts."""
+    """A nameko ``Timer`` whose interval is a ``Settings`` field, read when the container starts."""
 
-    def __init__(self, interval_key, default, **kwargs):
-        self.interval_key = interval_key
-        self.default = default
-        super().__init__(interval=default, **kwargs)
+    def __init__(self, setting, **kwargs):
+        self.setting = setting
+        super().__init__(interval=None, **kwargs)
 
     def setup(self):
-        self.interval = float(self.container.config.get(self.interval_key, self.default))
+        self.interval = getattr(Settings.from_config(self.container.config), self.setting)
 
 
 config_timer = ConfigTimer.decorator

@@ -42,7 +42,7 @@ class OrderService:
     def cancel_order(self, order_id, user_id):
         return self.orders.cancel(order_id, user_id)
 
-    @config_timer("EXPIRY_SWEEP_SECONDS", 10)
+    @config_timer("expiry_sweep_seconds")
     def expire_overdue_orders(self):
         self.orders.expire_overdue()
 

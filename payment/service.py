@@ -38,7 +38,7 @@ class PaymentService:
     def payments_for_order(self, order_id):
         return self.ledger.for_order(order_id)
 
-    @config_timer("EXPIRY_SWEEP_SECONDS", 10)
+    @config_timer("expiry_sweep_seconds")
     def recover_after_crashes(self):
         """Payments a crash left half-done: pending ones settled from the processor's
         books, captures whose ``payment_succeeded`` never left announced again."""

@@ -15,7 +15,7 @@ import pytest
 
 from common.config import CONFIG_PATH, ROOT, load_config
 from common.sql import service_db_uri
-from common.stack import service_path
+from ops.stack import service_path
 
 SERVICES = ("auth", "airplane", "track", "ticket", "order", "payment", "gateway")
 BACKING = ("rabbitmq", "postgres", "mariadb", "mongo", "redis")
@@ -51,7 +51,7 @@ def test_compose_declares_every_service_and_server(compose):
     assert len(images) == 1, "every service runs from the one image"
     for name in SERVICES:
         assert compose["services"][name]["command"] == ["nameko", "run", "--config", "config.yaml", service_path(name)]
-    assert compose["services"]["migrate"]["command"] == ["python", "-m", "common.stack", "migrate"]
+    assert compose["services"]["migrate"]["command"] == ["python", "-m", "ops.stack", "migrate"]
     ports = compose["services"]["gateway"]["ports"]
     assert [(p["target"], p["published"]) for p in ports] == [(8000, "8000")]
 

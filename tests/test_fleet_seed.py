@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import eventlet
 
-from common.seed import ROTATIONS, seed
+from ops.seed import ROTATIONS, seed
 from track.tests.fleet_helpers import admin_client
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from common.sql import service_db_uri
-from common.testing import wait_until
+from tests.helpers.harness import wait_until
 from track.tests.fleet_helpers import admin_client, create_airplane, schedule_flight, utc_in
 
 

@@ -16,7 +16,7 @@ from nameko.testing.services import entrypoint_waiter
 from common.config import load_config
 from common.entrypoints import rpc
 from common.logs import RequestContext, RequestIdFilter
-from common.testing import build_config, create_vhost, delete_vhost
+from tests.helpers.harness import build_config, create_vhost, delete_vhost
 
 SERVICES = ("auth", "airplane", "track", "ticket", "order", "payment")
 probe_log = logging.getLogger("tests.logging_probe")

@@ -22,8 +22,8 @@ from openapi_spec_validator import validate
 
 from common.config import ROOT, load_config
 from common.sql import drop_database, service_db_uri
-from common.stack import SERVICES, is_gone
-from common.testing import amqp_uri_for, create_vhost, delete_vhost, free_port
+from ops.stack import SERVICES, is_gone
+from tests.helpers.harness import amqp_uri_for, create_vhost, delete_vhost, free_port
 
 MAKE_TIMEOUT = 300  # `make up` waits for health and seeds demo data
 PG_PASSWORD = "not-a-secret"
@@ -181,7 +181,7 @@ def test_make_down_stops_exactly_what_make_up_started(stack):
 
 def stack_command(command, tmp_path, **overrides):
     environ = dict(os.environ, RUN_DIR=str(tmp_path), **overrides)
-    return run([sys.executable, "-m", "common.stack", *command], environ, timeout=60)
+    return run([sys.executable, "-m", "ops.stack", *command], environ, timeout=60)
 
 
 def test_a_missing_backing_server_is_named_with_how_to_start_it(tmp_path):

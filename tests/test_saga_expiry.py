@@ -1,5 +1,5 @@
 """Expiry with a short hold, and a payment that lands after its order expired."""
-from common.testing import running_system
+from tests.helpers.harness import running_system
 from order.tests.booking_helpers import (
     GOOD_CARD, customer, find_documents, flight_money, get_order, pause_event_handler, pay, place, schedule_flight, seat_statuses,
     wait_for_status, wait_until,

@@ -4,7 +4,7 @@ import uuid
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-from common.testing import running_system
+from tests.helpers.harness import running_system
 from order.tests.booking_helpers import (
     GOOD_CARD, customer, find_documents, flight_money, get_order, pause_event_handler, pay, place, schedule_flight,
     seat_statuses, store, wait_for_status, wait_until,

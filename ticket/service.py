@@ -94,7 +94,7 @@ class TicketService:
         with self.db.get_session() as session:
             return inventory.release_hold(session, str(order_id))
 
-    @config_timer("EXPIRY_SWEEP_SECONDS", 10)
+    @config_timer("expiry_sweep_seconds")
     def sweep(self):
         """Lapsed holds back on sale, even if no event came; events left unpublished
         (broker trouble after a commit) published."""

@@ -126,7 +126,7 @@ class TrackService:
             self.db.session.rollback()
             log.warning("events %s not published yet; the outbox relay will publish them", event_ids, exc_info=True)
 
-    @config_timer("EXPIRY_SWEEP_SECONDS", 10)
+    @config_timer("expiry_sweep_seconds")
     def relay_events(self):
         relayed = OUTBOX.relay(self.db.session, self.dispatch,
                                float(self.config.get("TRACK_EVENT_RELAY_SECONDS", DEFAULT_EVENT_RELAY_SECONDS)))

@@ -13,7 +13,7 @@ from nameko.events import BROADCAST, event_handler
 
 from common.errors import NotFound
 from common.mongo import mongo_client, service_db_name
-from common.testing import wait_until  # noqa: F401  (re-exported for the booking tests)
+from tests.helpers.harness import wait_until  # noqa: F401  (re-exported for the booking tests)
 from common.tokens import issue_access_token
 
 GOOD_CARD = {"card_number": "4242424242424242", "expiry": "12/39", "cvc": "123", "holder": "Ada Lovelace"}

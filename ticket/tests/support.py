@@ -9,7 +9,7 @@ from nameko.runners import ServiceRunner
 
 from common.errors import NotFound
 from common.sql import service_db_uri
-from common.testing import wait_until
+from tests.helpers.harness import wait_until
 
 ECONOMY_FARE, BUSINESS_FARE = 1_250_000, 4_500_000
 

@@ -1,4 +1,4 @@
-"""Bring the local system up and down: ``python -m common.stack up|down|status|...``.
+"""Bring the local system up and down: ``python -m ops.stack up|down|status|...``.
 
 ``make up`` / ``make down`` call this. ``up`` checks the backing servers, starts the
 local MongoDB stand-in when nothing answers on MONGO_URI, creates the databases,
@@ -359,10 +359,10 @@ Stop:     make down
 
 
 def cmd_seed(config):
-    if importlib.util.find_spec("common.seed") is None:
-        say("no demo data to seed yet (common/seed.py does not exist)")
+    if importlib.util.find_spec("ops.seed") is None:
+        say("no demo data to seed yet (ops/seed.py does not exist)")
         return
-    from common.seed import seed
+    from ops.seed import seed
 
     say("seeding demo data")
     seed(config)
