@@ -1,5 +1,5 @@
 """Airplane models and their seat layouts, airplanes, maintenance windows."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -24,11 +24,11 @@ def to_utc_naive(moment):
             raise InvalidInput("Times must be ISO 8601 with an offset.", details={"value": moment})
     if moment.tzinfo is None:
         raise InvalidInput("Times must carry an offset.", details={"value": str(moment)})
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def iso(moment):
-    return moment.replace(tzinfo=timezone.utc).isoformat()
+    return moment.replace(tzinfo=UTC).isoformat()
 
 
 def model_dict(model):

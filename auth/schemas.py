@@ -8,7 +8,12 @@ that sends ``"role": "admin"`` to /auth/register gets a 400, not an account.
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
 from auth.domain import (
-    MAX_EMAIL_LENGTH, MAX_FULL_NAME_LENGTH, MAX_PASSWORD_LENGTH, ROLES, normalise_email, password_problems,
+    MAX_EMAIL_LENGTH,
+    MAX_FULL_NAME_LENGTH,
+    MAX_PASSWORD_LENGTH,
+    ROLES,
+    normalise_email,
+    password_problems,
 )
 
 Email = validate.Length(max=MAX_EMAIL_LENGTH)

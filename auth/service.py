@@ -10,7 +10,12 @@ from auth.dependencies import Database, FirstAdmin, Redis, RequestContext
 from auth.domain import ADMIN, hash_password, needs_rehash, normalise_email, utcnow, verify_password
 from auth.models import Base
 from auth.schemas import (
-    LoginSchema, RefreshSchema, RegisterSchema, RoleChangeSchema, UserListQuerySchema, dump_user,
+    LoginSchema,
+    RefreshSchema,
+    RegisterSchema,
+    RoleChangeSchema,
+    UserListQuerySchema,
+    dump_user,
 )
 from auth.throttle import LoginThrottle
 from common.cache import key_prefix

@@ -5,14 +5,20 @@ except where a security decision must outlive the error it raises (see
 ``rotate_refresh_token``).
 """
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
 from auth.domain import (
-    ADMIN, CUSTOMER, decode_cursor, encode_cursor, hash_refresh_token, new_refresh_token, utcnow,
+    ADMIN,
+    CUSTOMER,
+    decode_cursor,
+    encode_cursor,
+    hash_refresh_token,
+    new_refresh_token,
+    utcnow,
 )
 from auth.models import RefreshToken, User
 from common.errors import Conflict, NotFound, Unauthorized
@@ -102,7 +108,7 @@ def _token_pair(session, config, user, family_id, now):
 
 
 def _from_epoch(seconds):
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def start_session(session, config, user):

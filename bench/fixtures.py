@@ -11,7 +11,7 @@ import itertools
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import requests
 
@@ -73,7 +73,7 @@ def prepare():
         api.call("POST", "/airplanes", json={"registration": f"BN-{stamp:05d}{n}", "model_id": model["id"]})["id"]
         for n in range(fleet + 1)
     ]
-    first_day = (datetime.now(timezone.utc) + timedelta(days=10)).replace(hour=0, minute=0, second=0, microsecond=0)
+    first_day = (datetime.now(UTC) + timedelta(days=10)).replace(hour=0, minute=0, second=0, microsecond=0)
     started = time.monotonic()
     routes, flight_ids, number = set(), [], itertools.count(100)
     for day in range(SEARCH_DAYS):

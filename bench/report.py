@@ -4,7 +4,7 @@ import os
 import platform
 import re
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -41,7 +41,7 @@ def _first_line(argv):
 
 def write_json(results):
     RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
     path = RESULTS_DIR / f"{stamp}.json"
     path.write_text(json.dumps(results, indent=2, default=str) + "\n")
     return path

@@ -19,7 +19,7 @@ import shutil
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import requests
 
@@ -171,7 +171,7 @@ def main(argv=None):
     for stale in report.RESULTS_DIR.glob("locust-*.tmp"):
         shutil.rmtree(stale, ignore_errors=True)
     results = {
-        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": report.machine(locust_version()),
         "settings": {"seconds": args.seconds},
         "scenarios": {},

@@ -15,9 +15,9 @@ from pathlib import Path
 import requests
 
 from common.config import ROOT, load_config
-from ops.stack import answers, host_port
 from common.mongo import mongo_client, service_db_name
 from common.sql import drop_database, service_db_uri
+from ops.stack import answers, host_port
 from tests.helpers.harness import amqp_uri_for, create_vhost, delete_vhost
 
 BENCH_DIR = Path(__file__).resolve().parent

@@ -1,8 +1,8 @@
 """Alembic, driven from code: every SQL service keeps its revisions in
 ``<service>/migrations`` and its ``env.py`` is just ``run_env(Base.metadata)``."""
+import sqlalchemy as sa
 from alembic import command, context
 from alembic.config import Config
-import sqlalchemy as sa
 
 
 def alembic_config(service_name, uri):

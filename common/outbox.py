@@ -12,7 +12,7 @@ mark) is harmless; a lost event is not possible.
     outbox.add(session, "flight_scheduled", payload)   # before session.commit()
     outbox.publish_pending(session, dispatch, ids)     # after it
 """
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -53,7 +53,7 @@ class Outbox:
     def relay(self, session, dispatch, older_than_seconds):
         """Publish what stayed unpublished for ``older_than_seconds``; returns how many."""
         table = self.model.__table__
-        cutoff = datetime.now(timezone.utc) - timedelta(seconds=older_than_seconds)
+        cutoff = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
         ids = session.execute(
             sa.select(table.c.id).where(table.c.published_at.is_(None), table.c.created_at < cutoff)
             .order_by(table.c.id).limit(RELAY_BATCH)

@@ -7,7 +7,7 @@ by name and registration, and a flight that already exists (same number, same
 departure) is answered with ``FLIGHT_EXISTS`` and skipped, so a second run adds nothing.
 Airports need no seeding: the track migration loads every IATA airport.
 """
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -104,7 +104,7 @@ def planned_flights(airplanes, today, days):
         duration = timedelta(minutes=minutes)
         hour, minute = map(int, first.split(":"))
         for day in range(1, days + 1, every):
-            out = datetime.combine(today + timedelta(days=day), time(hour, minute), tzinfo=timezone.utc)
+            out = datetime.combine(today + timedelta(days=day), time(hour, minute), tzinfo=UTC)
             back = out + duration + timedelta(minutes=GROUND_MINUTES)
             for number, departure, legs in ((numbers[0], out, (origin, destination)),
                                             (numbers[1], back, (destination, origin))):
@@ -141,7 +141,7 @@ def seed(config, days=DAYS):
     with ClusterRpcProxy(config, timeout=60) as rpc:
         models, new_models = ensure_models(rpc)
         airplanes, new_airplanes = ensure_airplanes(rpc, models)
-        today = datetime.now(timezone.utc).date()
+        today = datetime.now(UTC).date()
         # track serialises the flights of one airplane (a lock per airplane), so
         # batches mixing airplanes run in parallel without conflicts
         flights = sorted(planned_flights(airplanes, today, days), key=lambda f: f["departure_at"])

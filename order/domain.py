@@ -3,7 +3,7 @@ booking references, request fingerprints, paging cursors."""
 import hashlib
 import json
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 PENDING_PAYMENT = "PENDING_PAYMENT"
 PAID = "PAID"
@@ -90,7 +90,7 @@ def assign_seats(passengers, held_seats):
 
 
 def utcnow():
-    return to_millis(datetime.now(timezone.utc))
+    return to_millis(datetime.now(UTC))
 
 
 def to_millis(moment):
@@ -103,8 +103,8 @@ def iso(moment):
     if isinstance(moment, str):
         return moment
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat()
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
 
 
 def history_list(history):

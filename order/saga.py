@@ -14,8 +14,19 @@ from pymongo.errors import DuplicateKeyError
 from common.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable, load_or_raise
 from order import models
 from order.domain import (
-    CANCELLED, EXPIRED, PAID, PENDING_PAYMENT, REFUNDED, TICKETED, assign_seats, cancel_action, iso,
-    new_booking_ref, request_fingerprint, to_millis, utcnow,
+    CANCELLED,
+    EXPIRED,
+    PAID,
+    PENDING_PAYMENT,
+    REFUNDED,
+    TICKETED,
+    assign_seats,
+    cancel_action,
+    iso,
+    new_booking_ref,
+    request_fingerprint,
+    to_millis,
+    utcnow,
 )
 from order.schemas import ListOrdersQuerySchema, OrderSchema, PlaceOrderSchema
 

@@ -9,7 +9,7 @@
   announced (then ticketed, or refunded if the order has closed meanwhile), never
   received → failed, and the order can be paid again.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from pymongo.errors import DuplicateKeyError
 
@@ -26,7 +26,7 @@ def payment_view(payment):
 
 
 def _now():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _order_is_payable(order, now):

@@ -15,10 +15,16 @@ import sqlalchemy as sa
 
 from common.errors import NotFound
 from common.sql import service_db_uri
-from tests.helpers.harness import (
-    GatewayClient, assert_error, build_config, create_vhost, delete_vhost, running_system, wait_until,
-)
 from common.tokens import issue_access_token
+from tests.helpers.harness import (
+    GatewayClient,
+    assert_error,
+    build_config,
+    create_vhost,
+    delete_vhost,
+    running_system,
+    wait_until,
+)
 
 PASSWORD = "long-enough-pw"
 ADMIN = {"email": "admin@example.com", "password": "admin-test-password"}

@@ -5,8 +5,21 @@ import eventlet
 import pytest
 
 from order.tests.booking_helpers import (
-    DECLINED_CARD, ECONOMY_FARE, GOOD_CARD, customer, events_of, flight_money, get_order, pay, place, saga_events,
-    schedule_flight, seat_statuses, store, wait_for_status, wait_until,
+    DECLINED_CARD,
+    ECONOMY_FARE,
+    GOOD_CARD,
+    customer,
+    events_of,
+    flight_money,
+    get_order,
+    pay,
+    place,
+    saga_events,
+    schedule_flight,
+    seat_statuses,
+    store,
+    wait_for_status,
+    wait_until,
 )
 
 

@@ -5,7 +5,15 @@ import uuid
 import pytest
 
 from order.tests.booking_helpers import (
-    BUSINESS_FARE, ECONOMY_FARE, customer, get_order, place, schedule_flight, seat_statuses, store, wait_until,
+    BUSINESS_FARE,
+    ECONOMY_FARE,
+    customer,
+    get_order,
+    place,
+    schedule_flight,
+    seat_statuses,
+    store,
+    wait_until,
 )
 
 

@@ -6,7 +6,14 @@ from collections import Counter
 import eventlet
 
 from order.tests.booking_helpers import (
-    customer, flight_money, pay, place, schedule_flight, seat_labels, seat_statuses, wait_for_status,
+    customer,
+    flight_money,
+    pay,
+    place,
+    schedule_flight,
+    seat_labels,
+    seat_statuses,
+    wait_for_status,
 )
 
 BUYERS = 100

@@ -4,9 +4,19 @@ from datetime import timedelta
 import eventlet
 import pytest
 
-from track.tests.fleet_helpers import (A320_CABINS, admin_client, create_airplane, create_model, customer_client,
-                                       flight_body, recorded_events, refused, schedule_flight, unique_registration,
-                                       utc_in)
+from track.tests.fleet_helpers import (
+    A320_CABINS,
+    admin_client,
+    create_airplane,
+    create_model,
+    customer_client,
+    flight_body,
+    recorded_events,
+    refused,
+    schedule_flight,
+    unique_registration,
+    utc_in,
+)
 
 
 @pytest.fixture(scope="module")

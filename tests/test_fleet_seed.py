@@ -1,6 +1,6 @@
 """The demo data: created through the services, searchable and bookable, idempotent."""
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import eventlet
 
@@ -23,7 +23,7 @@ def test_seed_creates_searchable_flights_once(system):
     assert {rotation[0] for rotation in ROTATIONS} <= registrations
 
     # tomorrow's CGK-DPS morning flight (00:00Z = 07:00 in Jakarta) can be found and has seats
-    tomorrow = (datetime.now(timezone.utc) + timedelta(days=1)).date().isoformat()
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
     deadline = time.monotonic() + 20
     while True:
         items = system.http.get("/flights", params={"origin": "CGK", "destination": "DPS", "date": tomorrow}).json()["items"]

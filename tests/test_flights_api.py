@@ -3,8 +3,16 @@ from datetime import timedelta
 
 import pytest
 
-from track.tests.fleet_helpers import (admin_client, create_airplane, customer_client, flight_body, recorded_events,
-                                       refused, schedule_flight, utc_in)
+from track.tests.fleet_helpers import (
+    admin_client,
+    create_airplane,
+    customer_client,
+    flight_body,
+    recorded_events,
+    refused,
+    schedule_flight,
+    utc_in,
+)
 
 
 @pytest.fixture(scope="module")

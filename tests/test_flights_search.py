@@ -1,7 +1,7 @@
 """Flight search (local dates, seats, paging) and seat maps, with the ticket service
 answering ``availability`` and ``seat_map`` as the contract says."""
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import eventlet
 import pytest
@@ -17,11 +17,11 @@ def admin(system):
 
 
 def local_day(days_ahead):
-    return (datetime.now(timezone.utc) + timedelta(days=days_ahead)).date()
+    return (datetime.now(UTC) + timedelta(days=days_ahead)).date()
 
 
 def at_utc(day, hour, minute=0):
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
 
 
 def search(system, **params):

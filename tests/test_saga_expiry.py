@@ -1,9 +1,19 @@
 """Expiry with a short hold, and a payment that lands after its order expired."""
-from tests.helpers.harness import running_system
 from order.tests.booking_helpers import (
-    GOOD_CARD, customer, find_documents, flight_money, get_order, pause_event_handler, pay, place, schedule_flight, seat_statuses,
-    wait_for_status, wait_until,
+    GOOD_CARD,
+    customer,
+    find_documents,
+    flight_money,
+    get_order,
+    pause_event_handler,
+    pay,
+    place,
+    schedule_flight,
+    seat_statuses,
+    wait_for_status,
+    wait_until,
 )
+from tests.helpers.harness import running_system
 
 
 def test_unpaid_order_expires_frees_its_seats_and_cannot_be_paid(make_system):

@@ -2,13 +2,24 @@
 stops mid-saga: the messages wait in RabbitMQ and the booking still finishes."""
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from tests.helpers.harness import running_system
 from order.tests.booking_helpers import (
-    GOOD_CARD, customer, find_documents, flight_money, get_order, pause_event_handler, pay, place, schedule_flight,
-    seat_statuses, store, wait_for_status, wait_until,
+    GOOD_CARD,
+    customer,
+    find_documents,
+    flight_money,
+    get_order,
+    pause_event_handler,
+    pay,
+    place,
+    schedule_flight,
+    seat_statuses,
+    store,
+    wait_for_status,
+    wait_until,
 )
+from tests.helpers.harness import running_system
 
 
 def cancel_flight(system, flight_id):
@@ -91,7 +102,7 @@ def _leave_payment(system, order, user_id, flight, status, captured_by_processor
             "_id": payment_id, "order_id": order["id"], "user_id": user_id, "flight_id": flight,
             "amount": order["amount"], "currency": order["currency"], "status": status,
             "charge_key": order["id"], "card": {"brand": "visa", "last4": "4242", "holder": "Ann"},
-            "created_at": datetime.now(timezone.utc) - timedelta(seconds=5), **fields,
+            "created_at": datetime.now(UTC) - timedelta(seconds=5), **fields,
         })
         if captured_by_processor:
             db.processor_charges.insert_one({

@@ -5,7 +5,16 @@ import time
 import pytest
 
 from order.tests.booking_helpers import (
-    customer, events_of, flight_money, pay, place, saga_events, schedule_flight, snapshot, wait_for_status, wait_until,
+    customer,
+    events_of,
+    flight_money,
+    pay,
+    place,
+    saga_events,
+    schedule_flight,
+    snapshot,
+    wait_for_status,
+    wait_until,
 )
 
 SETTLE_SECONDS = 2.0

@@ -5,7 +5,12 @@ import pytest
 
 from common.errors import Conflict, NotFound
 from ticket.tests.support import (
-    TicketDb, paid_event, recording_ticket_events, schedule_flight, statuses, wait_for,
+    TicketDb,
+    paid_event,
+    recording_ticket_events,
+    schedule_flight,
+    statuses,
+    wait_for,
 )
 
 ISSUED, CANCELLED = "tickets_issued", "tickets_cancelled"

@@ -13,7 +13,11 @@ from ticket import domain, inventory, issuing
 from ticket.dependencies import Database, RequestContext
 from ticket.models import Base
 from ticket.schemas import (
-    FlightRefSchema, FlightScheduledSchema, FlightStatusChangedSchema, HoldRequestSchema, OrderClosedSchema,
+    FlightRefSchema,
+    FlightScheduledSchema,
+    FlightStatusChangedSchema,
+    HoldRequestSchema,
+    OrderClosedSchema,
     OrderPaidSchema,
 )
 

@@ -1,6 +1,6 @@
 """Dependency providers of the track service."""
-from nameko.extensions import DependencyProvider
 from nameko.events import EventDispatcher
+from nameko.extensions import DependencyProvider
 
 from common.logs import RequestContext
 from common.rpc import BoundedRpc

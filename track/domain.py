@@ -3,7 +3,7 @@ local dates, search cursors and what a search result shows."""
 import base64
 import binascii
 import json
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from common.errors import Conflict, InvalidInput
@@ -75,11 +75,11 @@ def local_day_utc_range(day, tz_name):
     zone = ZoneInfo(tz_name)
     start = datetime.combine(day, time.min, tzinfo=zone)
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def encode_cursor(departure_at, flight_id):
-    raw = json.dumps([departure_at.astimezone(timezone.utc).isoformat(), str(flight_id)])
+    raw = json.dumps([departure_at.astimezone(UTC).isoformat(), str(flight_id)])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 

@@ -1,6 +1,6 @@
 """Airports, flights (schedule, fares, status) and flight search."""
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from nameko.dependency_providers import Config
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,7 @@ from track.schemas import AirportQuery, FlightInput, SearchQuery, StatusInput
 
 
 def utc(moment):
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def parse_time(value, field):
@@ -72,7 +72,7 @@ class TrackService:
         values = load_or_raise(FlightInput(), data)
         departure_at, arrival_at = utc(values["departure_at"]), utc(values["arrival_at"])
         domain.check_schedule(values["origin"], values["destination"], departure_at, arrival_at,
-                              datetime.now(timezone.utc))
+                              datetime.now(UTC))
         self._time_zones(values["origin"], values["destination"])
         if store.flight_exists(self.db.session, values["flight_number"], departure_at):
             raise Conflict(f"{values['flight_number']} already departs at that time.", code="FLIGHT_EXISTS")
@@ -208,7 +208,7 @@ class TrackService:
     def airplane_has_flights(self, airplane_id, starts_at=None, ends_at=None):
         session = self.db.session
         if starts_at is None and ends_at is None:
-            return store.has_future_flight(session, str(airplane_id), datetime.now(timezone.utc))
+            return store.has_future_flight(session, str(airplane_id), datetime.now(UTC))
         starts, ends = parse_time(starts_at, "starts_at"), parse_time(ends_at, "ends_at")
         return store.overlapping_flight(session, str(airplane_id), starts, ends) is not None
 

@@ -1,6 +1,6 @@
 """Queries on the track database (each takes a SQLAlchemy session)."""
 import uuid
-from datetime import timezone
+from datetime import UTC
 
 import sqlalchemy as sa
 
@@ -9,7 +9,7 @@ from track.models import Airport, Flight
 
 
 def iso(moment):
-    return moment.astimezone(timezone.utc).isoformat() if moment is not None else None
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
 
 
 def flight_dict(flight):

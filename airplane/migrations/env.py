@@ -1,4 +1,4 @@
-from common.migrations import run_env
 from airplane.models import Base
+from common.migrations import run_env
 
 run_env(Base.metadata)

@@ -1,7 +1,7 @@
 """The auth rules as plain functions: emails, passwords, tokens, cursors, schemas."""
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import jwt
 import pytest
@@ -62,7 +62,7 @@ def test_refresh_tokens_are_random_and_stored_as_sha256():
 
 
 def test_cursors_round_trip():
-    created_at, user_id = datetime(2026, 1, 2, 3, 4, 5, 6789, tzinfo=timezone.utc), uuid.uuid4()
+    created_at, user_id = datetime(2026, 1, 2, 3, 4, 5, 6789, tzinfo=UTC), uuid.uuid4()
     assert domain.decode_cursor(domain.encode_cursor(created_at, user_id)) == (created_at, user_id)
 
 

@@ -1,7 +1,13 @@
 """Register, login, refresh, logout, me, user administration."""
 from auth.schemas import (
-    LoginSchema, RefreshSchema, RegisterSchema, RoleChangeSchema, TokenPairSchema, UserListQuerySchema,
-    UserPageSchema, UserSchema,
+    LoginSchema,
+    RefreshSchema,
+    RegisterSchema,
+    RoleChangeSchema,
+    TokenPairSchema,
+    UserListQuerySchema,
+    UserPageSchema,
+    UserSchema,
 )
 from common.errors import load_or_raise
 from gateway.http import json_body, json_response, route

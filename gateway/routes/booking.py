@@ -3,7 +3,12 @@
 comes from the verified token, never from the request."""
 from gateway.http import json_body, json_response, route
 from order.schemas import (
-    ListOrdersQuerySchema, OrderPageSchema, OrderSchema, PlaceOrderSchema, TicketListSchema, TicketSchema,
+    ListOrdersQuerySchema,
+    OrderPageSchema,
+    OrderSchema,
+    PlaceOrderSchema,
+    TicketListSchema,
+    TicketSchema,
 )
 from payment.schemas import CardSchema, PaymentSchema
 

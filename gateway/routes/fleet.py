@@ -5,12 +5,28 @@ import json
 from marshmallow import Schema, fields
 from werkzeug.wrappers import Response
 
-from airplane.schemas import (AirplaneInput, AirplaneModelInput, AirplaneModelSchema, AirplaneSchema,
-                              AirplaneStatusInput, MaintenanceInput, MaintenanceSchema, SeatSchema)
+from airplane.schemas import (
+    AirplaneInput,
+    AirplaneModelInput,
+    AirplaneModelSchema,
+    AirplaneSchema,
+    AirplaneStatusInput,
+    MaintenanceInput,
+    MaintenanceSchema,
+    SeatSchema,
+)
 from common.errors import load_or_raise
 from gateway.http import json_body, json_response, route
-from track.schemas import (AirportQuery, AirportSchema, FlightInput, FlightPageSchema, FlightSchema,
-                           SearchQuery, SeatMapSchema, StatusInput)
+from track.schemas import (
+    AirportQuery,
+    AirportSchema,
+    FlightInput,
+    FlightPageSchema,
+    FlightSchema,
+    SearchQuery,
+    SeatMapSchema,
+    StatusInput,
+)
 
 FLEET = ["fleet"]
 FLIGHTS = ["flights"]

@@ -6,15 +6,15 @@ with the system's secret; money and seats are read back from the services.
 """
 import contextlib
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from nameko.containers import ServiceContainer
 from nameko.events import BROADCAST, event_handler
 
 from common.errors import NotFound
 from common.mongo import mongo_client, service_db_name
-from tests.helpers.harness import wait_until  # noqa: F401  (re-exported for the booking tests)
 from common.tokens import issue_access_token
+from tests.helpers.harness import wait_until  # noqa: F401  (re-exported for the booking tests)
 
 GOOD_CARD = {"card_number": "4242424242424242", "expiry": "12/39", "cvc": "123", "holder": "Ada Lovelace"}
 DECLINED_CARD = dict(GOOD_CARD, card_number="4000000000000002")
@@ -34,7 +34,7 @@ def schedule_flight(system, business_rows=range(1, 2), economy_rows=range(2, 4),
     Default: 4 business seats (1A-1D) and 8 economy seats (2A-3D).
     """
     flight_id = uuid.uuid4().hex[:12]
-    departure = (datetime.now(timezone.utc) + departure_in).replace(microsecond=0)
+    departure = (datetime.now(UTC) + departure_in).replace(microsecond=0)
     seats = [{"seat": s, "class": "business"} for s in seat_labels(business_rows, "ABCD")]
     seats += [{"seat": s, "class": "economy"} for s in seat_labels(economy_rows, "ABCD")]
     system.dispatch("track", "flight_scheduled", {

@@ -1,7 +1,7 @@
 """Helpers for the ticket tests: flights made by publishing ``track.flight_scheduled``."""
 import contextlib
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from nameko.events import event_handler
@@ -19,7 +19,7 @@ def seats_of(rows, letters, cabin_class):
 
 
 def flight_payload(flight_id=None, business_rows=range(1, 3), economy_rows=range(3, 11), departure_in=timedelta(days=30)):
-    departure = datetime.now(timezone.utc) + departure_in
+    departure = datetime.now(UTC) + departure_in
     return {
         "flight_id": flight_id or uuid.uuid4().hex,
         "flight_number": "FP101",

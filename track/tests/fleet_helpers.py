@@ -3,12 +3,11 @@ import contextlib
 import itertools
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import eventlet
 from nameko.containers import ServiceContainer
 from nameko.events import event_handler
-
 
 A320_CABINS = [
     {"class": "business", "rows": [1, 3], "layout": "AC-DF"},
@@ -52,7 +51,7 @@ def unique_registration():
 
 
 def utc_in(hours=0, days=0, minutes=0):
-    moment = datetime.now(timezone.utc) + timedelta(days=days, hours=hours, minutes=minutes)
+    moment = datetime.now(UTC) + timedelta(days=days, hours=hours, minutes=minutes)
     return moment.replace(second=0, microsecond=0)
 
 

@@ -1,13 +1,13 @@
 """Flight rules as plain functions: transitions, schedule checks, fares, local days, cursors, offers."""
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from common.errors import Conflict, InvalidInput
 from track import domain
 
-NOW = datetime(2026, 12, 1, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("old, new", [
@@ -71,9 +71,9 @@ def test_turnaround_widens_the_busy_window():
 
 def test_local_day_in_jakarta_starts_at_17z_the_day_before():
     start, end = domain.local_day_utc_range(date(2026, 12, 1), "Asia/Jakarta")
-    assert start == datetime(2026, 11, 30, 17, 0, tzinfo=timezone.utc)
-    assert end == datetime(2026, 12, 1, 17, 0, tzinfo=timezone.utc)
-    late_evening = datetime(2026, 12, 1, 16, 30, tzinfo=timezone.utc)  # 23:30 in Jakarta
+    assert start == datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+    assert end == datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+    late_evening = datetime(2026, 12, 1, 16, 30, tzinfo=UTC)  # 23:30 in Jakarta
     assert start <= late_evening < end
 
 

@@ -1,6 +1,6 @@
 """The search query is answered from the route index, in index order (no scan, no sort)."""
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -23,8 +23,8 @@ def plan_of(config, query):
 
 
 def test_search_page_uses_the_route_index_without_sorting(databases):
-    starts = datetime(2026, 12, 1, 17, tzinfo=timezone.utc)
-    ends = datetime(2026, 12, 2, 17, tzinfo=timezone.utc)
+    starts = datetime(2026, 12, 1, 17, tzinfo=UTC)
+    ends = datetime(2026, 12, 2, 17, tzinfo=UTC)
     for after in (None, (starts, uuid.uuid4())):
         plan = plan_of(databases, route_query("CGK", "DPS", starts, ends, after, 21))
         assert "ix_flights_route_departure" in plan, plan

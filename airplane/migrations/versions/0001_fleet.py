@@ -4,8 +4,8 @@ Revision ID: 0001_fleet
 Revises:
 Create Date: 2026-01-01
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0001_fleet"
 down_revision = None

@@ -4,8 +4,8 @@ Revision ID: 0001_flights
 Revises:
 Create Date: 2026-01-01
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 revision = "0001_flights"

@@ -7,8 +7,8 @@ Revision ID: 0002_load_airports
 Revises: 0001_flights
 Create Date: 2026-01-01
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects.postgresql import insert
 
 revision = "0002_load_airports"

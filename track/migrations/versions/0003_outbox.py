@@ -4,8 +4,8 @@ Revision ID: 0003_outbox
 Revises: 0002_load_airports
 Create Date: 2026-11-28
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0003_outbox"
