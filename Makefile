@@ -8,7 +8,7 @@ SERVICE ?= order
 RUN_DIR ?= .run
 export RUN_DIR
 
-.PHONY: install up down restart status test seed shell logs migrate bench compose-check clean
+.PHONY: install up down restart status test seed shell logs migrate bench compose-check clean dlq
 
 install: $(STAMP)
 
@@ -44,6 +44,10 @@ test: install
 # An interactive nameko shell on the running system: `make shell SERVICE=track`
 shell: install
 	@$(PY) -m ops.stack shell $(SERVICE)
+
+# Dead letters of the running system: `make dlq`, `make dlq ARGS="replay <id>"` (see ops/deadletters.py)
+dlq: install
+	@$(PY) -m ops.deadletters $(ARGS)
 
 # Follow every log of the system started by `make up`
 logs:

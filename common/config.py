@@ -72,6 +72,8 @@ class Settings:
     min_turnaround_minutes: int
     hold_ttl_seconds: int
     expiry_sweep_seconds: float
+    event_max_attempts: int
+    event_retry_pause_seconds: float
     payment_announce_grace_seconds: float
     ticket_event_relay_seconds: float
     track_event_relay_seconds: float
