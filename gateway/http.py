@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from common.errors import DomainError, InvalidInput, PayloadTooLarge
 from common.logs import REQUEST_ID_KEY, new_request_id
+from common.schemas import control_character_errors
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("gateway.access")
@@ -76,6 +77,9 @@ def json_body(request, required=True):
         raise InvalidInput("The body is not valid JSON.", code="MALFORMED_JSON", details={"reason": str(exc)})
     if not isinstance(data, dict):
         raise InvalidInput("The body must be a JSON object.", code="MALFORMED_JSON")
+    unsafe = control_character_errors(data)
+    if unsafe:
+        raise InvalidInput("Text must not contain control characters.", details={"fields": unsafe})
     return data
 
 
