@@ -1,6 +1,7 @@
-"""In-memory stand-ins for what ``order.saga.Orders`` is given: the order store, the
-RPC proxies (ticket) and the event dispatcher. ``FakeOrderStore`` has the methods of
-``order.store.OrderStore`` (``test_store_contract.py`` checks both the same way)."""
+"""In-memory stand-ins for what ``order.saga.Orders`` is given: the order store and
+ticket's RPC (the dispatcher and the proxies' holder are in ``tests.helpers.fakes``).
+``FakeOrderStore`` has the methods of ``order.store.OrderStore``, and
+``test_store_contract.py`` checks both the same way."""
 import copy
 import itertools
 from datetime import timedelta
@@ -137,24 +138,3 @@ class FakeTicket:
     def release_hold(self, order_id):
         self.released.append(order_id)
         self.holds.pop(order_id, None)
-
-
-class Services:
-    """``self.services`` of a worker: one attribute per service proxied."""
-
-    def __init__(self, **proxies):
-        self.__dict__.update(proxies)
-
-
-class Dispatcher:
-    """The event dispatcher: records ``(event_type, payload)`` in order."""
-
-    def __init__(self):
-        self.events = []
-
-    def __call__(self, event_type, payload):
-        self.events.append((event_type, copy.deepcopy(payload)))
-
-    def of(self, event_type):
-        return [payload for kind, payload in self.events if kind == event_type]
-

@@ -7,7 +7,8 @@ import pytest
 from common.errors import Conflict, NotFound, ServiceUnavailable
 from order.domain import CANCELLED, EXPIRED, PAID, PENDING_PAYMENT, REFUNDED, TICKETED, utcnow
 from order.saga import Orders
-from order.tests.fakes import Dispatcher, FakeOrderStore, FakeTicket, Services
+from order.tests.fakes import FakeOrderStore, FakeTicket
+from tests.helpers.fakes import Dispatcher, Services
 
 USER = "user-1"
 BODY = {"flight_id": "flight-1", "passengers": [{"name": "Ada Lovelace", "seat": "3C"}, {"name": "Bo"}]}
