@@ -15,7 +15,7 @@ REFUNDED = "REFUNDED"
 STATES = (PENDING_PAYMENT, PAID, TICKETED, EXPIRED, CANCELLED, REFUNDED)
 
 # Every allowed move; a state is never entered twice in one order's life, which
-# is why the history can be a map {status: timestamp} (see models.transition).
+# is why the history can be a map {status: timestamp} (see store.OrderStore.transition).
 TRANSITIONS = {
     PENDING_PAYMENT: frozenset({PAID, EXPIRED, CANCELLED}),
     PAID: frozenset({TICKETED, REFUNDED}),
@@ -42,6 +42,12 @@ def sources_of(target):
 
 def is_final(status):
     return not TRANSITIONS.get(status)
+
+
+def is_payable(order, now):
+    """Whether a payment may be taken for ``order`` at ``now``: it waits for payment and its
+    hold has not lapsed. The one statement of this rule; payment asks order (``pay_order``)."""
+    return order["status"] == PENDING_PAYMENT and order["expires_at"] > now
 
 
 def cancel_action(status):

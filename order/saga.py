@@ -3,32 +3,33 @@ cancelling and refunding orders. Every event handler here is idempotent (a
 replay finds the order already moved and changes nothing) and tolerates events
 out of order (a transition only happens from the states that allow it).
 
-``Orders`` gets what a worker has (database, RPC clients, event dispatcher,
-config), so the nameko service stays a list of thin entrypoints.
+``Orders`` gets what a worker has (the order store, RPC clients, the event
+dispatcher), so the nameko service stays a list of thin entrypoints, and a test can
+hand it in-memory stand-ins (``order/tests/test_saga.py``).
+
+The hold's lifetime is ticket's to decide (``HOLD_TTL_SECONDS``): an order expires
+when ticket says its hold does (``expires_at`` of ``hold_seats``' answer).
 """
 import logging
 from datetime import datetime
 
-from pymongo.errors import DuplicateKeyError
-
 from common.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable, load_or_raise
-from order import models
 from order.domain import (
     CANCELLED,
-    EXPIRED,
     PAID,
     PENDING_PAYMENT,
-    REFUNDED,
     TICKETED,
     assign_seats,
     cancel_action,
+    is_payable,
     iso,
     new_booking_ref,
     request_fingerprint,
     to_millis,
     utcnow,
 )
-from order.schemas import ListOrdersQuerySchema, OrderSchema, PlaceOrderSchema
+from order.schemas import ListOrdersQuerySchema, OrderPageSchema, OrderSchema, PlaceOrderSchema
+from order.store import DuplicateOrder
 
 log = logging.getLogger(__name__)
 
@@ -49,24 +50,32 @@ def seat_numbers(order):
 
 
 class Orders:
-    def __init__(self, db, services, dispatch, config):
-        self.db = db
+    def __init__(self, store, services, dispatch):
+        self.store = store
         self.services = services
         self.dispatch = dispatch
-        self.config = config
 
     # -- queries -----------------------------------------------------------------------
 
     def get(self, order_id, user_id=None):
-        order = models.find_order(self.db, str(order_id)) if order_id else None
+        order = self.store.find(str(order_id)) if order_id else None
         if order is None or (user_id is not None and order["user_id"] != str(user_id)):
             raise NotFound("No such order.", details={"order_id": order_id})
         return order
 
     def list(self, user_id, limit=20, cursor=None):
         query = load_or_raise(ListOrdersQuerySchema(), {"limit": limit, "cursor": cursor})
-        orders, next_cursor = models.list_orders(self.db, str(user_id), query["limit"], query["cursor"])
-        return {"items": [order_view(order) for order in orders], "next_cursor": next_cursor}
+        orders, next_cursor = self.store.list_for_user(str(user_id), query["limit"], query["cursor"])
+        return OrderPageSchema().dump({"items": orders, "next_cursor": next_cursor})
+
+    def payable(self, order_id, user_id=None, now=None):
+        """The order, if a payment may be taken for it now; Conflict ORDER_NOT_PAYABLE if not."""
+        order = self.get(order_id, user_id)
+        view = order_view(order)
+        if not is_payable(order, now or utcnow()):
+            raise Conflict("This order cannot be paid.", code="ORDER_NOT_PAYABLE",
+                           details={"status": view["status"], "expires_at": view["expires_at"]})
+        return view
 
     # -- placing an order --------------------------------------------------------------
 
@@ -74,10 +83,10 @@ class Orders:
         user_id = str(user_id)
         request = load_or_raise(PlaceOrderSchema(), data)
         if idempotency_key is None:
-            return order_view(self._create(models.new_order_id(), user_id, request))
+            return order_view(self._create(self.store.new_order_id(), user_id, request))
 
         claim = self._claim(user_id, idempotency_key, request)
-        existing = models.find_order(self.db, claim["order_id"])
+        existing = self.store.find(claim["order_id"])
         if existing is not None:
             return order_view(existing)
         # Ours, or an earlier request with this key that has not finished (or
@@ -85,7 +94,7 @@ class Orders:
         try:
             return order_view(self._create(claim["order_id"], user_id, request))
         except Exception:
-            models.release_idempotency_key(self.db, user_id, idempotency_key, claim["order_id"])
+            self.store.release_idempotency_key(user_id, idempotency_key, claim["order_id"])
             raise
 
     def _claim(self, user_id, key, request):
@@ -95,7 +104,7 @@ class Orders:
                 details={"fields": {"Idempotency-Key": [f"1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable characters."]}},
             )
         fingerprint = request_fingerprint(request)
-        claim = models.claim_idempotency_key(self.db, user_id, key, fingerprint, models.new_order_id())
+        claim = self.store.claim_idempotency_key(user_id, key, fingerprint, self.store.new_order_id())
         if claim["fingerprint"] != fingerprint:
             raise Conflict(
                 "This Idempotency-Key was already used with a different request body.",
@@ -140,7 +149,6 @@ class Orders:
         try:
             return self.services.ticket.hold_seats(
                 order_id, request["flight_id"], named, cabin_class=cabin_class, count=count,
-                ttl_seconds=int(self.config.get("HOLD_TTL_SECONDS", 900)),
             )
         except ServiceUnavailable:
             # the hold may still be applied after our deadline: undo it
@@ -151,9 +159,9 @@ class Orders:
         for _ in range(BOOKING_REF_ATTEMPTS):
             order["booking_ref"] = new_booking_ref()
             try:
-                return models.insert_order(self.db, order)
-            except DuplicateKeyError:
-                existing = models.find_order(self.db, order["_id"])
+                return self.store.insert(order)
+            except DuplicateOrder:
+                existing = self.store.find(order["_id"])
                 if existing is not None:  # a concurrent retry with the same key won
                     return existing
                 # else the booking reference was taken: draw another
@@ -176,7 +184,7 @@ class Orders:
                 return order_view(cancelled)
             return self.cancel(order_id, user_id)  # it moved meanwhile (paid or expired): decide again
         if action == "refund":
-            order = models.set_fields(self.db, order["_id"], {"cancellation_requested_at": iso(utcnow())})
+            order = self.store.set_fields(order["_id"], {"cancellation_requested_at": iso(utcnow())})
             self._publish_closed("order_cancelled", order, paid=True, reason="order_cancelled")
             return order_view(order)
         if action == "wait":
@@ -187,7 +195,7 @@ class Orders:
         return order_view(order)
 
     def _cancel_unpaid(self, order, reason):
-        cancelled = models.transition(self.db, order["_id"], CANCELLED, {"cancel_reason": reason})
+        cancelled = self.store.transition(order["_id"], CANCELLED, {"cancel_reason": reason})
         if cancelled is not None:
             self._publish_closed("order_cancelled", cancelled, paid=False, reason=reason)
         return cancelled
@@ -204,8 +212,8 @@ class Orders:
         """PENDING_PAYMENT orders past ``expires_at`` become EXPIRED; returns how many."""
         now = now or utcnow()
         expired = 0
-        for order in models.expired_orders(self.db, now, EXPIRY_BATCH):
-            moved = models.transition(self.db, order["_id"], EXPIRED, conditions={"expires_at": {"$lt": now}})
+        for order in self.store.overdue(now, EXPIRY_BATCH):
+            moved = self.store.expire(order["_id"], now)
             if moved is not None:
                 self._publish_closed("order_expired", moved, paid=False, reason="expired")
                 expired += 1
@@ -215,13 +223,10 @@ class Orders:
 
     def on_payment_succeeded(self, payment):
         order_id, payment_id = payment["order_id"], payment["payment_id"]
-        paid = models.transition(
-            self.db, order_id, PAID, {"payment_id": payment_id},
-            # a payment already refunded (events out of order) never makes the order PAID
-            conditions={"amount": payment["amount"], f"refunded_payments.{payment_id}": {"$exists": False}},
-        )
+        # a payment already refunded (events out of order) never makes the order PAID
+        paid = self.store.mark_paid(order_id, payment_id, payment["amount"])
         if paid is None:
-            order = models.find_order(self.db, order_id)
+            order = self.store.find(order_id)
             if order is None or order.get("payment_id") != payment_id:
                 # expired, cancelled, or paid by another payment: this money goes back
                 status = order["status"] if order else "UNKNOWN"
@@ -240,7 +245,7 @@ class Orders:
 
     def on_tickets_issued(self, event):
         tickets = [{key: ticket.get(key) for key in TICKET_FIELDS} for ticket in event.get("tickets", [])]
-        models.transition(self.db, event["order_id"], TICKETED, {"tickets": tickets})
+        self.store.transition(event["order_id"], TICKETED, {"tickets": tickets})
 
     def on_payment_refunded(self, refund):
         order_id, payment_id = refund["order_id"], refund["payment_id"]
@@ -248,13 +253,13 @@ class Orders:
             "refund_id": refund.get("refund_id"), "amount": refund.get("amount"),
             "reason": refund.get("reason"), "at": iso(utcnow()),
         }
-        moved = models.transition(self.db, order_id, REFUNDED, {"refund": record}, conditions={"payment_id": payment_id})
+        moved = self.store.mark_refunded(order_id, payment_id, record)
         if moved is None:
             # not (yet) paid by this payment: remember it so a late payment_succeeded cannot make it PAID
-            models.remember_refunded_payment(self.db, order_id, payment_id, record["at"])
+            self.store.remember_refunded_payment(order_id, payment_id, record["at"])
 
     def on_flight_cancelled(self, event):
         """Unpaid orders on the flight are cancelled here; paid ones are refunded
         by the chain tickets_cancelled -> payment_refunded."""
-        for order in models.orders_on_flight(self.db, event["flight_id"], PENDING_PAYMENT):
+        for order in self.store.on_flight(event["flight_id"], PENDING_PAYMENT):
             self._cancel_unpaid(order, "flight_cancelled")

@@ -78,9 +78,12 @@ class HistoryEntrySchema(Schema):
 
 
 class OrderRefundSchema(Schema):
-    refund_id = fields.String()
-    amount = fields.Integer()
-    reason = fields.String()
+    """The refund of the order's payment, as payment announced it (``payment_refunded``);
+    the same shape as the ``refund`` of a payment (``payment.schemas.RefundSchema``)."""
+
+    refund_id = fields.String(metadata={"example": "re_65f1c0ffee0123456789abcd"})
+    amount = fields.Integer(metadata={"description": "minor units of currency"})
+    reason = fields.String(metadata={"example": "order_cancelled"})
     at = fields.String()
 
 

@@ -1,17 +1,15 @@
 """The order service: nameko entrypoints only; the saga logic is in ``order.saga``."""
-from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 
 from common.entrypoints import config_timer, event_handler, rpc
 from order.dependencies import BoundedRpc, MongoDatabase, RequestContext
-from order.models import create_indexes
 from order.saga import Orders, order_view
+from order.store import OrderStore, create_indexes
 
 
 class OrderService:
     name = "order"
 
-    config = Config()
     db = MongoDatabase(create_indexes)
     services = BoundedRpc()
     dispatch = EventDispatcher()
@@ -19,7 +17,7 @@ class OrderService:
 
     @property
     def orders(self):
-        return Orders(self.db, self.services, self.dispatch, self.config)
+        return Orders(OrderStore(self.db), self.services, self.dispatch)
 
     @rpc
     def health(self):
@@ -33,6 +31,11 @@ class OrderService:
     @rpc
     def get_order(self, order_id, user_id=None):
         return order_view(self.orders.get(order_id, user_id))
+
+    @rpc
+    def get_payable_order(self, order_id, user_id=None):
+        """The order, if it can be paid now; ``Conflict`` ``ORDER_NOT_PAYABLE`` if not (asked by payment)."""
+        return self.orders.payable(order_id, user_id)
 
     @rpc
     def list_orders(self, user_id, limit=20, cursor=None):

@@ -8,17 +8,19 @@
   settled by the sweep from the processor's own books: captured → succeeded and
   announced (then ticketed, or refunded if the order has closed meanwhile), never
   received → failed, and the order can be paid again.
+
+Whether an order can be paid is order's rule: ``pay`` asks ``order.get_payable_order``,
+which answers the order or raises ``Conflict`` ``ORDER_NOT_PAYABLE``.
+
+``Ledger`` gets the payment store, RPC clients, the event dispatcher and the card
+processor, so a test can hand it in-memory stand-ins (``payment/tests/test_ledger.py``).
 """
 from datetime import UTC, datetime, timedelta
 
-from pymongo.errors import DuplicateKeyError
-
 from common.errors import Conflict, NotFound, PaymentDeclined, ServiceUnavailable, load_or_raise
-from payment import models, processor
 from payment.domain import FAILED, REFUNDED, SUCCEEDED
 from payment.schemas import CardSchema, PaymentSchema
-
-PAYABLE_ORDER_STATUS = "PENDING_PAYMENT"
+from payment.store import OrderAlreadyCharged
 
 
 def payment_view(payment):
@@ -29,55 +31,47 @@ def _now():
     return datetime.now(UTC)
 
 
-def _order_is_payable(order, now):
-    expires_at = datetime.fromisoformat(order["expires_at"]) if order.get("expires_at") else None
-    return order["status"] == PAYABLE_ORDER_STATUS and (expires_at is None or expires_at > now)
-
-
 class Ledger:
-    def __init__(self, db, services, dispatch):
-        self.db = db
+    def __init__(self, store, services, dispatch, processor):
+        self.store = store
         self.services = services
         self.dispatch = dispatch
-        self.processor = processor.SimulatedProcessor(db)
+        self.processor = processor
 
     def pay(self, order_id, user_id, card_data):
         card = load_or_raise(CardSchema(), card_data, message="Invalid card details")
-        order = self.services.order.get_order(order_id, str(user_id))  # NotFound if not the caller's
-        now = _now()
-        if not _order_is_payable(order, now):
-            raise Conflict("This order cannot be paid.", code="ORDER_NOT_PAYABLE",
-                           details={"status": order["status"], "expires_at": order.get("expires_at")})
+        # NotFound if not the caller's, Conflict ORDER_NOT_PAYABLE if it cannot be paid now
+        order = self.services.order.get_payable_order(order_id, str(user_id))
         payment = {
-            "_id": models.new_id(),
+            "_id": self.store.new_id(),
             "order_id": order["id"],
             "user_id": order["user_id"],
             "flight_id": order["flight_id"],
             "amount": order["amount"],  # from the order, never from the client
             "currency": order["currency"],
             "card": {"brand": card["brand"], "last4": card["card_number"][-4:], "holder": card["holder"]},
-            "created_at": now,
+            "created_at": _now(),
         }
         try:
-            payment = models.insert_pending(self.db, payment)
-        except DuplicateKeyError:
+            payment = self.store.insert_pending(payment)
+        except OrderAlreadyCharged:
             raise Conflict("This order already has a payment in progress or completed.",
                            code="ORDER_ALREADY_PAID", details={"order_id": order["id"]})
 
         try:
             result = self.processor.charge(payment["_id"], card["card_number"], payment["amount"], payment["currency"])
         except Exception:
-            models.mark_failed(self.db, payment["_id"], "processor_error")
+            self.store.mark_failed(payment["_id"], "processor_error")
             raise ServiceUnavailable("The card processor is not answering; nothing was charged.")
         if not result.approved:
-            models.mark_failed(self.db, payment["_id"], result.decline_reason)
+            self.store.mark_failed(payment["_id"], result.decline_reason)
             self.dispatch("payment_failed", {
                 "payment_id": payment["_id"], "order_id": payment["order_id"], "reason": result.decline_reason,
             })
             raise PaymentDeclined("The card was declined.", details={
                 "payment_id": payment["_id"], "reason": result.decline_reason,
             })
-        captured = models.mark_succeeded(self.db, payment["_id"], result.reference)
+        captured = self.store.mark_succeeded(payment["_id"], result.reference)
         if captured is None:
             captured = self._settled_meanwhile(payment, result)
         self.announce(captured)
@@ -86,7 +80,7 @@ class Ledger:
     def _settled_meanwhile(self, payment, result):
         """The sweep settled this payment while the processor was answering: it either
         saw the capture too (fine), or gave up on it first, and then the money goes back."""
-        current = models.find_payment(self.db, payment["_id"])
+        current = self.store.find(payment["_id"])
         if current["status"] != FAILED:
             return current
         self.processor.refund(result.reference, "re_" + payment["_id"], payment["amount"], payment["currency"])
@@ -99,11 +93,11 @@ class Ledger:
             "payment_id": payment["_id"], "order_id": payment["order_id"], "user_id": payment["user_id"],
             "amount": payment["amount"], "currency": payment["currency"],
         })
-        models.mark_announced(self.db, payment["_id"])
+        self.store.mark_announced(payment["_id"])
 
     def announce_forgotten(self, grace_seconds):
         """Re-publish captures older than ``grace_seconds`` that were never announced."""
-        stale = models.unannounced_captures(self.db, _now() - timedelta(seconds=grace_seconds))
+        stale = self.store.unannounced_captures(_now() - timedelta(seconds=grace_seconds))
         for payment in stale:
             self.announce(payment)
         return len(stale)
@@ -113,37 +107,37 @@ class Ledger:
         between asking the processor and recording its answer. The processor's books say
         what happened."""
         settled = 0
-        for payment in models.stale_pending(self.db, _now() - timedelta(seconds=grace_seconds)):
+        for payment in self.store.stale_pending(_now() - timedelta(seconds=grace_seconds)):
             result = self.processor.lookup(payment["_id"])
             if result is not None and result.approved:
-                captured = models.mark_succeeded(self.db, payment["_id"], result.reference)
+                captured = self.store.mark_succeeded(payment["_id"], result.reference)
                 if captured is not None:
                     self.announce(captured)
             else:
-                models.mark_failed(self.db, payment["_id"], result.decline_reason if result else "abandoned")
+                self.store.mark_failed(payment["_id"], result.decline_reason if result else "abandoned")
             settled += 1
         return settled
 
     def refund_order(self, order_id, reason):
         """Refund whatever the order captured (tickets cancelled); nothing if it captured nothing."""
-        payment = models.captured_payment_for_order(self.db, order_id)
+        payment = self.store.captured_for_order(order_id)
         if payment is not None:
             self.refund_payment(payment["_id"], reason)
 
     def refund_payment(self, payment_id, reason):
-        payment = models.find_payment(self.db, payment_id)
+        payment = self.store.find(payment_id)
         if payment is None or payment["status"] not in (SUCCEEDED, REFUNDED):
             return
         if payment["status"] != REFUNDED:
-            refund = {"id": "re_" + models.new_id(), "amount": payment["amount"], "reason": reason,
+            refund = {"id": "re_" + self.store.new_id(), "amount": payment["amount"], "reason": reason,
                       "at": _now().isoformat()}
-            claimed = models.mark_refunded(self.db, payment_id, refund)
+            claimed = self.store.mark_refunded(payment_id, refund)
             if claimed is not None:
                 # only the worker that recorded the refund moves the money, so it moves once;
                 # the refund id is the processor's idempotency key
                 self.processor.refund(payment.get("processor_reference"), refund["id"], refund["amount"],
                                       payment["currency"])
-            payment = claimed or models.find_payment(self.db, payment_id)
+            payment = claimed or self.store.find(payment_id)
         # Published again on a replay: the order's handler is idempotent, and this
         # repairs a crash between recording the refund and announcing it.
         self.dispatch("payment_refunded", {
@@ -153,10 +147,10 @@ class Ledger:
         })
 
     def get(self, payment_id):
-        payment = models.find_payment(self.db, payment_id)
+        payment = self.store.find(payment_id)
         if payment is None:
             raise NotFound("No such payment.", details={"payment_id": payment_id})
         return payment_view(payment)
 
     def for_order(self, order_id):
-        return [payment_view(p) for p in models.payments_for_order(self.db, order_id)]
+        return [payment_view(p) for p in self.store.for_order(order_id)]

@@ -50,10 +50,16 @@ class CardSummarySchema(Schema):
 
 
 class RefundSchema(Schema):
-    id = fields.String()
-    amount = fields.Integer()
-    reason = fields.String()
+    """The refund of a payment; the same shape as the ``refund`` of an order."""
+
+    refund_id = fields.String(attribute="id", metadata={"example": "re_65f1c0ffee0123456789abcd"})
+    amount = fields.Integer(metadata={"description": "minor units of currency"})
+    reason = fields.String(metadata={"example": "order_cancelled"})
     at = fields.String()
+    id = fields.Function(lambda refund: refund.get("id"), metadata={
+        "type": "string", "deprecated": True,
+        "description": "Deprecated: the same as refund_id, kept for existing clients.",
+    })
 
 
 class PaymentSchema(Schema):

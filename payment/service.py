@@ -1,17 +1,17 @@
 """The payment service: nameko entrypoints only; the money rules are in ``payment.ledger``."""
-from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 
 from common.entrypoints import config_timer, event_handler, rpc
-from payment.dependencies import BoundedRpc, MongoDatabase, RequestContext
+from payment.dependencies import BoundedRpc, MongoDatabase, RequestContext, SettingsProvider
 from payment.ledger import Ledger
-from payment.models import create_indexes
+from payment.processor import SimulatedProcessor
+from payment.store import PaymentStore, create_indexes
 
 
 class PaymentService:
     name = "payment"
 
-    config = Config()
+    settings = SettingsProvider()
     db = MongoDatabase(create_indexes)
     services = BoundedRpc()
     dispatch = EventDispatcher()
@@ -19,7 +19,7 @@ class PaymentService:
 
     @property
     def ledger(self):
-        return Ledger(self.db, self.services, self.dispatch)
+        return Ledger(PaymentStore(self.db), self.services, self.dispatch, SimulatedProcessor(self.db))
 
     @rpc
     def health(self):
@@ -42,7 +42,7 @@ class PaymentService:
     def recover_after_crashes(self):
         """Payments a crash left half-done: pending ones settled from the processor's
         books, captures whose ``payment_succeeded`` never left announced again."""
-        grace = float(self.config.get("PAYMENT_ANNOUNCE_GRACE_SECONDS", 30))
+        grace = self.settings.payment_announce_grace_seconds
         ledger = self.ledger
         ledger.settle_abandoned(grace)
         ledger.announce_forgotten(grace)

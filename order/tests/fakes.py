@@ -1,0 +1,140 @@
+"""In-memory stand-ins for what ``order.saga.Orders`` is given: the order store and
+ticket's RPC (the dispatcher and the proxies' holder are in ``tests.helpers.fakes``).
+``FakeOrderStore`` has the methods of ``order.store.OrderStore``, and
+``test_store_contract.py`` checks both the same way."""
+import copy
+import itertools
+from datetime import timedelta
+
+from common.errors import Conflict
+from order.domain import EXPIRED, PAID, PENDING_PAYMENT, REFUNDED, iso, sources_of, utcnow
+from order.store import DuplicateOrder
+
+
+def _set(document, dotted, value):
+    """``$set`` of one (possibly dotted) field."""
+    *parents, leaf = dotted.split(".")
+    for key in parents:
+        document = document.setdefault(key, {})
+    document[leaf] = value
+
+
+class FakeOrderStore:
+    def __init__(self):
+        self.orders = {}
+        self.claims = {}
+        self._ids = itertools.count(1)
+
+    def new_order_id(self):
+        return f"{next(self._ids):024x}"  # 24 hex digits that sort by creation, as ObjectIds do
+
+    # -- reading ---------------------------------------------------------------------
+
+    def find(self, order_id):
+        return copy.deepcopy(self.orders.get(order_id))
+
+    def list_for_user(self, user_id, limit, cursor=None):
+        mine = [o for o in self.orders.values() if o["user_id"] == user_id and (not cursor or o["_id"] < cursor)]
+        mine.sort(key=lambda o: o["_id"], reverse=True)
+        next_cursor = mine[limit - 1]["_id"] if len(mine) > limit else None
+        return copy.deepcopy(mine[:limit]), next_cursor
+
+    def overdue(self, now, limit):
+        due = [o for o in self.orders.values() if o["status"] == PENDING_PAYMENT and o["expires_at"] < now]
+        return copy.deepcopy(due[:limit])
+
+    def on_flight(self, flight_id, status):
+        return copy.deepcopy([o for o in self.orders.values() if o["flight_id"] == flight_id and o["status"] == status])
+
+    # -- writing ---------------------------------------------------------------------
+
+    def insert(self, order):
+        taken_refs = {o["booking_ref"] for o in self.orders.values()}
+        if order["_id"] in self.orders or order["booking_ref"] in taken_refs:
+            raise DuplicateOrder(order["_id"])
+        self.orders[order["_id"]] = copy.deepcopy(order)
+        return order
+
+    def transition(self, order_id, target, set_fields=None):
+        return self._transition(order_id, target, set_fields)
+
+    def _transition(self, order_id, target, set_fields=None, condition=lambda order: True):
+        order = self.orders.get(order_id)
+        if order is None or order["status"] not in sources_of(target) or not condition(order):
+            return None
+        order["status"] = target
+        _set(order, f"history.{target}", iso(utcnow()))
+        for field, value in (set_fields or {}).items():
+            _set(order, field, copy.deepcopy(value))
+        return copy.deepcopy(order)
+
+    def expire(self, order_id, now):
+        return self._transition(order_id, EXPIRED, condition=lambda order: order["expires_at"] < now)
+
+    def mark_paid(self, order_id, payment_id, amount):
+        return self._transition(order_id, PAID, {"payment_id": payment_id}, condition=lambda order: (
+            order["amount"] == amount and payment_id not in order.get("refunded_payments", {})))
+
+    def mark_refunded(self, order_id, payment_id, refund):
+        return self._transition(order_id, REFUNDED, {"refund": refund},
+                                condition=lambda order: order.get("payment_id") == payment_id)
+
+    def set_fields(self, order_id, values):
+        order = self.orders.get(order_id)
+        if order is None:
+            return None
+        for field, value in values.items():
+            _set(order, field, copy.deepcopy(value))
+        return copy.deepcopy(order)
+
+    def remember_refunded_payment(self, order_id, payment_id, at):
+        order = self.orders.get(order_id)
+        if order is not None and order["status"] != REFUNDED:
+            order.setdefault("refunded_payments", {}).setdefault(payment_id, at)
+
+    # -- idempotency keys --------------------------------------------------------------
+
+    def claim_idempotency_key(self, user_id, key, fingerprint, order_id):
+        claim = {"user_id": user_id, "key": key, "fingerprint": fingerprint, "order_id": order_id,
+                 "created_at": utcnow()}
+        return copy.deepcopy(self.claims.setdefault((user_id, key), claim))
+
+    def release_idempotency_key(self, user_id, key, order_id):
+        claim = self.claims.get((user_id, key))
+        if claim is not None and claim["order_id"] == order_id:
+            del self.claims[(user_id, key)]
+
+
+class FakeTicket:
+    """ticket's RPC as order calls it: holds seats (1A, 1B, … in economy at ``price``)
+    for ``ttl`` and releases them. ``failure`` makes ``hold_seats`` raise it."""
+
+    def __init__(self, price=100_000, currency="IDR", ttl=timedelta(minutes=15)):
+        self.price = price
+        self.currency = currency
+        self.ttl = ttl
+        self.failure = None
+        self.holds = {}
+        self.released = []
+
+    def hold_seats(self, order_id, flight_id, seats=None, cabin_class=None, count=0):
+        if self.failure is not None:
+            raise self.failure
+        if order_id in self.holds:  # a retry: the same hold
+            return copy.deepcopy(self.holds[order_id])
+        taken = {seat["seat"] for hold in self.holds.values() for seat in hold["seats"]}
+        if taken & set(seats or []):
+            raise Conflict("Seats not available.", code="SEAT_UNAVAILABLE", details={"seats": sorted(taken)})
+        free = (f"{row}{letter}" for row in range(1, 100) for letter in "ABCDEF")
+        assigned = [seat for seat in free if seat not in taken and seat not in (seats or [])][:count]
+        held = [{"seat": seat, "class": cabin_class or "economy", "price": self.price}
+                for seat in list(seats or []) + assigned]
+        self.holds[order_id] = {
+            "order_id": order_id, "flight_id": flight_id, "currency": self.currency,
+            "amount": sum(seat["price"] for seat in held), "expires_at": iso(utcnow() + self.ttl), "seats": held,
+        }
+        return copy.deepcopy(self.holds[order_id])
+
+    def release_hold(self, order_id):
+        self.released.append(order_id)
+        self.holds.pop(order_id, None)

@@ -1,0 +1,153 @@
+"""``OrderStore`` (MongoDB) and ``FakeOrderStore`` (memory) answer alike: the same checks
+run on both, so the saga's unit tests stand on a fake that behaves as the real store."""
+import inspect
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from common.mongo import mongo_client
+from order.domain import CANCELLED, EXPIRED, PAID, PENDING_PAYMENT, REFUNDED, TICKETED, utcnow
+from order.store import DuplicateOrder, OrderStore, create_indexes
+from order.tests.fakes import FakeOrderStore
+
+
+def public_methods(cls):
+    return {name for name, _ in inspect.getmembers(cls, inspect.isfunction) if not name.startswith("_")}
+
+
+def test_the_fake_has_the_methods_of_the_store():
+    assert public_methods(FakeOrderStore) == public_methods(OrderStore)
+    for name in public_methods(OrderStore):
+        real = [p for p in inspect.signature(getattr(OrderStore, name)).parameters if p != "self"]
+        fake = [p for p in inspect.signature(getattr(FakeOrderStore, name)).parameters if p != "self"]
+        assert fake == real, name
+
+
+@pytest.fixture(params=["mongo", "memory"])
+def store(request):
+    if request.param == "memory":
+        yield FakeOrderStore()
+        return
+    client = mongo_client({"MONGO_URI": request.getfixturevalue("mongo_uri")})
+    name = f"order_contract_{uuid.uuid4().hex[:8]}"
+    create_indexes(client[name])
+    yield OrderStore(client[name])
+    client.drop_database(name)
+    client.close()
+
+
+def an_order(store, status=PENDING_PAYMENT, expires_in=timedelta(minutes=15), **fields):
+    now = utcnow()
+    order = {
+        "_id": store.new_order_id(), "user_id": "u1", "flight_id": "f1", "status": status, "amount": 1000,
+        "currency": "IDR", "expires_at": now + expires_in, "passengers": [], "tickets": [],
+        "history": {status: now.isoformat()}, "created_at": now, "booking_ref": uuid.uuid4().hex[:6].upper(),
+    }
+    order.update(fields)
+    return store.insert(order)
+
+
+def test_insert_then_find(store):
+    order = an_order(store)
+
+    assert store.find(order["_id"]) == order
+    assert store.find(store.new_order_id()) is None
+
+
+def test_a_taken_id_or_booking_ref_is_refused(store):
+    order = an_order(store)
+
+    with pytest.raises(DuplicateOrder):
+        an_order(store, _id=order["_id"])
+    with pytest.raises(DuplicateOrder):
+        an_order(store, booking_ref=order["booking_ref"])
+
+
+def test_a_transition_happens_only_from_a_state_that_allows_it(store):
+    order = an_order(store)
+
+    assert store.transition(order["_id"], TICKETED, {"tickets": [1]}) is None
+    cancelled = store.transition(order["_id"], CANCELLED, {"cancel_reason": "order_cancelled"})
+    assert cancelled["status"] == CANCELLED and cancelled["cancel_reason"] == "order_cancelled"
+    assert set(cancelled["history"]) == {PENDING_PAYMENT, CANCELLED}
+    assert store.transition(order["_id"], CANCELLED) is None  # once
+
+
+def test_expire_moves_only_a_past_due_order(store):
+    current = an_order(store)
+    overdue = an_order(store, expires_in=-timedelta(seconds=1))
+    now = utcnow()
+
+    assert [o["_id"] for o in store.overdue(now, 10)] == [overdue["_id"]]
+    assert store.expire(current["_id"], now) is None
+    assert store.expire(overdue["_id"], now)["status"] == EXPIRED
+    assert store.overdue(now, 10) == []
+
+
+def test_mark_paid_needs_the_amount_and_a_payment_not_refunded(store):
+    order = an_order(store)
+    other = an_order(store)
+
+    assert store.mark_paid(order["_id"], "pay-1", 999) is None
+    store.remember_refunded_payment(other["_id"], "pay-2", "2030-01-01T00:00:00+00:00")
+    assert store.mark_paid(other["_id"], "pay-2", 1000) is None
+    paid = store.mark_paid(order["_id"], "pay-1", 1000)
+    assert paid["status"] == PAID and paid["payment_id"] == "pay-1"
+    assert store.mark_paid(order["_id"], "pay-1", 1000) is None
+
+
+def test_mark_refunded_needs_the_payment_that_paid(store):
+    order = an_order(store)
+    store.mark_paid(order["_id"], "pay-1", 1000)
+
+    assert store.mark_refunded(order["_id"], "pay-2", {"refund_id": "re_2"}) is None
+    refunded = store.mark_refunded(order["_id"], "pay-1", {"refund_id": "re_1"})
+    assert refunded["status"] == REFUNDED and refunded["refund"] == {"refund_id": "re_1"}
+
+
+def test_a_refunded_payment_is_remembered_once(store):
+    order = an_order(store)
+
+    store.remember_refunded_payment(order["_id"], "pay-1", "first")
+    store.remember_refunded_payment(order["_id"], "pay-1", "second")
+
+    assert store.find(order["_id"])["refunded_payments"] == {"pay-1": "first"}
+
+
+def test_set_fields(store):
+    order = an_order(store)
+
+    assert store.set_fields(order["_id"], {"cancellation_requested_at": "now"})["cancellation_requested_at"] == "now"
+
+
+def test_the_listing_pages_newest_first(store):
+    ids = [an_order(store)["_id"] for _ in range(3)]
+    an_order(store, user_id="u2")
+
+    page, cursor = store.list_for_user("u1", 2)
+    rest, end = store.list_for_user("u1", 2, cursor)
+
+    assert [o["_id"] for o in page] == ids[:0:-1] and cursor == ids[1]
+    assert [o["_id"] for o in rest] == ids[:1] and end is None
+
+
+def test_orders_on_a_flight_by_status(store):
+    pending = an_order(store)
+    an_order(store, status=PAID)
+    an_order(store, flight_id="f2")
+
+    assert [o["_id"] for o in store.on_flight("f1", PENDING_PAYMENT)] == [pending["_id"]]
+
+
+def test_an_idempotency_key_is_claimed_once_and_can_be_released(store):
+    first = store.claim_idempotency_key("u1", "k", "fp1", "order-1")
+    again = store.claim_idempotency_key("u1", "k", "fp2", "order-2")
+    other_user = store.claim_idempotency_key("u2", "k", "fp3", "order-3")
+
+    assert (first["order_id"], again["order_id"], again["fingerprint"]) == ("order-1", "order-1", "fp1")
+    assert other_user["order_id"] == "order-3"
+    store.release_idempotency_key("u1", "k", "order-2")  # not its holder: nothing happens
+    assert store.claim_idempotency_key("u1", "k", "fp4", "order-4")["order_id"] == "order-1"
+    store.release_idempotency_key("u1", "k", "order-1")
+    assert store.claim_idempotency_key("u1", "k", "fp4", "order-4")["order_id"] == "order-4"

@@ -1,0 +1,100 @@
+"""``PaymentStore`` (MongoDB) and ``FakePaymentStore`` (memory) answer alike: the same
+checks run on both, so the ledger's unit tests stand on a fake that behaves as the real store."""
+import inspect
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from common.mongo import mongo_client
+from payment.domain import FAILED, PENDING, REFUNDED, SUCCEEDED
+from payment.store import OrderAlreadyCharged, PaymentStore, create_indexes
+from payment.tests.fakes import FakePaymentStore
+
+
+def public_methods(cls):
+    return {name for name, _ in inspect.getmembers(cls, inspect.isfunction) if not name.startswith("_")}
+
+
+def test_the_fake_has_the_methods_of_the_store():
+    assert public_methods(FakePaymentStore) == public_methods(PaymentStore)
+    for name in public_methods(PaymentStore):
+        real = [p for p in inspect.signature(getattr(PaymentStore, name)).parameters if p != "self"]
+        fake = [p for p in inspect.signature(getattr(FakePaymentStore, name)).parameters if p != "self"]
+        assert fake == real, name
+
+
+@pytest.fixture(params=["mongo", "memory"])
+def store(request):
+    if request.param == "memory":
+        yield FakePaymentStore()
+        return
+    client = mongo_client({"MONGO_URI": request.getfixturevalue("mongo_uri")})
+    name = f"payment_contract_{uuid.uuid4().hex[:8]}"
+    create_indexes(client[name])
+    yield PaymentStore(client[name])
+    client.drop_database(name)
+    client.close()
+
+
+def a_payment(store, order_id="order-1", age=timedelta(0)):
+    created_at = datetime.now(UTC).replace(microsecond=0) - age
+    return store.insert_pending({"_id": store.new_id(), "order_id": order_id, "user_id": "u1", "amount": 1000,
+                                 "currency": "IDR", "created_at": created_at})
+
+
+def test_a_pending_payment_holds_its_order_until_it_fails(store):
+    payment = a_payment(store)
+
+    assert payment["status"] == PENDING and store.captured_for_order("order-1")["_id"] == payment["_id"]
+    with pytest.raises(OrderAlreadyCharged):
+        a_payment(store)
+    failed = store.mark_failed(payment["_id"], "card_declined")
+    assert failed["status"] == FAILED and "charge_key" not in failed
+    assert store.captured_for_order("order-1") is None
+    assert a_payment(store)["status"] == PENDING
+
+
+def test_a_payment_succeeds_or_fails_once(store):
+    payment = a_payment(store)
+
+    succeeded = store.mark_succeeded(payment["_id"], "ch_1")
+    assert succeeded["status"] == SUCCEEDED and succeeded["processor_reference"] == "ch_1"
+    assert store.mark_failed(payment["_id"], "abandoned") is None
+    assert store.mark_succeeded(payment["_id"], "ch_2") is None
+    assert store.captured_for_order("order-1")["_id"] == payment["_id"]
+
+
+def test_a_payment_is_refunded_once_and_only_once_captured(store):
+    payment = a_payment(store)
+
+    assert store.mark_refunded(payment["_id"], {"id": "re_1"}) is None
+    store.mark_succeeded(payment["_id"], "ch_1")
+    refunded = store.mark_refunded(payment["_id"], {"id": "re_1", "amount": 1000})
+    assert refunded["status"] == REFUNDED and refunded["refund"] == {"id": "re_1", "amount": 1000}
+    assert store.mark_refunded(payment["_id"], {"id": "re_2"}) is None
+    assert store.find(payment["_id"])["refund"]["id"] == "re_1"
+
+
+def test_the_sweeps_find_only_what_is_older_than_the_cutoff(store):
+    old_pending = a_payment(store, "o1", age=timedelta(minutes=5))
+    a_payment(store, "o2")
+    old_capture = a_payment(store, "o3", age=timedelta(minutes=5))
+    store.mark_succeeded(old_capture["_id"], "ch_3")
+    announced = a_payment(store, "o4", age=timedelta(minutes=5))
+    store.mark_succeeded(announced["_id"], "ch_4")
+    store.mark_announced(announced["_id"])
+    cutoff = datetime.now(UTC) - timedelta(minutes=1)
+
+    assert [p["_id"] for p in store.stale_pending(cutoff)] == [old_pending["_id"]]
+    assert [p["_id"] for p in store.unannounced_captures(cutoff)] == [old_capture["_id"]]
+
+
+def test_the_payments_of_an_order_oldest_first(store):
+    first = a_payment(store)
+    store.mark_failed(first["_id"], "card_declined")
+    second = a_payment(store)
+    a_payment(store, "order-2")
+
+    assert [p["_id"] for p in store.for_order("order-1")] == [first["_id"], second["_id"]]
+    assert store.find(store.new_id()) is None
