@@ -130,13 +130,14 @@ def test_unknown_and_closed_flights_cannot_be_booked(system):
     assert set(seat_statuses(system, departed["flight_id"]).values()) == {"available"}
 
 
-def test_a_lapsed_hold_can_be_taken_by_someone_else(system):
-    flight = schedule_flight(system)
-    with system.rpc() as rpc:
-        rpc.ticket.hold_seats(new_order(), flight["flight_id"], ["8A", "8B"], ttl_seconds=1)
-        time.sleep(1.1)
-        assert seat_statuses(system, flight["flight_id"])["8A"] == "available"
-        hold = rpc.ticket.hold_seats(new_order(), flight["flight_id"], ["8B", "8C"])
+def test_a_lapsed_hold_can_be_taken_by_someone_else(make_system):
+    with make_system(services=["ticket"], HOLD_TTL_SECONDS=1) as short:
+        flight = schedule_flight(short)
+        with short.rpc() as rpc:
+            rpc.ticket.hold_seats(new_order(), flight["flight_id"], ["8A", "8B"])
+            time.sleep(1.1)
+            assert seat_statuses(short, flight["flight_id"])["8A"] == "available"
+            hold = rpc.ticket.hold_seats(new_order(), flight["flight_id"], ["8B", "8C"])
     assert [s["seat"] for s in hold["seats"]] == ["8B", "8C"]
 
 

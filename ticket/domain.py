@@ -1,9 +1,11 @@
 """Rules of the seat inventory and e-tickets, as plain functions (no database, no broker)."""
 import re
+from collections import namedtuple
 from itertools import groupby
 
+from common.errors import Conflict, InvalidInput
+
 AVAILABLE, HELD, SOLD = "available", "held", "sold"
-SEAT_STATUSES = (AVAILABLE, HELD, SOLD)
 
 OPEN, CLOSED = "open", "closed"
 # track statuses after which nobody may book the flight any more
@@ -22,9 +24,48 @@ REASON_HOLD_LOST = "hold_lost"
 
 TICKETS_ISSUED, TICKETS_CANCELLED = "tickets_issued", "tickets_cancelled"
 
+# an event decided in the same transaction as the change, published after the commit
+Announcement = namedtuple("Announcement", "order_id event_type payload")
+
 MAX_SEATS_PER_HOLD = 20
 SERIAL_DIGITS = 10
 _SEAT = re.compile(r"^(\d{1,3})([A-Z]{1,2})$")
+
+
+def seat_is_free(status, hold_expires_at, now):
+    """Available, or held by a hold that has lapsed: a lapsed hold is as good as free
+    for everyone at once, before the sweeper tidies the row.
+
+    ``store.FREE`` is the same rule in SQL (``tests/test_free_seat_rule.py`` checks
+    that the two agree)."""
+    return status == AVAILABLE or (status == HELD and hold_expires_at <= now)
+
+
+def seat_is_free_for(order_id, seat, now):
+    """Free, or held by ``order_id``: the order's own hold, even lapsed, is no
+    obstacle to it. ``seat`` has ``status``, ``order_id`` and ``hold_expires_at``;
+    ``now`` is the database's clock, the one the SQL form (``store.free_for``) reads."""
+    return (seat_is_free(seat.status, seat.hold_expires_at, now)
+            or (seat.status == HELD and seat.order_id == order_id))
+
+
+def check_named_seats(locked, order_id, seats, cabin_class):
+    """Refuse a hold of the named ``seats`` if one is unknown, of another class, or
+    not free for the order. ``locked`` are the seat rows found, locked."""
+    rows = {r.seat: r for r in locked}
+    unknown = [s for s in seats if s not in rows]
+    if unknown:
+        raise InvalidInput(f"No such seat on this flight: {', '.join(unknown)}.",
+                           details={"fields": {"seats": [f"Unknown seat: {s}" for s in unknown]}, "seats": unknown})
+    other_class = [s for s in seats if cabin_class and rows[s].cabin_class != cabin_class]
+    if other_class:
+        raise InvalidInput(f"Not {cabin_class} seats: {', '.join(other_class)}.",
+                           details={"fields": {"seats": [f"Not a {cabin_class} seat: {s}" for s in other_class]},
+                                    "seats": other_class})
+    taken = [s for s in seats if not seat_is_free_for(order_id, rows[s], rows[s].now)]
+    if taken:
+        raise Conflict(f"Seats already taken: {', '.join(taken)}.", code="SEAT_UNAVAILABLE",
+                       details={"seats": taken})
 
 
 def parse_seat(seat):

@@ -1,15 +1,16 @@
-"""The ticket service: seat inventory, holds, e-tickets. Entry points only: the
-rules are in ``domain.py``, the database work in ``inventory.py`` and ``issuing.py``."""
+"""The ticket service: seat inventory, holds, e-tickets. Entry points only: what to
+do is decided in ``holds.py`` (seats) and ``issuing.py`` (tickets and the events that
+announce them), the rules are in ``domain.py``, the database work in ``store.py``."""
 import logging
 
 from marshmallow import ValidationError
-from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 
+from common.config import SettingsProvider
 from common.entrypoints import config_timer, event_handler, rpc
 from common.errors import load_or_raise
 from common.sql import check
-from ticket import domain, inventory, issuing
+from ticket import domain, holds, issuing, store
 from ticket.dependencies import Database, RequestContext
 from ticket.models import Base
 from ticket.schemas import (
@@ -22,10 +23,6 @@ from ticket.schemas import (
 )
 
 log = logging.getLogger(__name__)
-
-DEFAULT_HOLD_TTL_SECONDS = 900
-DEFAULT_AIRLINE_PREFIX = "999"
-DEFAULT_EVENT_RELAY_SECONDS = 30
 
 
 def load_event(schema, payload, event_type):
@@ -41,7 +38,7 @@ def load_event(schema, payload, event_type):
 class TicketService:
     name = "ticket"
 
-    config = Config()
+    settings = SettingsProvider()
     db = Database(Base)
     request_id = RequestContext()
     dispatch = EventDispatcher()
@@ -56,19 +53,19 @@ class TicketService:
     @rpc
     def seat_map(self, flight_id):
         with self.db.get_session() as session:
-            return inventory.seat_map(session, str(flight_id))
+            return holds.seat_map(session, str(flight_id))
 
     @rpc
     def availability(self, flight_ids):
         with self.db.get_session() as session:
-            return inventory.availability(session, [str(f) for f in flight_ids or []])
+            return holds.availability(session, [str(f) for f in flight_ids or []])
 
     @event_handler("track", "flight_scheduled")
     def on_flight_scheduled(self, payload):
         event = load_event(FlightScheduledSchema(), payload, "flight_scheduled")
         if event:
             with self.db.get_session() as session:
-                inventory.build_inventory(session, event)
+                store.build_inventory(session, event)
 
     @event_handler("track", "flight_status_changed")
     def on_flight_status_changed(self, payload):
@@ -77,38 +74,38 @@ class TicketService:
             return
         with self.db.get_session() as session:
             if event["new"] in domain.CLOSING_STATUSES:
-                inventory.close_flight(session, event["flight_id"], event["new"])
+                store.close_flight(session, event["flight_id"], event["new"])
             elif event["departure_at"]:
-                inventory.reschedule(session, event["flight_id"], event["departure_at"])
+                store.reschedule(session, event["flight_id"], event["departure_at"])
 
     # -- holds --------------------------------------------------------------------------
 
     @rpc
-    def hold_seats(self, order_id, flight_id, seats=None, cabin_class=None, count=0, ttl_seconds=None):
+    def hold_seats(self, order_id, flight_id, seats=None, cabin_class=None, count=0):
+        """Held until ``expires_at`` of the answer: ticket alone decides a hold's lifetime
+        (``HOLD_TTL_SECONDS``)."""
         request = load_or_raise(HoldRequestSchema(), {
             "order_id": order_id, "flight_id": flight_id, "seats": seats or [],
-            "cabin_class": cabin_class, "count": count or 0, "ttl_seconds": ttl_seconds,
+            "cabin_class": cabin_class, "count": count or 0,
         })
-        ttl = request["ttl_seconds"] or int(self.config.get("HOLD_TTL_SECONDS", DEFAULT_HOLD_TTL_SECONDS))
         with self.db.get_session() as session:
-            return inventory.hold_seats(session, request, ttl)
+            return holds.hold_seats(session, request, self.settings.hold_ttl_seconds)
 
     @rpc
     def release_hold(self, order_id):
         with self.db.get_session() as session:
-            return inventory.release_hold(session, str(order_id))
+            return holds.release_hold(session, str(order_id))
 
     @config_timer("expiry_sweep_seconds")
     def sweep(self):
         """Lapsed holds back on sale, even if no event came; events left unpublished
         (broker trouble after a commit) published."""
         with self.db.get_session() as session:
-            released = inventory.sweep_expired_holds(session)
+            released = store.sweep_expired_holds(session)
         if released:
             log.info("released %d lapsed seat holds", released)
         with self.db.get_session() as session:
-            stuck = issuing.pending(session, older_than_seconds=int(
-                self.config.get("TICKET_EVENT_RELAY_SECONDS", DEFAULT_EVENT_RELAY_SECONDS)))
+            stuck = issuing.pending(session, older_than_seconds=self.settings.ticket_event_relay_seconds)
         self._publish(stuck)
 
     # -- tickets ------------------------------------------------------------------------
@@ -117,8 +114,7 @@ class TicketService:
     def on_order_paid(self, payload):
         event = load_event(OrderPaidSchema(), payload, "order_paid")
         if event:
-            prefix = str(self.config.get("TICKET_AIRLINE_PREFIX", DEFAULT_AIRLINE_PREFIX))
-            self._decide(issuing.issue_tickets, event, prefix)
+            self._decide(issuing.issue_tickets, event, self.settings.ticket_airline_prefix)
 
     @event_handler("order", "order_cancelled")
     def on_order_cancelled(self, payload):
@@ -141,7 +137,7 @@ class TicketService:
     @rpc
     def get_ticket(self, ticket_number, user_id):
         with self.db.get_session() as session:
-            return issuing.get_ticket(session, ticket_number, user_id)
+            return issuing.ticket_of_user(session, ticket_number, user_id)
 
     @rpc
     def list_tickets(self, user_id):
@@ -164,4 +160,4 @@ class TicketService:
             self.dispatch(announcement.event_type, announcement.payload)
         if announcements:
             with self.db.get_session() as session:
-                issuing.mark_published(session, announcements)
+                store.mark_published(session, announcements)

@@ -2,15 +2,9 @@
 (the schemas here only describe them in /openapi.json); the caller's id always
 comes from the verified token, never from the request."""
 from gateway.http import json_body, json_response, route
-from order.schemas import (
-    ListOrdersQuerySchema,
-    OrderPageSchema,
-    OrderSchema,
-    PlaceOrderSchema,
-    TicketListSchema,
-    TicketSchema,
-)
+from order.schemas import ListOrdersQuerySchema, OrderPageSchema, OrderSchema, PlaceOrderSchema
 from payment.schemas import CardSchema, PaymentSchema
+from ticket.schemas import TicketListSchema, TicketSchema
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 

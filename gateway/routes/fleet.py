@@ -17,6 +17,7 @@ from airplane.schemas import (
 )
 from common.errors import load_or_raise
 from gateway.http import json_body, json_response, route
+from ticket.schemas import SeatMapSchema
 from track.schemas import (
     AirportQuery,
     AirportSchema,
@@ -24,7 +25,6 @@ from track.schemas import (
     FlightPageSchema,
     FlightSchema,
     SearchQuery,
-    SeatMapSchema,
     StatusInput,
 )
 

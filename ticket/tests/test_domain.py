@@ -1,7 +1,23 @@
-"""Plain unit tests of the ticket rules: seat assignment, ticket numbers, seat labels."""
+"""Plain unit tests of the ticket rules: seat assignment, ticket numbers, seat labels,
+which seats an order may take."""
+from collections import namedtuple
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from ticket.domain import choose_seats, duplicates, parse_seat, ticket_number
+from common.errors import Conflict, InvalidInput
+from ticket.domain import (
+    AVAILABLE,
+    HELD,
+    SOLD,
+    check_named_seats,
+    choose_seats,
+    duplicates,
+    parse_seat,
+    seat_is_free,
+    seat_is_free_for,
+    ticket_number,
+)
 
 
 def cabin(rows, letters="ABCDEF", taken=()):
@@ -69,3 +85,60 @@ def test_seat_labels():
 def test_duplicates_are_listed_once():
     assert duplicates(["1A", "1B", "1A", "1A"]) == ["1A"]
     assert duplicates([]) == []
+
+
+# -- a seat free for an order ---------------------------------------------------------
+
+NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+LAPSED, LIVE = NOW - timedelta(seconds=1), NOW + timedelta(minutes=15)
+SeatRow = namedtuple("SeatRow", "seat cabin_class status order_id hold_expires_at now", defaults=(NOW,))
+
+
+def seat(status=AVAILABLE, order_id=None, hold_expires_at=None, label="1A", cabin_class="economy"):
+    return SeatRow(label, cabin_class, status, order_id, hold_expires_at)
+
+
+# (status, holder, expiry) -> free for anyone, free for order "mine"
+FREE_SEAT_CASES = [
+    ((AVAILABLE, None, None), True, True),
+    ((HELD, "mine", LIVE), False, True),
+    ((HELD, "mine", LAPSED), True, True),
+    ((HELD, "other", LIVE), False, False),
+    ((HELD, "other", LAPSED), True, True),
+    ((HELD, "other", NOW), True, True),
+    ((SOLD, "mine", None), False, False),
+    ((SOLD, "other", None), False, False),
+]
+
+
+@pytest.mark.parametrize("state, free, free_for_mine", FREE_SEAT_CASES)
+def test_a_seat_is_free_for_an_order_if_free_or_its_own_hold(state, free, free_for_mine):
+    status, holder, expires = state
+    assert seat_is_free(status, expires, NOW) is free
+    assert seat_is_free_for("mine", seat(status, holder, expires), NOW) is free_for_mine
+
+
+def test_named_seats_free_for_the_order_pass():
+    locked = [seat(label="1A"), seat(HELD, "mine", LAPSED, label="1B"), seat(HELD, "other", LAPSED, label="1C")]
+    check_named_seats(locked, "mine", ["1A", "1B", "1C"], "economy")
+    check_named_seats(locked, "mine", ["1A"], None)
+
+
+def test_named_seats_unknown_are_refused_first():
+    with pytest.raises(InvalidInput) as error:
+        check_named_seats([seat(HELD, "other", LIVE, label="1A")], "mine", ["1A", "9Z"], "economy")
+    assert error.value.details["seats"] == ["9Z"]
+
+
+def test_named_seats_of_another_class_are_refused():
+    with pytest.raises(InvalidInput) as error:
+        check_named_seats([seat(label="1A", cabin_class="business"), seat(label="1B")], "mine", ["1A", "1B"],
+                          "economy")
+    assert error.value.details["seats"] == ["1A"]
+
+
+def test_named_seats_taken_are_a_conflict_naming_them():
+    locked = [seat(SOLD, "other", label="1A"), seat(label="1B"), seat(HELD, "other", LIVE, label="1C")]
+    with pytest.raises(Conflict) as error:
+        check_named_seats(locked, "mine", ["1A", "1B", "1C"], None)
+    assert error.value.code == "SEAT_UNAVAILABLE" and error.value.details["seats"] == ["1A", "1C"]

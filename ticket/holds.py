@@ -1,0 +1,135 @@
+"""Seats: what is free (seat maps, availability); holds, all the seats an order asks
+for or none; releasing them.
+
+The locking design (why a seat cannot be sold twice) is in ``docs/ticket.md``; the
+statements are in ``store.py``, the rules in ``domain.py``. Every function takes a
+SQLAlchemy session and leaves the commit to the caller.
+"""
+from common.errors import Conflict, NotFound
+from ticket import domain, store
+from ticket.schemas import availability_answer, iso, seat_map_answer
+
+
+def seat_map(session, flight_id):
+    flight = store.scheduled_flight(session, flight_id)
+    if flight is None:
+        raise NotFound("No such flight.", details={"flight_id": flight_id})
+    return seat_map_answer(flight, store.seat_statuses(session, flight_id))
+
+
+def availability(session, flight_ids):
+    if not flight_ids:
+        return {}
+    return availability_answer(store.free_seats_per_class(session, flight_ids))
+
+
+class Hold:
+    """The order a hold is for, and its expiry: what ``store.take_seats`` writes on a seat."""
+
+    def __init__(self, order_id, flight_id, expires_at):
+        self.order_id, self.flight_id, self.expires_at = order_id, flight_id, expires_at
+
+    def values(self):
+        return {"status": domain.HELD, "order_id": self.order_id, "hold_expires_at": self.expires_at}
+
+
+def hold_seats(session, request, ttl_seconds):
+    """All the requested seats for the order until ``ttl_seconds`` from now, or none
+    (an error, and the caller rolls back). A retry returns the existing hold."""
+    order_id, flight_id = request["order_id"], request["flight_id"]
+    flight = store.lock_flight(session, flight_id)
+    if flight is None:
+        raise NotFound("No such flight.", details={"flight_id": flight_id})
+    if flight.status != domain.OPEN or not flight.upcoming:
+        raise Conflict("This flight is not open for booking.", code="FLIGHT_NOT_BOOKABLE",
+                       details={"flight_id": flight_id})
+    expires = store.seconds_from_now(ttl_seconds)
+    order = store.claim_order(session, order_id, flight_id, state=domain.ORDER_HELD, hold_expires_at=expires)
+    expires_at = order.hold_expires_at
+    if not order.created:
+        if order.flight_id != flight_id or order.state == domain.ORDER_CLOSED:
+            raise Conflict("This order can no longer hold seats.", code="ORDER_CLOSED",
+                           details={"order_id": order_id})
+        if order.live or order.state == domain.ORDER_TICKETED:
+            seats = store.seats_of_order(session, flight_id, order_id)
+            return hold_answer(order_id, flight_id, flight.currency, expires_at, seats)
+        expires_at = store.renew_hold(session, order_id, expires)
+
+    # Each step below marks its seats held as it takes them; an error in a later
+    # step rolls the whole transaction back, so a hold is still all or nothing.
+    hold = Hold(order_id, flight_id, expires_at)
+    named = _hold_named(session, hold, request["seats"], request["cabin_class"])
+    assigned = _assign(session, hold, request["cabin_class"], request["count"], set(request["seats"]))
+    return hold_answer(order_id, flight_id, flight.currency, expires_at, named + assigned)
+
+
+def _hold_named(session, hold, seats, cabin_class):
+    """All the named seats held, or an error saying which are not to be had."""
+    if not seats:
+        return []
+    free = store.free_for(hold.order_id)
+    taken = {r.seat: r for r in store.take_seats(session, hold, seats, free, *store.of_class(cabin_class))}
+    missing = [s for s in seats if s not in taken]
+    if missing:
+        # The UPDATE may have judged a row on the version its snapshot saw before a
+        # competitor committed (freeing the seat, say). The rows are locked by now, so
+        # a new statement reads their final versions: refuse on those, or take them.
+        domain.check_named_seats(store.lock_seats(session, hold.flight_id, missing), hold.order_id, missing,
+                                 cabin_class)
+        taken.update((r.seat, r) for r in store.take_seats(session, hold, missing))
+    return [taken[s] for s in seats]
+
+
+def _assign(session, hold, cabin_class, count, excluded, attempts=2):
+    """``count`` seats of the class, chosen from a plain read, then locked with
+    ``SKIP LOCKED``: a seat another buyer is taking right now is skipped, not waited
+    for, and the choice is made again without it. Buyers racing for the same block
+    can keep losing it, so the last resort takes the first free seats nobody is
+    taking, in seat order: a free seat is never refused."""
+    if not count:
+        return []
+    order_id, flight_id = hold.order_id, hold.flight_id
+    got, lost = [], set()
+    for _attempt in range(attempts):
+        cabin = store.cabin_for(session, flight_id, cabin_class, order_id)
+        taken = excluded | lost | {s.seat for s in got}
+        choice = domain.choose_seats(cabin, count - len(got), taken)
+        if choice is None:
+            break
+        locked = store.take_seats(session, hold, choice, store.free_for(order_id), skip_locked=True)
+        got.extend(locked)
+        lost |= set(choice) - {s.seat for s in locked}
+        if len(got) == count:
+            return sorted(got, key=lambda s: domain.seat_sort_key(s.seat))
+    last_resort = store.lock_first_free(session, flight_id, cabin_class, order_id,
+                                        excluded | {s.seat for s in got}, count - len(got))
+    if last_resort:
+        got.extend(store.take_seats(session, hold, last_resort))
+    if len(got) < count:
+        raise Conflict(f"Not enough {cabin_class} seats left.", code="NOT_ENOUGH_SEATS",
+                       details={"cabin_class": cabin_class, "requested": count})
+    return sorted(got, key=lambda s: domain.seat_sort_key(s.seat))
+
+
+def hold_answer(order_id, flight_id, currency, expires_at, seats):
+    return {
+        "order_id": order_id,
+        "flight_id": flight_id,
+        "currency": currency,
+        "amount": sum(s.price for s in seats),
+        "expires_at": iso(expires_at),
+        "seats": [{"seat": s.seat, "class": s.cabin_class, "price": s.price} for s in seats],
+    }
+
+
+def release_hold(session, order_id):
+    flight_id = store.flight_of_order(session, order_id)
+    if flight_id is None:
+        return {"released": 0}
+    store.lock_flight(session, flight_id)
+    order = store.lock_order(session, order_id)
+    if order.state != domain.ORDER_HELD:
+        return {"released": 0}
+    released = store.release_seats(session, flight_id, order_id)
+    store.end_hold(session, order_id)
+    return {"released": len(released)}

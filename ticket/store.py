@@ -1,0 +1,374 @@
+"""All of the ticket service's database work (PostgreSQL): the seat inventory, the
+orders it has seen, e-tickets and the outbox. Every function takes a SQLAlchemy
+session and leaves the commit to the caller.
+
+Lock order, the same in every writer, so two transactions never wait on each other
+in a circle: the flight row (``FOR SHARE`` by bookings, ``UPDATE`` by a cancellation)
+-> the order row -> seat rows, always in seat order (or ``SKIP LOCKED``).
+"""
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+
+from ticket import domain
+from ticket.models import TICKET_SERIAL, Flight, Order, Seat, Ticket
+
+NOW = sa.func.now()
+
+# ``domain.seat_is_free`` in SQL: a hold past its expiry is as good as free, for
+# everyone, before the sweeper runs.
+FREE = sa.or_(Seat.status == domain.AVAILABLE, sa.and_(Seat.status == domain.HELD, Seat.hold_expires_at <= NOW))
+LIVE_HOLD = sa.and_(Seat.status == domain.HELD, Seat.hold_expires_at > NOW)
+EFFECTIVE_STATUS = sa.case((FREE, domain.AVAILABLE), else_=Seat.status)
+# what ``domain.seat_is_free_for`` needs to judge a seat, with the clock the SQL form reads
+SEAT_COLUMNS = (Seat.seat, Seat.cabin_class, Seat.price, Seat.status, Seat.order_id, Seat.hold_expires_at,
+                NOW.label("now"))
+RELEASED = {"status": domain.AVAILABLE, "order_id": None, "hold_expires_at": None}
+
+
+def free_for(order_id):
+    """``domain.seat_is_free_for`` in SQL: free, or held by ``order_id``."""
+    return sa.or_(FREE, sa.and_(Seat.status == domain.HELD, Seat.order_id == order_id))
+
+
+def seat_order():
+    return (Seat.row, Seat.letter)
+
+
+def seconds_from_now(seconds):
+    return NOW + sa.func.make_interval(0, 0, 0, 0, 0, 0, seconds)
+
+
+# -- flights ----------------------------------------------------------------------------
+
+def build_inventory(session, event):
+    """Flight row and one row per seat, once: a replayed schedule inserts nothing."""
+    flight = insert(Flight).values(
+        flight_id=event["flight_id"], departure_at=event["departure_at"], currency=event["currency"],
+    )
+    # a cancellation may have arrived first and left a closed row without these
+    session.execute(flight.on_conflict_do_update(
+        index_elements=[Flight.flight_id],
+        set_={"departure_at": flight.excluded.departure_at, "currency": flight.excluded.currency},
+        where=Flight.currency.is_(None),
+    ))
+    rows = []
+    for seat in event["seats"]:
+        row, letter = domain.parse_seat(seat["seat"])
+        rows.append({
+            "flight_id": event["flight_id"], "seat": seat["seat"], "row": row, "letter": letter,
+            "cabin_class": seat["cabin_class"], "price": event["fares"][seat["cabin_class"]],
+        })
+    if rows:
+        session.execute(insert(Seat).values(rows).on_conflict_do_nothing(index_elements=[Seat.flight_id, Seat.seat]))
+
+
+def close_flight(session, flight_id, reason):
+    """Booking closed for good (departed, arrived, cancelled); takes the flight's
+    exclusive lock, so it waits for bookings in progress and later ones see it."""
+    closing = insert(Flight).values(flight_id=flight_id, status=domain.CLOSED, closed_reason=reason)
+    session.execute(closing.on_conflict_do_update(
+        index_elements=[Flight.flight_id],
+        # a cancellation is the reason that matters most; otherwise the first one stays
+        set_={"status": domain.CLOSED,
+              "closed_reason": reason if reason == "cancelled" else sa.func.coalesce(Flight.closed_reason, reason)},
+    ))
+
+
+def reschedule(session, flight_id, departure_at):
+    session.execute(
+        sa.update(Flight)
+        .where(Flight.flight_id == flight_id, Flight.status == domain.OPEN)
+        .values(departure_at=departure_at)
+    )
+
+
+def lock_flight(session, flight_id):
+    """The flight row ``FOR SHARE``: bookings run side by side, a closing waits for them."""
+    return session.execute(
+        sa.select(Flight.status, Flight.currency, (Flight.departure_at > NOW).label("upcoming"))
+        .where(Flight.flight_id == flight_id)
+        .with_for_update(read=True)
+    ).one_or_none()
+
+
+# -- reading the inventory --------------------------------------------------------------
+
+def scheduled_flight(session, flight_id):
+    """The flight, if its schedule has arrived (a cancellation alone leaves no currency)."""
+    flight = session.get(Flight, flight_id)
+    return flight if flight is not None and flight.currency is not None else None
+
+
+def seat_statuses(session, flight_id):
+    return session.execute(
+        sa.select(Seat.seat, Seat.cabin_class, Seat.price, EFFECTIVE_STATUS.label("status"))
+        .where(Seat.flight_id == flight_id)
+        .order_by(*seat_order())
+    ).all()
+
+
+def bookable():
+    return sa.and_(Flight.status == domain.OPEN, Flight.departure_at > NOW)
+
+
+def free_seats_per_class(session, flight_ids):
+    """Free seats and lowest fare per (flight, class), in one grouped query (served by
+    ``ix_seats_flight_class_status``). A closed flight has none."""
+    return session.execute(
+        sa.select(
+            Seat.flight_id, Seat.cabin_class,
+            sa.func.count().filter(sa.and_(FREE, bookable())).label("available"),
+            sa.func.min(Seat.price).label("price"),
+        )
+        .join(Flight, Flight.flight_id == Seat.flight_id)
+        .where(Seat.flight_id.in_(flight_ids))
+        .group_by(Seat.flight_id, Seat.cabin_class)
+    ).all()
+
+
+# -- orders -----------------------------------------------------------------------------
+
+ORDER_COLUMNS = (Order.order_id, Order.flight_id, Order.state, Order.paid, Order.reason, Order.hold_expires_at)
+
+
+def claim_order(session, order_id, flight_id, **values):
+    """The order's row, locked: created if new (``created`` True), else the existing one."""
+    created = session.execute(
+        insert(Order)
+        .values(order_id=order_id, flight_id=flight_id, **values)
+        .on_conflict_do_nothing(index_elements=[Order.order_id])
+        .returning(*ORDER_COLUMNS, sa.literal(True).label("created"), sa.literal(True).label("live"))
+    ).one_or_none()
+    return created or lock_order(session, order_id)
+
+
+def lock_order(session, order_id):
+    return session.execute(
+        sa.select(*ORDER_COLUMNS, sa.literal(False).label("created"),
+                  sa.func.coalesce(Order.hold_expires_at > NOW, False).label("live"))
+        .where(Order.order_id == order_id)
+        .with_for_update()
+    ).one_or_none()
+
+
+def flight_of_order(session, order_id):
+    return session.execute(sa.select(Order.flight_id).where(Order.order_id == order_id)).scalar()
+
+
+def renew_hold(session, order_id, hold_expires_at):
+    """A new expiry for an order whose hold lapsed; returns it."""
+    return session.execute(
+        sa.update(Order).where(Order.order_id == order_id)
+        .values(hold_expires_at=hold_expires_at, updated_at=NOW).returning(Order.hold_expires_at)
+    ).scalar_one()
+
+
+def end_hold(session, order_id):
+    session.execute(sa.update(Order).where(Order.order_id == order_id).values(hold_expires_at=NOW, updated_at=NOW))
+
+
+def set_order(session, order_id, **values):
+    session.execute(sa.update(Order).where(Order.order_id == order_id).values(updated_at=NOW, **values))
+
+
+def close_orders_of_flight(session, flight_id):
+    """Every open order of a cancelled flight closed, a paid one with its refund
+    event pending. Returns their ids."""
+    return session.execute(
+        sa.update(Order)
+        .where(Order.flight_id == flight_id, Order.state != domain.ORDER_CLOSED)
+        .values(state=domain.ORDER_CLOSED, reason=domain.REASON_FLIGHT_CANCELLED, updated_at=NOW,
+                pending_event=sa.case((Order.paid, domain.TICKETS_CANCELLED), else_=None))
+        .returning(Order.order_id)
+    ).scalars().all()
+
+
+# -- seats: holding, selling, releasing -------------------------------------------------
+
+def lock_seats(session, flight_id, seats):
+    """Lock seat rows in seat order (so two buyers never deadlock), with what is needed
+    to judge them (``SEAT_COLUMNS``)."""
+    return session.execute(
+        sa.select(*SEAT_COLUMNS)
+        .where(Seat.flight_id == flight_id, Seat.seat.in_(seats))
+        .order_by(Seat.seat)
+        .with_for_update()
+    ).all()
+
+
+def take_seats(session, hold, seats, *conditions, skip_locked=False):
+    """Mark held (``hold.values()``) those of ``seats`` that meet ``conditions``, in one
+    statement: its subquery locks the rows in seat order first (as ``lock_seats``;
+    ``conditions`` also filter it when ``skip_locked``), and the UPDATE judges
+    ``conditions`` on the latest committed version of each locked row. Returns the
+    seats taken."""
+    locking = sa.select(Seat.seat).where(Seat.flight_id == hold.flight_id, Seat.seat.in_(seats))
+    if skip_locked:
+        locking = locking.where(*conditions)
+    locking = locking.order_by(Seat.seat).with_for_update(skip_locked=skip_locked)
+    return session.execute(
+        sa.update(Seat)
+        .where(Seat.flight_id == hold.flight_id, Seat.seat.in_(locking.scalar_subquery()), *conditions)
+        .values(**hold.values())
+        .returning(Seat.seat, Seat.cabin_class, Seat.price)
+    ).all()
+
+
+def of_class(cabin_class):
+    """The condition "of this cabin class", or none when no class is asked for."""
+    return (Seat.cabin_class == cabin_class,) if cabin_class else ()
+
+
+def cabin_for(session, flight_id, cabin_class, order_id):
+    """Every seat of the cabin as ``(row, letter, seat, free for the order)``, a plain
+    read: what ``domain.choose_seats`` chooses from."""
+    return [tuple(s) for s in session.execute(
+        sa.select(Seat.row, Seat.letter, Seat.seat, free_for(order_id).label("free"))
+        .where(Seat.flight_id == flight_id, Seat.cabin_class == cabin_class)
+    )]
+
+
+def lock_first_free(session, flight_id, cabin_class, order_id, excluded, count):
+    """The first ``count`` seats of the class free for the order and not ``excluded``,
+    in seat order, locked; seats another transaction holds locked are skipped.
+    Not marked here: a LIMIT under a locking subquery of an UPDATE may run more than
+    once, so the caller marks them in a second statement."""
+    return session.execute(
+        sa.select(Seat.seat)
+        .where(Seat.flight_id == flight_id, Seat.cabin_class == cabin_class, free_for(order_id),
+               Seat.seat.not_in(excluded))
+        .order_by(*seat_order())
+        .limit(count)
+        .with_for_update(skip_locked=True)
+    ).scalars().all()
+
+
+def seats_of_order(session, flight_id, order_id):
+    """The seats an order holds (a live hold) or has bought."""
+    return session.execute(
+        sa.select(Seat.seat, Seat.cabin_class, Seat.price)
+        .where(Seat.flight_id == flight_id, Seat.order_id == order_id, sa.or_(Seat.status == domain.SOLD, LIVE_HOLD))
+        .order_by(*seat_order())
+    ).all()
+
+
+def sell_seats(session, flight_id, order_id, seats):
+    session.execute(
+        sa.update(Seat)
+        .where(Seat.flight_id == flight_id, Seat.seat.in_(seats))
+        .values(status=domain.SOLD, order_id=order_id, hold_expires_at=None)
+    )
+
+
+def release_seats(session, flight_id, order_id, statuses=(domain.HELD,)):
+    """The order's seats back on sale, locked in seat order first. Returns their labels."""
+    mine = session.execute(
+        sa.select(Seat.seat)
+        .where(Seat.flight_id == flight_id, Seat.order_id == order_id, Seat.status.in_(statuses))
+        .order_by(Seat.seat)
+        .with_for_update()
+    ).scalars().all()
+    if not mine:
+        return []
+    session.execute(sa.update(Seat).where(Seat.flight_id == flight_id, Seat.seat.in_(mine)).values(**RELEASED))
+    return mine
+
+
+def release_flight(session, flight_id):
+    """Every seat of the flight back on sale."""
+    session.execute(
+        sa.update(Seat).where(Seat.flight_id == flight_id, Seat.status != domain.AVAILABLE).values(**RELEASED)
+    )
+
+
+def sweep_expired_holds(session):
+    """Lapsed holds back on sale in one statement. ``SKIP LOCKED``: a seat a booking
+    is working on right now is left for the next sweep, never waited for."""
+    lapsed = (
+        sa.select(Seat.flight_id, Seat.seat)
+        .where(Seat.status == domain.HELD, Seat.hold_expires_at <= NOW)
+        .with_for_update(skip_locked=True)
+    )
+    result = session.execute(
+        sa.update(Seat)
+        .where(sa.tuple_(Seat.flight_id, Seat.seat).in_(lapsed))
+        .values(**RELEASED)
+    )
+    return result.rowcount
+
+
+# -- tickets ----------------------------------------------------------------------------
+
+def next_serials(session, count):
+    return session.execute(sa.select(TICKET_SERIAL.next_value()).select_from(
+        sa.func.generate_series(1, count))).scalars().all()
+
+
+def insert_tickets(session, rows):
+    return session.execute(insert(Ticket).values(rows).returning(Ticket)).scalars().all()
+
+
+def cancel_tickets_of_order(session, order_id):
+    """The order's issued tickets cancelled; returns their numbers."""
+    return session.execute(
+        sa.update(Ticket)
+        .where(Ticket.order_id == order_id, Ticket.status == domain.ISSUED)
+        .values(status=domain.CANCELLED, cancelled_at=NOW)
+        .returning(Ticket.number)
+    ).scalars().all()
+
+
+def cancel_tickets_of_flight(session, flight_id):
+    session.execute(
+        sa.update(Ticket)
+        .where(Ticket.flight_id == flight_id, Ticket.status == domain.ISSUED)
+        .values(status=domain.CANCELLED, cancelled_at=NOW)
+    )
+
+
+def ticket(session, number):
+    return session.get(Ticket, str(number))
+
+
+def tickets_where(session, *conditions):
+    return session.execute(
+        sa.select(Ticket).where(*conditions).order_by(Ticket.issued_at.desc(), Ticket.number)
+    ).scalars().all()
+
+
+def tickets_of_user(session, user_id):
+    return tickets_where(session, Ticket.user_id == str(user_id))
+
+
+def tickets_of_order(session, order_id):
+    return tickets_where(session, Ticket.order_id == str(order_id))
+
+
+# -- the outbox -------------------------------------------------------------------------
+
+def pending_orders(session, order_ids=None, older_than_seconds=None, limit=1000):
+    """Orders with an event decided but not yet published, and their tickets
+    (``{order_id: [tickets in number order]}``)."""
+    query = sa.select(Order).where(Order.pending_event.is_not(None))
+    if order_ids is not None:
+        query = query.where(Order.order_id.in_(order_ids))
+    if older_than_seconds is not None:
+        query = query.where(Order.updated_at < NOW - sa.func.make_interval(0, 0, 0, 0, 0, 0, older_than_seconds))
+    orders = session.execute(query.order_by(Order.order_id).limit(limit)).scalars().all()
+    tickets = {}
+    if orders:
+        for found in session.execute(
+            sa.select(Ticket).where(Ticket.order_id.in_([o.order_id for o in orders])).order_by(Ticket.number)
+        ).scalars():
+            tickets.setdefault(found.order_id, []).append(found)
+    return orders, tickets
+
+
+def mark_published(session, announcements):
+    if announcements:
+        session.execute(
+            sa.update(Order)
+            .where(sa.tuple_(Order.order_id, Order.pending_event).in_(
+                [(a.order_id, a.event_type) for a in announcements]))
+            .values(pending_event=None)
+        )
