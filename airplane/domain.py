@@ -1,14 +1,22 @@
-"""Seat layouts: validation and the seat list derived from a model's cabins.
+"""Airplane rules as plain functions: seat layouts (validation and the seat list
+derived from a model's cabins), airplane statuses, maintenance windows, paging.
 
 A cabin is ``{"class": "economy", "rows": [first, last], "layout": "ABC-DEF"}``:
 rows ``first..last`` (inclusive) each have the letters of ``layout``; a dash is an
-aisle. Plain functions, no broker or database needed.
+aisle. No broker or database needed.
 """
 import re
+from datetime import UTC, datetime
 
-from common.errors import InvalidInput
+from common.errors import Conflict, InvalidInput
 
 CABIN_CLASSES = ("first", "business", "premium_economy", "economy")
+# An airplane is active until retired; a retired airplane never flies again.
+ACTIVE = "active"
+RETIRED = "retired"
+STATUSES = (ACTIVE, RETIRED)
+MAX_PAGE = 200
+DEFAULT_PAGE = 50
 MAX_ROW = 99
 MAX_SEATS_PER_ROW = 12
 _LAYOUT = re.compile(r"^[A-Z]+(-[A-Z]+)*$")
@@ -56,7 +64,8 @@ def cabin_problems(cabin):
 def validate_cabins(cabins):
     """Raise InvalidInput (details per cabin index) unless ``cabins`` is a usable layout."""
     if not isinstance(cabins, list) or not cabins:
-        raise InvalidInput("A model needs at least one cabin.", details={"fields": {"cabins": ["At least one cabin is required."]}})
+        raise InvalidInput("A model needs at least one cabin.",
+                           details={"fields": {"cabins": ["At least one cabin is required."]}})
     problems = {}
     for index, cabin in enumerate(cabins):
         found = cabin_problems(cabin)
@@ -67,7 +76,8 @@ def validate_cabins(cabins):
         if overlaps:
             problems["rows"] = overlaps
     if problems:
-        raise InvalidInput("The cabin layout is invalid.", code="INVALID_LAYOUT", details={"fields": {"cabins": problems}})
+        raise InvalidInput("The cabin layout is invalid.", code="INVALID_LAYOUT",
+                           details={"fields": {"cabins": problems}})
     return cabins
 
 
@@ -119,3 +129,38 @@ def seat_counts(cabins):
         seats_per_row = len(cabin["layout"].replace("-", ""))
         counts[cabin["class"]] = counts.get(cabin["class"], 0) + (last - first + 1) * seats_per_row
     return counts
+
+
+def to_utc_naive(moment):
+    """An aware datetime or ISO string as naive UTC (how MariaDB stores it)."""
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment)
+        except ValueError:
+            raise InvalidInput("Times must be ISO 8601 with an offset.", details={"value": moment})
+    if moment.tzinfo is None:
+        raise InvalidInput("Times must carry an offset.", details={"value": str(moment)})
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def check_window(starts_at, ends_at):
+    """A maintenance window must end after it starts (400 otherwise)."""
+    if ends_at <= starts_at:
+        raise InvalidInput("The window must end after it starts.",
+                           details={"fields": {"ends_at": ["Must be after starts_at."]}})
+
+
+def check_can_fly(airplane):
+    """A retired airplane takes no new flights or maintenance (409 AIRPLANE_RETIRED)."""
+    if airplane.status == RETIRED:
+        raise Conflict(f"{airplane.registration} is retired.", code="AIRPLANE_RETIRED",
+                       details={"airplane_id": airplane.id})
+
+
+def page_size(limit, default=DEFAULT_PAGE):
+    """``limit`` as a page size in 1..MAX_PAGE (absent: ``default``)."""
+    try:
+        return max(1, min(int(limit or default), MAX_PAGE))
+    except (TypeError, ValueError):
+        raise InvalidInput("limit must be a whole number.",
+                           details={"fields": {"limit": ["Not a valid integer."]}})

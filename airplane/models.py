@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from airplane.domain import ACTIVE
+
 
 class Base(DeclarativeBase):
     pass
@@ -36,7 +38,7 @@ class Airplane(Base):
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     registration: Mapped[str] = mapped_column(sa.String(16), unique=True)
     model_id: Mapped[str] = mapped_column(sa.String(36), sa.ForeignKey("airplane_models.id"))
-    status: Mapped[str] = mapped_column(sa.String(16), default="active")
+    status: Mapped[str] = mapped_column(sa.String(16), default=ACTIVE)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
 
     model: Mapped[AirplaneModel] = relationship(lazy="joined")

@@ -1,14 +1,50 @@
-"""marshmallow schemas for the airplane service's inputs and answers."""
-from marshmallow import Schema, fields, post_load, pre_load, validate
+"""marshmallow schemas for the airplane service's inputs and answers.
 
-from airplane.domain import CABIN_CLASSES
+Every answer is one of these schemas dumped from the rows ``store.py`` returns
+(``dump_*`` below); /openapi.json documents the same schemas.
+"""
+from datetime import UTC
+
+from marshmallow import Schema, fields, pre_load, validate
+
+from airplane.domain import CABIN_CLASSES, STATUSES, derive_seats, seat_counts
 from common.schemas import upper_stripped
 
 REGISTRATION = r"^[A-Z0-9]{1,3}-?[A-Z0-9]{1,6}$"
 
 
+class UtcDateTime(fields.DateTime):
+    """A stored naive-UTC time, written as ISO 8601 with its +00:00 offset."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()
+
+
+class SeatCounts(fields.Dict):
+    """``{class: number of seats}``, counted from the cabins it is given."""
+
+    def __init__(self, **kwargs):
+        super().__init__(keys=fields.String(), values=fields.Integer(), dump_only=True, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(seat_counts(value), attr, obj, **kwargs)
+
+
+class DerivedSeats(fields.List):
+    """Every seat of the cabins it is given (``domain.derive_seats``), each dumped by ``seat_schema``."""
+
+    def __init__(self, seat_schema, **kwargs):
+        super().__init__(fields.Nested(seat_schema), dump_only=True, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(derive_seats(value), attr, obj, **kwargs)
+
+
 class CabinSchema(Schema):
-    cabin_class = fields.String(data_key="class", required=True, validate=validate.OneOf(CABIN_CLASSES))
+    cabin_class = fields.String(data_key="class", attribute="class", required=True,
+                                validate=validate.OneOf(CABIN_CLASSES))
     rows = fields.List(fields.Integer(strict=True), required=True, validate=validate.Length(equal=2),
                        metadata={"example": [10, 30]})
     layout = fields.String(required=True, metadata={"example": "ABC-DEF"})
@@ -16,10 +52,6 @@ class CabinSchema(Schema):
     @pre_load
     def normalise(self, data, **kwargs):
         return upper_stripped(data, "layout")
-
-    @post_load
-    def as_cabin(self, data, **kwargs):
-        return {"class": data["cabin_class"], "rows": data["rows"], "layout": data["layout"]}
 
 
 class AirplaneModelInput(Schema):
@@ -36,15 +68,25 @@ class AirplaneModelInput(Schema):
 
 class AirplaneModelSchema(AirplaneModelInput):
     id = fields.String()
-    seat_counts = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"example": {"economy": 150}})
+    seat_counts = SeatCounts(attribute="cabins", metadata={"example": {"economy": 150}})
+
+
+class AirplaneModelListSchema(Schema):
+    items = fields.List(fields.Nested(AirplaneModelSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "always null: one page"})
 
 
 class SeatSchema(Schema):
     seat = fields.String(metadata={"example": "12A"})
-    cabin_class = fields.String(data_key="class")
+    cabin_class = fields.String(data_key="class", attribute="class")
     row = fields.Integer()
     letter = fields.String()
     position = fields.String(metadata={"example": "window"})
+
+
+class SeatListSchema(Schema):
+    items = fields.List(fields.Nested(SeatSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "always null: one page"})
 
 
 class AirplaneInput(Schema):
@@ -62,8 +104,13 @@ class AirplaneSchema(Schema):
     id = fields.String()
     registration = fields.String()
     model_id = fields.String()
-    status = fields.String(metadata={"example": "active"})
+    status = fields.String(validate=validate.OneOf(STATUSES), metadata={"example": "active"})
     model = fields.Nested(AirplaneModelSchema)
+
+
+class AirplanePageSchema(Schema):
+    items = fields.List(fields.Nested(AirplaneSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "registration to continue after"})
 
 
 class AirplaneStatusInput(Schema):
@@ -79,3 +126,59 @@ class MaintenanceInput(Schema):
 class MaintenanceSchema(MaintenanceInput):
     id = fields.String()
     airplane_id = fields.String()
+    starts_at = UtcDateTime(metadata={"example": "2026-12-01T00:00:00+00:00"})
+    ends_at = UtcDateTime(metadata={"example": "2026-12-02T00:00:00+00:00"})
+
+
+class MaintenanceListSchema(Schema):
+    items = fields.List(fields.Nested(MaintenanceSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "always null: one page"})
+
+
+class FlightSeatSchema(Schema):
+    """A seat as track records it for a flight (``airplane_for_flight``)."""
+
+    seat = fields.String(metadata={"example": "12A"})
+    cabin_class = fields.String(data_key="class", attribute="class")
+
+
+class AirplaneForFlightSchema(Schema):
+    """What track needs to schedule a flight on an airplane (RPC answer, not HTTP)."""
+
+    id = fields.String()
+    registration = fields.String()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    seats = DerivedSeats(FlightSeatSchema, attribute="model.cabins")
+    seat_counts = SeatCounts(attribute="model.cabins")
+
+
+def dump_model(model):
+    return AirplaneModelSchema().dump(model)
+
+
+def dump_models(models):
+    return AirplaneModelSchema(many=True).dump(models)
+
+
+def dump_seats(seats):
+    return SeatSchema(many=True).dump(seats)
+
+
+def dump_airplane(airplane):
+    return AirplaneSchema().dump(airplane)
+
+
+def dump_airplane_page(airplanes, next_cursor):
+    return AirplanePageSchema().dump({"items": airplanes, "next_cursor": next_cursor})
+
+
+def dump_window(window):
+    return MaintenanceSchema().dump(window)
+
+
+def dump_windows(windows):
+    return MaintenanceSchema(many=True).dump(windows)
+
+
+def dump_airplane_for_flight(airplane):
+    return AirplaneForFlightSchema().dump(airplane)

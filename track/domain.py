@@ -1,5 +1,6 @@
 """Flight rules as plain functions: flight numbers, fares, status transitions,
-local dates, search cursors and what a search result shows."""
+times (UTC, local dates, delays, turnaround), search cursors and what a search
+result shows."""
 import base64
 import binascii
 import json
@@ -12,6 +13,8 @@ CABIN_CLASSES = ("first", "business", "premium_economy", "economy")
 # IATA airline designator (two letters, or a letter and a digit) + 1-4 digits.
 FLIGHT_NUMBER = r"^(?:[A-Z]{2}|[A-Z][0-9]|[0-9][A-Z])[0-9]{1,4}$"
 
+SCHEDULED, DELAYED, BOARDING = "scheduled", "delayed", "boarding"
+DEPARTED, ARRIVED, CANCELLED = "departed", "arrived", "cancelled"
 # Which status may follow which. "delayed" may repeat (new times each time).
 TRANSITIONS = {
     "scheduled": {"delayed", "boarding", "cancelled"},
@@ -23,7 +26,9 @@ TRANSITIONS = {
 }
 STATUSES = tuple(TRANSITIONS)
 # Flights a customer can still be offered in a search.
-LISTED_STATUSES = ("scheduled", "delayed", "boarding")
+LISTED_STATUSES = (SCHEDULED, DELAYED, BOARDING)
+# Flights that no longer occupy their airplane.
+DONE_STATUSES = (CANCELLED, ARRIVED)
 
 
 def field_error(field, message, text="Invalid input", code="VALIDATION_ERROR"):
@@ -63,6 +68,43 @@ def check_fares(fares, seat_counts):
     if problems:
         raise InvalidInput("The fares do not match the airplane's cabins.", code="FARES_MISMATCH",
                            details={"fields": {"fares": problems}, "cabins": sorted(seat_counts)})
+
+
+def utc(moment):
+    return moment.astimezone(UTC)
+
+
+def parse_time(value, field):
+    """An aware datetime or ISO 8601 string with an offset, in UTC; InvalidInput on ``field`` otherwise."""
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise field_error(field, "Use ISO 8601 with an offset.")
+    return utc(moment)
+
+
+def status_times(departure_at, arrival_at, new, values):
+    """The flight's ``(departure_at, arrival_at)`` after a status change to ``new``.
+
+    Only a delay moves the times: later, given its new departure and optionally
+    its new arrival (else the flight keeps its duration).
+    """
+    if new != DELAYED:
+        if "departure_at" in values or "arrival_at" in values:
+            raise field_error("status", "New times go with status 'delayed' only.")
+        return departure_at, arrival_at
+    if "departure_at" not in values:
+        raise field_error("departure_at", "A delay needs the new departure time.")
+    new_departure = utc(values["departure_at"])
+    if new_departure <= departure_at:
+        raise field_error("departure_at", "A delay moves the departure later.")
+    new_arrival = utc(values["arrival_at"]) if "arrival_at" in values else \
+        new_departure + (arrival_at - departure_at)
+    if new_arrival <= new_departure:
+        raise field_error("arrival_at", "Must be after departure_at.")
+    return new_departure, new_arrival
 
 
 def overlaps_with_turnaround(departure_at, arrival_at, turnaround):

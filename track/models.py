@@ -6,6 +6,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from track.domain import SCHEDULED
+
 
 class Base(DeclarativeBase):
     pass
@@ -31,7 +33,7 @@ class Flight(Base):
     destination: Mapped[str] = mapped_column(sa.String(3), sa.ForeignKey("airports.code"))
     departure_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     arrival_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(sa.String(16), default="scheduled")
+    status: Mapped[str] = mapped_column(sa.String(16), default=SCHEDULED)
     fares: Mapped[dict] = mapped_column(JSONB)
     currency: Mapped[str] = mapped_column(sa.String(3))
     seat_counts: Mapped[dict] = mapped_column(JSONB)

@@ -1,4 +1,11 @@
-"""marshmallow schemas for the track service's inputs and answers."""
+"""marshmallow schemas for the track service's inputs and answers.
+
+Every answer is one of these schemas dumped from the rows ``store.py`` returns
+(``dump_*`` below); /openapi.json documents the same schemas. Search, the hot
+path, builds its items with ``offer_item`` instead (see there).
+"""
+from datetime import UTC
+
 import pycountry
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
@@ -6,6 +13,15 @@ from common.schemas import upper_stripped
 from track.domain import CABIN_CLASSES, FLIGHT_NUMBER, STATUSES
 
 AIRPORT_CODE = validate.Regexp(r"^[A-Z]{3}$", error="Use a 3-letter IATA airport code.")
+
+
+class UtcDateTime(fields.DateTime):
+    """A stored time written as ISO 8601 in UTC (``+00:00``), whatever the session's zone."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()
 
 
 def iso_4217(code):
@@ -19,6 +35,11 @@ class AirportSchema(Schema):
     city = fields.String(metadata={"example": "Jakarta"})
     country = fields.String(metadata={"example": "ID"})
     tz = fields.String(metadata={"example": "Asia/Jakarta"})
+
+
+class AirportListSchema(Schema):
+    items = fields.List(fields.Nested(AirportSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "always null: one page"})
 
 
 class AirportQuery(Schema):
@@ -54,8 +75,8 @@ class FlightSchema(Schema):
     airplane_id = fields.String()
     origin = fields.String()
     destination = fields.String()
-    departure_at = fields.String(metadata={"example": "2026-12-01T01:00:00+00:00"})
-    arrival_at = fields.String()
+    departure_at = UtcDateTime(metadata={"example": "2026-12-01T01:00:00+00:00"})
+    arrival_at = UtcDateTime(metadata={"example": "2026-12-01T02:50:00+00:00"})
     status = fields.String(validate=validate.OneOf(STATUSES))
     fares = fields.Dict(keys=fields.String(), values=fields.Integer())
     currency = fields.String()
@@ -63,7 +84,7 @@ class FlightSchema(Schema):
 
 
 class LowestFareSchema(Schema):
-    cabin_class = fields.String(data_key="class")
+    cabin_class = fields.String(data_key="class", attribute="class")
     amount = fields.Integer()
     currency = fields.String()
 
@@ -91,7 +112,9 @@ class SearchQuery(Schema):
     def normalise(self, data, **kwargs):
         data = upper_stripped(data, "origin", "destination")
         # absent optional query parameters arrive as None from the RPC signature
-        return {key: value for key, value in data.items() if value not in (None, "")} if isinstance(data, dict) else data
+        if not isinstance(data, dict):
+            return data
+        return {key: value for key, value in data.items() if value not in (None, "")}
 
 
 class StatusInput(Schema):
@@ -111,3 +134,43 @@ class SeatMapSchema(Schema):
     flight_id = fields.String()
     currency = fields.String()
     seats = fields.List(fields.Nested(SeatMapSeatSchema))
+
+
+_AIRPORTS = AirportSchema(many=True)
+_FLIGHT = FlightSchema()
+_OFFER = FlightOfferSchema()
+
+
+def dump_airports(airports):
+    return _AIRPORTS.dump(airports)
+
+
+def dump_flight(flight):
+    return _FLIGHT.dump(flight)
+
+
+def dump_offer(flight, seats_available, lowest_fare):
+    """A search result, by the schema (``offer_item`` is its fast twin)."""
+    columns = {name: getattr(flight, name) for name in _FLIGHT.fields}
+    return _OFFER.dump({**columns, "seats_available": seats_available,
+                        "lowest_fare": {**lowest_fare, "currency": flight.currency}})
+
+
+def offer_item(flight, seats_available, lowest_fare):
+    """``FlightOfferSchema`` of one search result, written out: search builds up to
+    100 of these per request and this is several times faster than the dump.
+    ``track/tests/test_schemas.py`` holds it equal to ``dump_offer``."""
+    return {
+        "id": str(flight.id), "flight_number": flight.flight_number, "airplane_id": flight.airplane_id,
+        "origin": flight.origin, "destination": flight.destination,
+        "departure_at": flight.departure_at.astimezone(UTC).isoformat(),
+        "arrival_at": flight.arrival_at.astimezone(UTC).isoformat(),
+        "status": flight.status, "fares": flight.fares, "currency": flight.currency,
+        "seat_counts": flight.seat_counts, "seats_available": seats_available,
+        "lowest_fare": {"class": lowest_fare["class"], "amount": lowest_fare["amount"], "currency": flight.currency},
+    }
+
+
+def search_page(items, next_cursor):
+    """``FlightPageSchema`` of ``offer_item`` results (the fast path, as ``offer_item``)."""
+    return {"items": items, "next_cursor": next_cursor}

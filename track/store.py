@@ -1,30 +1,18 @@
-"""Queries on the track database (each takes a SQLAlchemy session)."""
+"""The track service's database work (PostgreSQL): airports, flights, the outbox.
+
+Each function takes a SQLAlchemy session, returns rows (ORM objects; the service
+dumps them with ``schemas.py``) and leaves committing to the caller.
+"""
 import uuid
-from datetime import UTC
 
 import sqlalchemy as sa
 
-from track.domain import LISTED_STATUSES
-from track.models import Airport, Flight
+from common.outbox import Outbox
+from track.domain import CANCELLED, DONE_STATUSES, LISTED_STATUSES
+from track.models import Airport, Flight, OutboxEvent
 
-
-def iso(moment):
-    return moment.astimezone(UTC).isoformat() if moment is not None else None
-
-
-def flight_dict(flight):
-    return {
-        "id": str(flight.id), "flight_number": flight.flight_number, "airplane_id": flight.airplane_id,
-        "origin": flight.origin, "destination": flight.destination,
-        "departure_at": iso(flight.departure_at), "arrival_at": iso(flight.arrival_at),
-        "status": flight.status, "fares": flight.fares, "currency": flight.currency,
-        "seat_counts": flight.seat_counts,
-    }
-
-
-def airport_dict(airport):
-    return {"code": airport.code, "name": airport.name, "city": airport.city,
-            "country": airport.country, "tz": airport.tz}
+# events decided with a change, published after its commit
+OUTBOX = Outbox(OutboxEvent)
 
 
 def as_uuid(value):
@@ -58,7 +46,15 @@ def search_airports(session, q, limit):
         query = query.order_by(sa.case((exact, 0), (Airport.city.ilike(pattern[1:]), 1), else_=2), Airport.code)
     else:
         query = query.order_by(Airport.code)
-    return [airport_dict(a) for a in session.scalars(query.limit(limit))]
+    return list(session.scalars(query.limit(limit)))
+
+
+def add_flight(session, **columns):
+    """Add a flight and flush it (the unique flight number + departure shows here as IntegrityError)."""
+    flight = Flight(**columns)
+    session.add(flight)
+    session.flush()
+    return flight
 
 
 def withdraw_flight(session, flight_id, outbox_model, event_id):
@@ -81,7 +77,7 @@ def overlapping_flight(session, airplane_id, starts_at, ends_at, exclude_id=None
     """A non-cancelled flight of the airplane in the air during [starts_at, ends_at), or None."""
     query = sa.select(Flight).where(
         Flight.airplane_id == airplane_id,
-        Flight.status != "cancelled",
+        Flight.status != CANCELLED,
         Flight.departure_at < ends_at,
         Flight.arrival_at > starts_at,
     )
@@ -93,7 +89,7 @@ def overlapping_flight(session, airplane_id, starts_at, ends_at, exclude_id=None
 def has_future_flight(session, airplane_id, now):
     query = sa.select(Flight.id).where(
         Flight.airplane_id == airplane_id,
-        Flight.status.not_in(("cancelled", "arrived")),
+        Flight.status.not_in(DONE_STATUSES),
         Flight.arrival_at > now,
     ).limit(1)
     return session.execute(query).first() is not None

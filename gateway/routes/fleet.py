@@ -8,19 +8,22 @@ from werkzeug.wrappers import Response
 from airplane.schemas import (
     AirplaneInput,
     AirplaneModelInput,
+    AirplaneModelListSchema,
     AirplaneModelSchema,
+    AirplanePageSchema,
     AirplaneSchema,
     AirplaneStatusInput,
     MaintenanceInput,
+    MaintenanceListSchema,
     MaintenanceSchema,
-    SeatSchema,
+    SeatListSchema,
 )
 from common.errors import load_or_raise
 from gateway.http import json_body, json_response, route
 from ticket.schemas import SeatMapSchema
 from track.schemas import (
+    AirportListSchema,
     AirportQuery,
-    AirportSchema,
     FlightInput,
     FlightPageSchema,
     FlightSchema,
@@ -30,6 +33,8 @@ from track.schemas import (
 
 FLEET = ["fleet"]
 FLIGHTS = ["flights"]
+# track.search_flights' arguments, in order
+SEARCH_PARAMS = ("origin", "destination", "date", "passengers", "class", "limit", "cursor")
 
 
 class PageQuery(Schema):
@@ -42,15 +47,16 @@ def search_cache_key(params):
     return hashlib.sha1(json.dumps(params).encode()).hexdigest()
 
 
-def listing(items, next_cursor=None):
-    return json_response({"items": items, "next_cursor": next_cursor})
+def listing(items):
+    """A whole list as one page (the ``*ListSchema`` shape: ``next_cursor`` is always null)."""
+    return json_response({"items": items, "next_cursor": None})
 
 
 class FleetRoutes:
     # -- airplane models (admin) -----------------------------------------------------
 
     @route("GET", "/airplane-models", summary="List airplane models", tags=FLEET, auth="admin",
-           responses={200: AirplaneModelSchema(many=True)})
+           responses={200: AirplaneModelListSchema})
     def list_airplane_models(self, request):
         return listing(self.rpc.airplane.list_models())
 
@@ -65,14 +71,14 @@ class FleetRoutes:
         return json_response(self.rpc.airplane.get_model(model_id))
 
     @route("GET", "/airplane-models/<model_id>/seats", summary="Every seat of a model", tags=FLEET,
-           auth="admin", responses={200: SeatSchema(many=True)}, errors=(404,))
+           auth="admin", responses={200: SeatListSchema}, errors=(404,))
     def airplane_model_seats(self, request, model_id):
         return listing(self.rpc.airplane.model_seats(model_id))
 
     # -- airplanes (admin) -----------------------------------------------------------
 
     @route("GET", "/airplanes", summary="List airplanes by registration", tags=FLEET, auth="admin",
-           query=PageQuery, responses={200: AirplaneSchema(many=True)})
+           query=PageQuery, responses={200: AirplanePageSchema})
     def list_airplanes(self, request):
         return json_response(self.rpc.airplane.list_airplanes(request.args.get("limit"), request.args.get("cursor")))
 
@@ -93,7 +99,7 @@ class FleetRoutes:
         return json_response(self.rpc.airplane.retire_airplane(airplane_id))
 
     @route("GET", "/airplanes/<airplane_id>/maintenance", summary="An airplane's maintenance windows",
-           tags=FLEET, auth="admin", responses={200: MaintenanceSchema(many=True)}, errors=(404,))
+           tags=FLEET, auth="admin", responses={200: MaintenanceListSchema}, errors=(404,))
     def list_maintenance(self, request, airplane_id):
         return listing(self.rpc.airplane.list_maintenance(airplane_id))
 
@@ -105,7 +111,7 @@ class FleetRoutes:
     # -- airports and flights ----------------------------------------------------------
 
     @route("GET", "/airports", summary="Search airports by code, city or name", tags=FLIGHTS,
-           query=AirportQuery, responses={200: AirportSchema(many=True)})
+           query=AirportQuery, responses={200: AirportListSchema})
     def list_airports(self, request):
         return listing(self.rpc.track.list_airports(request.args.get("q"), request.args.get("limit")))
 
@@ -118,7 +124,7 @@ class FleetRoutes:
            query=SearchQuery, responses={200: FlightPageSchema})
     def search_flights(self, request):
         args = request.args
-        params = [args.get(name) for name in ("origin", "destination", "date", "passengers", "class", "limit", "cursor")]
+        params = [args.get(name) for name in SEARCH_PARAMS]
         cache = self.search_cache
         key = search_cache_key(params)
         cached = cache.get(key) if cache.enabled else None

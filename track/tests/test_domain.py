@@ -49,7 +49,8 @@ def fields_of(call):
 
 def test_schedule_rules_each_name_their_field():
     later = NOW + timedelta(days=1)
-    assert set(fields_of(lambda: domain.check_schedule("CGK", "CGK", later, later + timedelta(hours=2), NOW))) == {"destination"}
+    same_airport = fields_of(lambda: domain.check_schedule("CGK", "CGK", later, later + timedelta(hours=2), NOW))
+    assert set(same_airport) == {"destination"}
     assert set(fields_of(lambda: domain.check_schedule("CGK", "DPS", later, later, NOW))) == {"arrival_at"}
     past = NOW - timedelta(minutes=1)
     assert set(fields_of(lambda: domain.check_schedule("CGK", "DPS", past, later, NOW))) == {"departure_at"}
@@ -99,3 +100,41 @@ def test_offer_picks_the_cheapest_class_with_room_for_the_party():
     assert domain.offer(fares, availability, 6) is None
     assert domain.offer(fares, availability, 2, "economy") is None
     assert domain.offer(fares, {}, 1) is None
+
+
+def test_times_parse_to_utc_or_name_their_field():
+    assert domain.parse_time("2026-12-01T08:00:00+07:00", "starts_at") == datetime(2026, 12, 1, 1, tzinfo=UTC)
+    for value in ("2026-12-01T08:00:00", "soon", None):
+        with pytest.raises(InvalidInput) as raised:
+            domain.parse_time(value, "ends_at")
+        assert set(raised.value.details["fields"]) == {"ends_at"}
+
+
+DEPARTS, ARRIVES = NOW + timedelta(days=1), NOW + timedelta(days=1, hours=2)
+
+
+def test_only_a_delay_moves_the_times():
+    assert domain.status_times(DEPARTS, ARRIVES, "boarding", {}) == (DEPARTS, ARRIVES)
+    with pytest.raises(InvalidInput) as raised:
+        domain.status_times(DEPARTS, ARRIVES, "boarding", {"departure_at": DEPARTS + timedelta(hours=1)})
+    assert set(raised.value.details["fields"]) == {"status"}
+
+
+def test_a_delay_keeps_the_duration_unless_given_an_arrival():
+    later = DEPARTS + timedelta(hours=3)
+    assert domain.status_times(DEPARTS, ARRIVES, "delayed", {"departure_at": later}) == \
+        (later, later + timedelta(hours=2))
+    assert domain.status_times(DEPARTS, ARRIVES, "delayed", {
+        "departure_at": later, "arrival_at": later + timedelta(hours=1)}) == (later, later + timedelta(hours=1))
+
+
+@pytest.mark.parametrize("values, field", [
+    ({}, "departure_at"),
+    ({"departure_at": DEPARTS}, "departure_at"),
+    ({"departure_at": DEPARTS - timedelta(minutes=5)}, "departure_at"),
+    ({"departure_at": DEPARTS + timedelta(hours=1), "arrival_at": DEPARTS + timedelta(hours=1)}, "arrival_at"),
+])
+def test_a_delay_moves_later_and_lands_after_it_departs(values, field):
+    with pytest.raises(InvalidInput) as raised:
+        domain.status_times(DEPARTS, ARRIVES, "delayed", values)
+    assert set(raised.value.details["fields"]) == {field}
