@@ -3,23 +3,13 @@
 Every answer is one of these schemas dumped from the rows ``store.py`` returns
 (``dump_*`` below); /openapi.json documents the same schemas.
 """
-from datetime import UTC
 
 from marshmallow import Schema, fields, pre_load, validate
 
 from airplane.domain import CABIN_CLASSES, STATUSES, derive_seats, seat_counts
-from common.schemas import upper_stripped
+from common.schemas import UtcDateTime, upper_stripped
 
 REGISTRATION = r"^[A-Z0-9]{1,3}-?[A-Z0-9]{1,6}$"
-
-
-class UtcDateTime(fields.DateTime):
-    """A stored naive-UTC time, written as ISO 8601 with its +00:00 offset."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()
 
 
 class SeatCounts(fields.Dict):

@@ -1,7 +1,8 @@
 """Small helpers shared by the services' marshmallow schemas."""
 import unicodedata
+from datetime import UTC
 
-from marshmallow import ValidationError
+from marshmallow import ValidationError, fields
 
 
 def upper_stripped(data, *keys):
@@ -54,3 +55,12 @@ def no_control_characters(text):
     char = unsafe_character(text)
     if char:
         raise ValidationError(f"Contains a control character (U+{ord(char):04X}).")
+
+
+class UtcDateTime(fields.DateTime):
+    """A stored time (naive UTC, or aware in any zone) written as ISO 8601 in UTC (``+00:00``)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()

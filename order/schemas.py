@@ -121,7 +121,3 @@ class OrderSchema(Schema):
 class OrderPageSchema(Schema):
     items = fields.List(fields.Nested(OrderSchema))
     next_cursor = fields.String(allow_none=True)
-
-
-class TicketListSchema(Schema):
-    items = fields.List(fields.Nested(TicketSchema))

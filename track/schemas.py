@@ -9,19 +9,10 @@ from datetime import UTC
 import pycountry
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
-from common.schemas import upper_stripped
+from common.schemas import UtcDateTime, upper_stripped
 from track.domain import CABIN_CLASSES, FLIGHT_NUMBER, STATUSES
 
 AIRPORT_CODE = validate.Regexp(r"^[A-Z]{3}$", error="Use a 3-letter IATA airport code.")
-
-
-class UtcDateTime(fields.DateTime):
-    """A stored time written as ISO 8601 in UTC (``+00:00``), whatever the session's zone."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()
 
 
 def iso_4217(code):
@@ -121,19 +112,6 @@ class StatusInput(Schema):
     status = fields.String(required=True, validate=validate.OneOf([s for s in STATUSES if s != "scheduled"]))
     departure_at = fields.AwareDateTime(metadata={"description": "new departure (delayed)"})
     arrival_at = fields.AwareDateTime(metadata={"description": "new arrival (delayed; default: same duration)"})
-
-
-class SeatMapSeatSchema(Schema):
-    seat = fields.String(metadata={"example": "12A"})
-    cabin_class = fields.String(data_key="class")
-    price = fields.Integer()
-    status = fields.String(metadata={"example": "available"})
-
-
-class SeatMapSchema(Schema):
-    flight_id = fields.String()
-    currency = fields.String()
-    seats = fields.List(fields.Nested(SeatMapSeatSchema))
 
 
 _AIRPORTS = AirportSchema(many=True)
