@@ -18,8 +18,9 @@ def test_quick_chaos_run_keeps_every_invariant(tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=280,
     )
     output = done.stdout[-4000:] + done.stderr[-4000:]
-    (path,) = tmp_path.glob("*.json")
-    result = json.loads(path.read_text())
+    written = list(tmp_path.glob("*.json"))
+    assert len(written) == 1, output
+    result = json.loads(written[0].read_text())
     assert result["violations"] == [], output
     assert result["errors"] == [] and result["buyer_errors"] == [], output
     assert done.returncode == 0 and result["invariants_held"], output

@@ -50,9 +50,8 @@ class KillServices(Fault):
 
 @dataclasses.dataclass
 class CloseAmqpConnections(Fault):
-    """Every AMQP connection of the system's vhost closed by the broker: nothing restarts anything."""
-
-    outage_seconds: float = 0.0
+    """Every AMQP connection of the system's vhost closed by the broker: nothing restarts anything
+    (``outage_seconds`` is then the load that runs on the reconnecting system before the checks)."""
 
     def inject(self, system):
         base, auth = rabbit_api()
@@ -72,15 +71,13 @@ class CloseAmqpConnections(Fault):
 class TerminatePostgresBackends(Fault):
     """Every PostgreSQL backend of the system's databases terminated: the pools must reconnect."""
 
-    outage_seconds: float = 0.0
-
     def inject(self, system):
         import psycopg2
 
         uris = system.sql_database_uris()
         names = [uri.rsplit("/", 1)[1].split("?")[0] for uri in uris.values() if uri.startswith("postgresql")]
         server = next(uri for uri in uris.values() if uri.startswith("postgresql")).rsplit("/", 1)[0]
-        connection = psycopg2.connect(server.replace("postgresql://", "postgresql://", 1) + "/postgres")
+        connection = psycopg2.connect(server + "/postgres")
         connection.autocommit = True
         try:
             with connection.cursor() as cursor:
@@ -141,7 +138,8 @@ def quick_plan():
     """The part `make test` runs: one multi-service kill and the broker dropping everyone."""
     return [
         kill("order", "payment", outage_seconds=3.0),
-        CloseAmqpConnections(kind="amqp_connections_closed", label="close every AMQP connection"),
+        CloseAmqpConnections(kind="amqp_connections_closed", label="close every AMQP connection",
+                             outage_seconds=3.0),
     ]
 
 

@@ -166,7 +166,11 @@ def main(argv=None):
     args = vars(parser.parse_args(argv))
     plan = args.pop("plan")
     options = options_for(plan, **{k: v for k, v in args.items() if v is not None})
-    result = run(options)
+    try:
+        result = run(options)
+    except Exception as exc:  # the system never came up, or the end checks could not run: said, not hidden
+        result = {"plan": plan, "started_at": datetime.now(UTC).isoformat(timespec="seconds"), "faults": [],
+                  "errors": [f"{type(exc).__name__}: {exc}"], "violations": [], "invariants_held": False}
     path = write(result, options.results_dir)
     print(summary(result), flush=True)
     print(f"figures written to {path}", flush=True)
