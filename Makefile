@@ -8,7 +8,7 @@ SERVICE ?= order
 RUN_DIR ?= .run
 export RUN_DIR
 
-.PHONY: install up down restart status test seed shell logs migrate bench compose-check clean dlq
+.PHONY: install up down restart status test seed shell logs migrate bench chaos compose-check clean dlq
 
 install: $(STAMP)
 
@@ -59,6 +59,11 @@ bench: install
 	@test -x bench/.venv/bin/python || $(PYTHON) -m venv bench/.venv
 	@bench/.venv/bin/pip install -q --disable-pip-version-check -r bench/requirements.txt
 	@$(PY) -m bench.run $(BENCH_ARGS)
+
+# A real fault run on its own system (.run-chaos/): SIGKILLs, broker and database connections
+# cut, Mongo stopped, under booking load; figures in .run-chaos/results/. CHAOS_ARGS: see python -m ops.chaos -h
+chaos: install
+	@$(PY) -m ops.chaos $(CHAOS_ARGS)
 
 # `docker compose` if the plugin is installed, else the same CLI from requirements-dev.txt
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo "$(VENV)/bin/docker-compose")

@@ -1,0 +1,5 @@
+import sys
+
+from ops.chaos.run import main
+
+sys.exit(main())

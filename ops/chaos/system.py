@@ -1,0 +1,240 @@
+"""The system under test: real ``nameko run`` processes started by the stack CLI,
+on their own run directory, databases, RabbitMQ vhost, gateway port and Mongo port.
+
+Nothing here touches a developer's ``make up`` (``.run/``, port 8000, the ``/``
+vhost, unprefixed databases), the test suite or the bench. Every stack command
+goes through :meth:`ChaosSystem.stack`, the one place that knows the CLI.
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import requests
+
+from common.config import ROOT, load_config
+from common.registry import SQL_SERVICES
+
+RABBIT_API = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
+ADMIN = {"email": "chaos-admin@example.com", "password": "chaos-admin-password"}
+# short timers, so that what a crash leaves half-done is finished within the run
+FAST_TIMERS = {
+    "EXPIRY_SWEEP_SECONDS": 5,
+    "PAYMENT_ANNOUNCE_GRACE_SECONDS": 10,
+    "TICKET_EVENT_RELAY_SECONDS": 5,
+    "TRACK_EVENT_RELAY_SECONDS": 5,
+    "HOLD_TTL_SECONDS": 60,
+    "ACCESS_TOKEN_TTL": 7200,
+}
+
+
+def say(message):
+    print(f"--> {message}", flush=True)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def answers(host, port, timeout=1.0):
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def rabbit_api():
+    """(base URL, (user, password)) of the RabbitMQ management API."""
+    parts = urlsplit(RABBIT_API)
+    base = urlunsplit((parts.scheme, f"{parts.hostname}:{parts.port}", "", "", ""))
+    return base, (parts.username or "guest", parts.password or "guest")
+
+
+def wait_for(predicate, timeout, interval=0.5):
+    """Poll ``predicate`` until it returns something truthy; that value, or None at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(interval)
+
+
+class StackFailed(RuntimeError):
+    pass
+
+
+class ChaosSystem:
+    """One isolated system; ``with ChaosSystem() as system:`` starts it and always tears it down."""
+
+    def __init__(self, run_id=None, base_dir=None, **overrides):
+        self.run_id = run_id or uuid.uuid4().hex[:8]
+        self.prefix = f"chaos_{self.run_id}_"
+        self.vhost = f"chaos_{self.run_id}"
+        self.run_dir = Path(base_dir or ROOT / ".run-chaos") / self.run_id
+        self.gateway_address = f"127.0.0.1:{free_port()}"
+        self.mongo_port = free_port()
+        self.overrides = {**FAST_TIMERS, **overrides}
+        self.started = False
+
+    # -- settings -------------------------------------------------------------------
+
+    def env(self):
+        """The environment of every process of this system (services and stack commands)."""
+        base = urlsplit(load_config()["AMQP_URI"])
+        env = {
+            "RUN_DIR": str(self.run_dir),
+            "DB_PREFIX": self.prefix,
+            "GATEWAY_ADDRESS": self.gateway_address,
+            "AMQP_URI": urlunsplit((base.scheme, base.netloc, "/" + quote(self.vhost, safe=""), "", "")),
+            "MONGO_URI": f"mongodb://127.0.0.1:{self.mongo_port}",
+            "ADMIN_EMAIL": ADMIN["email"],
+            "ADMIN_PASSWORD": ADMIN["password"],
+            "JWT_SECRET": f"chaos-secret-{self.run_id}-{uuid.uuid4().hex}",
+        }
+        env.update({key: str(value) for key, value in self.overrides.items()})
+        return env
+
+    @property
+    def config(self):
+        return load_config(environ=self.env())
+
+    @property
+    def url(self):
+        return f"http://{self.gateway_address}"
+
+    # -- the stack CLI: the one place that invokes it ----------------------------------
+
+    def stack(self, command, *args, check=True):
+        """Run the operator CLI's ``command`` on this system; its output goes to RUN_DIR/stack.log."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.run_dir / "stack.log", "ab") as log:
+            done = subprocess.run(
+                [sys.executable, "-m", "ops.stack", command, *args],
+                cwd=ROOT, env=dict(os.environ, **self.env()), stdout=log, stderr=subprocess.STDOUT,
+            )
+        if check and done.returncode:
+            raise StackFailed(f"`{command} {' '.join(args)}` failed (status {done.returncode}); "
+                              f"see {self.run_dir / 'stack.log'}")
+        return done.returncode
+
+    def up(self):
+        """Start whatever of the system is not running (all of it the first time)."""
+        self.stack("up", "--no-seed")
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def __enter__(self):
+        self.started = True
+        self.create_vhost()
+        try:
+            self.up()
+        except BaseException:
+            self.teardown()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.teardown()
+
+    def teardown(self):
+        """Stop every process, then drop the vhost, databases, Redis keys and Mongo files."""
+        problems = []
+        for step in (lambda: self.stack("down", check=False), self.stop_leftovers, self.delete_vhost,
+                     self.drop_sql_databases, self.drop_redis_keys,
+                     lambda: shutil.rmtree(self.run_dir / "mongo-data", ignore_errors=True)):
+            try:
+                step()
+            except Exception as exc:  # one failed step must not keep the others from cleaning up
+                problems.append(f"{type(exc).__name__}: {exc}")
+        for problem in problems:
+            say(f"teardown: {problem}")
+        return problems
+
+    def stop_leftovers(self):
+        """Any process whose pid file is still there after ``down`` (e.g. a stuck one): SIGKILL."""
+        for path in self.run_dir.glob("*.pid"):
+            try:
+                pid = int(path.read_text().strip())
+                if self.is_our_process(pid):
+                    os.kill(pid, signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
+            path.unlink(missing_ok=True)
+
+    def create_vhost(self):
+        base, auth = rabbit_api()
+        vhost = quote(self.vhost, safe="")
+        requests.put(f"{base}/api/vhosts/{vhost}", auth=auth, timeout=10).raise_for_status()
+        requests.put(f"{base}/api/permissions/{vhost}/{auth[0]}", auth=auth, timeout=10,
+                     json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+
+    def delete_vhost(self):
+        base, auth = rabbit_api()
+        requests.delete(f"{base}/api/vhosts/{quote(self.vhost, safe='')}", auth=auth, timeout=10)
+
+    def sql_database_uris(self):
+        config = self.config
+        return {service: config["DB_URIS"][f"{service}:Base"] for service in SQL_SERVICES}
+
+    def drop_sql_databases(self):
+        from common.sql import drop_database
+
+        for uri in self.sql_database_uris().values():
+            drop_database(uri)
+
+    def drop_redis_keys(self):
+        import redis
+
+        client = redis.Redis.from_url(self.config["REDIS_URI"])
+        try:
+            keys = list(client.scan_iter(match=f"{self.prefix}*", count=500))
+            for start in range(0, len(keys), 500):
+                client.delete(*keys[start:start + 500])
+        finally:
+            client.close()
+
+    # -- processes ------------------------------------------------------------------
+
+    def pid_of(self, name):
+        """The pid in RUN_DIR/<name>.pid if that process is alive; services by name, ``mongo`` for the stand-in."""
+        try:
+            pid = int((self.run_dir / f"{name}.pid").read_text().strip())
+        except (OSError, ValueError):
+            return None
+        return pid if self.is_our_process(pid) else None
+
+    def is_our_process(self, pid):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            return False
+        if stat.rsplit(")", 1)[1].split()[0] == "Z":
+            return False
+        return f"RUN_DIR={self.run_dir}".encode() in environ.split(b"\0")
+
+    def gateway_health(self, timeout=3):
+        try:
+            response = requests.get(self.url + "/health", timeout=timeout)
+        except requests.RequestException:
+            return None
+        return response
+
+    def healthy(self):
+        response = self.gateway_health()
+        return response is not None and response.status_code == 200
+
+    def mongo_answers(self):
+        return answers("127.0.0.1", self.mongo_port)
