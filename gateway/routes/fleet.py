@@ -30,6 +30,8 @@ from track.schemas import (
 
 FLEET = ["fleet"]
 FLIGHTS = ["flights"]
+# in the order track.search_flights takes them
+SEARCH_PARAMS = ("origin", "destination", "date", "passengers", "class", "limit", "cursor")
 
 
 class PageQuery(Schema):
@@ -117,16 +119,10 @@ class FleetRoutes:
     @route("GET", "/flights", summary="Search flights by route and local departure date", tags=FLIGHTS,
            query=SearchQuery, responses={200: FlightPageSchema})
     def search_flights(self, request):
-        args = request.args
-        params = [args.get(name) for name in ("origin", "destination", "date", "passengers", "class", "limit", "cursor")]
-        cache = self.search_cache
-        key = search_cache_key(params)
-        cached = cache.get(key) if cache.enabled else None
-        if cached is not None:
-            return Response(cached, mimetype="application/json")
-        body = json.dumps(self.rpc.track.search_flights(*params), default=str)
-        if cache.enabled:
-            cache.put(key, body)
+        params = [request.args.get(name) for name in SEARCH_PARAMS]
+        body = self.search_cache.answer(
+            search_cache_key(params), lambda: json.dumps(self.rpc.track.search_flights(*params), default=str),
+        )
         return Response(body, mimetype="application/json")
 
     @route("GET", "/flights/<flight_id>", summary="One flight", tags=FLIGHTS,
