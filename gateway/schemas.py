@@ -18,3 +18,12 @@ class ServiceHealthSchema(Schema):
 class HealthSchema(Schema):
     status = fields.String(metadata={"example": "ok"})
     services = fields.Dict(keys=fields.String(), values=fields.Nested(ServiceHealthSchema))
+
+
+def page_of(item_schema, name):
+    """A list answer, ``{"items": [...], "next_cursor": ...}``, of ``item_schema``;
+    ``name`` (e.g. ``"AirportPageSchema"``) names it in /openapi.json."""
+    return Schema.from_dict({
+        "items": fields.List(fields.Nested(item_schema), required=True),
+        "next_cursor": fields.String(allow_none=True, required=True),
+    }, name=name)

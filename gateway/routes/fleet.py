@@ -17,6 +17,7 @@ from airplane.schemas import (
 )
 from common.errors import load_or_raise
 from gateway.http import json_body, json_response, route
+from gateway.schemas import page_of
 from track.schemas import (
     AirportQuery,
     AirportSchema,
@@ -30,6 +31,11 @@ from track.schemas import (
 
 FLEET = ["fleet"]
 FLIGHTS = ["flights"]
+AirplaneModelPage = page_of(AirplaneModelSchema, "AirplaneModelPageSchema")
+SeatPage = page_of(SeatSchema, "SeatPageSchema")
+AirplanePage = page_of(AirplaneSchema, "AirplanePageSchema")
+MaintenancePage = page_of(MaintenanceSchema, "MaintenancePageSchema")
+AirportPage = page_of(AirportSchema, "AirportPageSchema")
 # in the order track.search_flights takes them
 SEARCH_PARAMS = ("origin", "destination", "date", "passengers", "class", "limit", "cursor")
 
@@ -52,7 +58,7 @@ class FleetRoutes:
     # -- airplane models (admin) -----------------------------------------------------
 
     @route("GET", "/airplane-models", summary="List airplane models", tags=FLEET, auth="admin",
-           responses={200: AirplaneModelSchema(many=True)})
+           responses={200: AirplaneModelPage})
     def list_airplane_models(self, request):
         return listing(self.rpc.airplane.list_models())
 
@@ -67,14 +73,14 @@ class FleetRoutes:
         return json_response(self.rpc.airplane.get_model(model_id))
 
     @route("GET", "/airplane-models/<model_id>/seats", summary="Every seat of a model", tags=FLEET,
-           auth="admin", responses={200: SeatSchema(many=True)}, errors=(404,))
+           auth="admin", responses={200: SeatPage}, errors=(404,))
     def airplane_model_seats(self, request, model_id):
         return listing(self.rpc.airplane.model_seats(model_id))
 
     # -- airplanes (admin) -----------------------------------------------------------
 
     @route("GET", "/airplanes", summary="List airplanes by registration", tags=FLEET, auth="admin",
-           query=PageQuery, responses={200: AirplaneSchema(many=True)})
+           query=PageQuery, responses={200: AirplanePage})
     def list_airplanes(self, request):
         return json_response(self.rpc.airplane.list_airplanes(request.args.get("limit"), request.args.get("cursor")))
 
@@ -95,7 +101,7 @@ class FleetRoutes:
         return json_response(self.rpc.airplane.retire_airplane(airplane_id))
 
     @route("GET", "/airplanes/<airplane_id>/maintenance", summary="An airplane's maintenance windows",
-           tags=FLEET, auth="admin", responses={200: MaintenanceSchema(many=True)}, errors=(404,))
+           tags=FLEET, auth="admin", responses={200: MaintenancePage}, errors=(404,))
     def list_maintenance(self, request, airplane_id):
         return listing(self.rpc.airplane.list_maintenance(airplane_id))
 
@@ -107,7 +113,7 @@ class FleetRoutes:
     # -- airports and flights ----------------------------------------------------------
 
     @route("GET", "/airports", summary="Search airports by code, city or name", tags=FLIGHTS,
-           query=AirportQuery, responses={200: AirportSchema(many=True)})
+           query=AirportQuery, responses={200: AirportPage})
     def list_airports(self, request):
         return listing(self.rpc.track.list_airports(request.args.get("q"), request.args.get("limit")))
 
