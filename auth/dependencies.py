@@ -8,10 +8,11 @@ from sqlalchemy.orm import Session
 from auth import store
 from auth.domain import MIN_PASSWORD_LENGTH, hash_password, normalise_email
 from common.cache import Redis
+from common.config import Settings, SettingsProvider
 from common.logs import RequestContext
 from common.sql import Database, service_db_uri
 
-__all__ = ["Database", "FirstAdmin", "Redis", "RequestContext"]
+__all__ = ["Database", "FirstAdmin", "Redis", "RequestContext", "SettingsProvider"]
 
 log = logging.getLogger(__name__)
 
@@ -23,16 +24,16 @@ class FirstAdmin(DependencyProvider):
 
     def start(self):
         config = self.container.config
-        email, password = config.get("ADMIN_EMAIL"), config.get("ADMIN_PASSWORD")
+        settings = Settings.from_config(config)
+        email, password = normalise_email(settings.admin_email), settings.admin_password
         if not email or not password:
             return
-        email = normalise_email(str(email))
-        if len(str(password)) < MIN_PASSWORD_LENGTH:
+        if len(password) < MIN_PASSWORD_LENGTH:
             log.warning("ADMIN_PASSWORD is shorter than %d characters: choose a longer one", MIN_PASSWORD_LENGTH)
         engine = sa.create_engine(service_db_uri(config, self.container.service_name), poolclass=sa.pool.NullPool)
         try:
             with Session(engine) as session, session.begin():
-                created = store.ensure_admin(session, email, lambda: hash_password(str(password)))
+                created = store.ensure_admin(session, email, lambda: hash_password(password))
         finally:
             engine.dispose()
         if created:

@@ -6,17 +6,19 @@ stall every other request the service is handling for the duration of a hash.
 """
 import base64
 import binascii
+import dataclasses
 import hashlib
 import json
 import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from eventlet import tpool
 
 from common.errors import InvalidInput
+from common.tokens import issue_access_token
 
 CUSTOMER = "customer"
 ADMIN = "admin"
@@ -26,6 +28,10 @@ MAX_PASSWORD_LENGTH = 256
 MAX_EMAIL_LENGTH = 254
 MAX_FULL_NAME_LENGTH = 200
 REFRESH_TOKEN_BYTES = 32
+TOKEN_TYPE = "Bearer"
+# Expired refresh tokens are kept a day (a replay then still ends its family) and
+# then deleted, so the table holds live sessions, not history.
+EXPIRED_TOKEN_GRACE = timedelta(days=1)
 
 _hasher = PasswordHasher()
 _dummy_hash = None
@@ -83,6 +89,32 @@ def new_refresh_token():
     return secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
 
 
+@dataclasses.dataclass(frozen=True)
+class TokenPair:
+    """A session's credentials: the client gets them (``TokenPairSchema``), the store
+    keeps the refresh token's hash and the access token's ``jti`` and expiry."""
+
+    access_token: str
+    access_jti: str
+    access_expires_at: datetime
+    expires_in: int
+    refresh_token: str
+    refresh_expires_at: datetime
+    token_type: str = TOKEN_TYPE
+
+
+def new_token_pair(settings, user_id, role, now):
+    access_token, claims = issue_access_token(settings, user_id, role, now=now.timestamp())
+    return TokenPair(
+        access_token=access_token,
+        access_jti=claims["jti"],
+        access_expires_at=datetime.fromtimestamp(claims["exp"], tz=UTC),
+        expires_in=claims["exp"] - claims["iat"],
+        refresh_token=new_refresh_token(),
+        refresh_expires_at=now + timedelta(seconds=settings.refresh_token_ttl),
+    )
+
+
 def hash_refresh_token(token):
     # A refresh token has 256 random bits, so a fast hash is enough: nothing to
     # brute-force, and a leaked table holds no usable token.
@@ -102,9 +134,3 @@ def decode_cursor(cursor):
         return datetime.fromisoformat(created_at), uuid.UUID(user_id)
     except (binascii.Error, ValueError, TypeError, AttributeError, UnicodeDecodeError):
         raise InvalidInput("Invalid cursor.", details={"fields": {"cursor": ["Not a cursor from this API."]}})
-
-
-def seconds_left(exp, now=None):
-    """Whole seconds until the epoch time ``exp`` (at least 1, for Redis TTLs)."""
-    now = (now or utcnow()).timestamp()
-    return max(1, int(exp - now) + 1)

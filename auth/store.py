@@ -1,11 +1,10 @@
-"""The auth service's database work: users, sessions (refresh token families).
+"""The auth service's database access: users, sessions (refresh token families).
 
 Each function takes a SQLAlchemy session and leaves committing to the caller,
 except where a security decision must outlive the error it raises (see
 ``rotate_refresh_token``).
 """
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -17,12 +16,10 @@ from auth.domain import (
     decode_cursor,
     encode_cursor,
     hash_refresh_token,
-    new_refresh_token,
     utcnow,
 )
 from auth.models import RefreshToken, User
 from common.errors import Conflict, NotFound, Unauthorized
-from common.tokens import issue_access_token
 
 EMAIL_TAKEN = "EMAIL_TAKEN"
 
@@ -89,30 +86,14 @@ def ensure_admin(session, email, password_hash_of, full_name="Administrator"):
 
 # -- sessions ------------------------------------------------------------------------
 
-def _token_pair(session, config, user, family_id, now):
-    """Issue an access token and a refresh token in ``family_id``; store the latter."""
-    access_token, claims = issue_access_token(config, user.id, user.role, now=now.timestamp())
-    refresh_token = new_refresh_token()
+def save_token_pair(session, user_id, family_id, pair, now=None):
+    """Keep ``pair`` (a ``domain.TokenPair``) as the live token of ``family_id``."""
     session.add(RefreshToken(
-        user_id=user.id, family_id=family_id, token_hash=hash_refresh_token(refresh_token),
-        access_jti=claims["jti"], access_expires_at=_from_epoch(claims["exp"]), created_at=now,
-        expires_at=now + timedelta(seconds=int(config.get("REFRESH_TOKEN_TTL", 604800))),
+        user_id=user_id, family_id=family_id, token_hash=hash_refresh_token(pair.refresh_token),
+        access_jti=pair.access_jti, access_expires_at=pair.access_expires_at,
+        created_at=now or utcnow(), expires_at=pair.refresh_expires_at,
     ))
     session.flush()
-    return {
-        "access_token": access_token,
-        "refresh_token": refresh_token,
-        "token_type": "Bearer",
-        "expires_in": claims["exp"] - claims["iat"],
-    }
-
-
-def _from_epoch(seconds):
-    return datetime.fromtimestamp(seconds, tz=UTC)
-
-
-def start_session(session, config, user):
-    return _token_pair(session, config, user, uuid.uuid4(), utcnow())
 
 
 def revoke_family(session, family_id, now=None):
@@ -130,15 +111,15 @@ def revoke_family(session, family_id, now=None):
     return [(t.access_jti, int(t.access_expires_at.timestamp())) for t in live if t.access_expires_at > now]
 
 
-def rotate_refresh_token(session, config, presented, on_revoked):
-    """Exchange a refresh token for a new pair in the same family.
+def rotate_refresh_token(session, presented, on_revoked, now=None):
+    """Mark a refresh token used; returns ``(user, family_id)`` the next pair is for.
 
     A token that was already rotated is being replayed: whoever holds it, the
     family is compromised, so it is revoked (``on_revoked(access_tokens)`` is
     called after the commit) and the caller gets 401. That decision is committed
     before raising, or the error would roll it back.
     """
-    now = utcnow()
+    now = now or utcnow()
     token = session.scalars(
         sa.select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(presented)).with_for_update()
     ).one_or_none()
@@ -155,7 +136,7 @@ def rotate_refresh_token(session, config, presented, on_revoked):
     if token.expires_at <= now:
         raise Unauthorized("The refresh token has expired.", code="REFRESH_TOKEN_EXPIRED")
     token.rotated_at = now
-    return _token_pair(session, config, get_user(session, token.user_id), token.family_id, now)
+    return get_user(session, token.user_id), token.family_id
 
 
 def end_session(session, user_id, access_jti):

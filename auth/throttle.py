@@ -1,24 +1,23 @@
 """Failed-login throttling in Redis: per email and per client address.
 
 Fixed windows: the first failure starts a counter that lives
-``LOGIN_THROTTLE_WINDOW`` seconds; once a counter reaches its limit, logins for
+``settings.login_throttle_window`` seconds; once a counter reaches its limit, logins for
 that email (or from that address) answer 429 until the counter expires, even
 with the right password. A successful login clears the email's counter, never
 the address's (one good account must not reset an attack on others).
 """
 import hashlib
 
-from common.cache import key_prefix
 from common.errors import TooManyRequests
 
 
 class LoginThrottle:
-    def __init__(self, redis, config):
+    def __init__(self, redis, settings):
         self.redis = redis
-        self.prefix = key_prefix(config) + "login-failures:"
-        self.window = int(config.get("LOGIN_THROTTLE_WINDOW", 300))
-        self.per_email = int(config.get("LOGIN_MAX_FAILURES_PER_EMAIL", 5))
-        self.per_client = int(config.get("LOGIN_MAX_FAILURES_PER_CLIENT", 20))
+        self.prefix = settings.redis_key_prefix + "login-failures:"
+        self.window = settings.login_throttle_window
+        self.per_email = settings.login_max_failures_per_email
+        self.per_client = settings.login_max_failures_per_client
 
     def _email_key(self, email):
         # hashed: no addresses in Redis, and a bounded key length

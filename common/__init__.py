@@ -1,1 +1,2 @@
-"""Small helpers shared by every service: config, errors, stores, logging, test harness."""
+"""What every service imports at run time: settings, errors, entry points, stores, RPC, tokens, logging.
+Operator tooling lives in ``ops/``, the test harness in ``tests/helpers/``."""

@@ -1,20 +1,19 @@
-"""Redis, shared by auth (revocation, throttling) and the gateway (revocation checks, cache)."""
+"""Redis, shared by auth (revocation, throttling) and the gateway (revocation checks,
+the search cache). ``settings`` is a ``common.config.Settings``; every key a
+deployment writes starts with ``settings.redis_key_prefix`` (tests use a unique one)."""
 import redis
 from nameko.extensions import DependencyProvider
 
-
-def redis_client(config):
-    return redis.Redis.from_url(config["REDIS_URI"], decode_responses=True, socket_timeout=5)
+from common.config import Settings
 
 
-def key_prefix(config):
-    """Every key this deployment writes starts with this (tests use a unique one)."""
-    return config.get("REDIS_KEY_PREFIX") or ""
+def redis_client(settings):
+    return redis.Redis.from_url(settings.redis_uri, decode_responses=True, socket_timeout=5)
 
 
 class Redis(DependencyProvider):
     def setup(self):
-        self.client = redis_client(self.container.config)
+        self.client = redis_client(Settings.from_config(self.container.config))
 
     def stop(self):
         self.client.close()

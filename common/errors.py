@@ -24,9 +24,6 @@ class DomainError(Exception):
     def __str__(self):
         return self.message
 
-    def to_dict(self):
-        return {"error": self.code, "message": self.message, "details": self.details}
-
 
 @deserialize_to_instance
 class InvalidInput(DomainError):

@@ -1,23 +1,22 @@
 """RPC with a deadline.
 
 Nameko 2.x ``RpcProxy`` waits forever for a reply. ``BoundedRpc`` gives every
-call a time limit (``RPC_TIMEOUT`` seconds, default 5) and turns "nobody is
-consuming" and "no answer in time" into ``ServiceUnavailable``, so a dead
-service costs a caller one bounded wait, never a hung worker.
+call a time limit (``Settings.rpc_timeout``) and turns "nobody is consuming" and
+"no answer in time" into ``ServiceUnavailable``, so a dead service costs a caller
+one bounded wait, never a hung worker.
 
     rpc = BoundedRpc()
     ...
-    self.rpc.track.get_flight(flight_id)                    # bounded call
-    replies = self.rpc.call_many({"auth": ("health", (), {}), ...})  # in parallel
+    self.rpc.track.get_flight(flight_id)                      # bounded call
+    self.rpc.auth.health.call_async().result(timeout=2)       # started now, awaited later
 """
 import eventlet
 from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.rpc import ReplyListener, ServiceProxy
 
+from common.config import Settings
 from common.errors import ServiceUnavailable
-
-DEFAULT_TIMEOUT = 5.0
 
 
 class PendingCall:
@@ -79,34 +78,12 @@ class _Clients:
     def __getattr__(self, service):
         return self._provider.service_proxy(self._worker_ctx, service)
 
-    def call_many(self, calls, timeout=None):
-        """Run ``{key: (service, method, args, kwargs)}`` in parallel.
-
-        Returns ``{key: result or exception}``: one slow service does not delay
-        the others beyond the shared deadline.
-        """
-        pending = {
-            key: getattr(getattr(self, service), method).call_async(*args, **kwargs)
-            for key, (service, method, args, kwargs) in calls.items()
-        }
-        results = {}
-        for key, call in pending.items():
-            try:
-                results[key] = call.result(timeout)
-            except Exception as exc:  # returned to the caller to decide
-                results[key] = exc
-        return results
-
 
 class BoundedRpc(DependencyProvider):
     rpc_reply_listener = ReplyListener()
 
-    def __init__(self, timeout=None):
-        self.timeout = timeout
-
     def setup(self):
-        config = self.container.config
-        self.call_timeout = float(self.timeout or config.get("RPC_TIMEOUT", DEFAULT_TIMEOUT))
+        self.call_timeout = Settings.from_config(self.container.config).rpc_timeout
         # A request nobody picked up within the deadline is dropped by the broker
         # instead of running later, when the caller has long given up.
         self.options = {"expiration": self.call_timeout}

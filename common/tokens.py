@@ -1,7 +1,7 @@
 """Access tokens: issued by the auth service, verified by the gateway without an RPC.
 
-Both sides use these two functions, so the algorithm list, issuer and required
-claims can never drift apart.
+Both sides use these functions, so the algorithm list, issuer and required claims
+can never drift apart. ``settings`` is a ``common.config.Settings``.
 """
 import time
 import uuid
@@ -18,28 +18,27 @@ def revocation_key(prefix, jti):
     return f"{prefix}revoked:{jti}"
 
 
-def issue_access_token(config, user_id, role, now=None):
+def issue_access_token(settings, user_id, role, now=None):
     now = int(now or time.time())
-    ttl = int(config.get("ACCESS_TOKEN_TTL", 900))
     claims = {
         "sub": str(user_id),
         "role": role,
         "jti": uuid.uuid4().hex,
         "iat": now,
-        "exp": now + ttl,
-        "iss": config.get("JWT_ISSUER", "flight-platform"),
+        "exp": now + settings.access_token_ttl,
+        "iss": settings.jwt_issuer,
     }
-    return jwt.encode(claims, config["JWT_SECRET"], algorithm=ALGORITHM), claims
+    return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM), claims
 
 
-def verify_access_token(config, token):
+def verify_access_token(settings, token):
     """Return the claims of a valid token or raise Unauthorized (never anything else)."""
     try:
         return jwt.decode(
             token,
-            config["JWT_SECRET"],
+            settings.jwt_secret,
             algorithms=[ALGORITHM],  # explicit list: "none" and key-confusion tricks fail
-            issuer=config.get("JWT_ISSUER", "flight-platform"),
+            issuer=settings.jwt_issuer,
             options={"require": REQUIRED_CLAIMS},
         )
     except jwt.ExpiredSignatureError:

@@ -11,7 +11,8 @@ import time
 import redis
 from nameko.extensions import DependencyProvider
 
-from common.cache import key_prefix, redis_client
+from common.cache import redis_client
+from common.config import Settings
 
 MAX_LOCAL_ENTRIES = 10_000
 
@@ -50,6 +51,16 @@ class AnswerCache:
         self._remember(key, deadline, body)
         return body
 
+    def answer(self, key, compute):
+        """The cached answer for ``key``, or ``compute()``'s (then cached)."""
+        if not self.enabled:
+            return compute()
+        body = self.get(key)
+        if body is None:
+            body = compute()
+            self.put(key, body)
+        return body
+
     def put(self, key, body):
         deadline = self.clock() + self.ttl
         try:
@@ -71,9 +82,9 @@ class SearchCache(DependencyProvider):
     """One ``AnswerCache`` per gateway process, shared by its workers."""
 
     def setup(self):
-        config = self.container.config
-        self.client = redis_client(config)
-        self.cache = AnswerCache(self.client, key_prefix(config) + "search:", config.get("SEARCH_CACHE_TTL") or 0)
+        settings = Settings.from_config(self.container.config)
+        self.client = redis_client(settings)
+        self.cache = AnswerCache(self.client, settings.redis_key_prefix + "search:", settings.search_cache_ttl)
 
     def stop(self):
         self.client.close()

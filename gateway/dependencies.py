@@ -1,7 +1,8 @@
-"""What the gateway's workers get: bounded RPC clients, the caller check, the search cache."""
+"""What the gateway's workers get: settings, bounded RPC clients, the caller check, the search cache."""
+from common.config import SettingsProvider
 from common.logs import RequestContext
 from common.rpc import BoundedRpc
 from gateway.cache import SearchCache
 from gateway.security import Security
 
-__all__ = ["BoundedRpc", "RequestContext", "SearchCache", "Security"]
+__all__ = ["BoundedRpc", "RequestContext", "SearchCache", "Security", "SettingsProvider"]

@@ -14,7 +14,7 @@ from nameko.exceptions import RemoteError
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 from common.errors import DomainError, InvalidInput, PayloadTooLarge
 from common.logs import REQUEST_ID_KEY, new_request_id
@@ -87,8 +87,6 @@ class JsonWsgiApp(WsgiApp):
     """Unknown routes and wrong methods answer in the JSON error model."""
 
     def __call__(self, environ, start_response):
-        from werkzeug.wrappers import Request
-
         request = Request(environ, shallow=True)
         adapter = self.url_map.bind_to_environ(environ)
         try:

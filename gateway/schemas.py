@@ -1,5 +1,5 @@
-"""Shapes the gateway itself owns (errors, health). Domain shapes live in each
-service's ``schemas.py`` and are imported by the route modules."""
+"""Shapes the gateway itself owns (errors, health, the pages it wraps lists in).
+Domain shapes live in each service's ``schemas.py`` and are imported by the route modules."""
 from marshmallow import Schema, fields
 
 
@@ -18,3 +18,4 @@ class ServiceHealthSchema(Schema):
 class HealthSchema(Schema):
     status = fields.String(metadata={"example": "ok"})
     services = fields.Dict(keys=fields.String(), values=fields.Nested(ServiceHealthSchema))
+

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from nameko.extensions import DependencyProvider
 from redis import RedisError
 
-from common.cache import key_prefix, redis_client
+from auth.domain import ADMIN
+from common.cache import redis_client
+from common.config import Settings
 from common.errors import Forbidden, ServiceUnavailable, Unauthorized
 from common.tokens import revocation_key, verify_access_token
 
@@ -22,7 +24,7 @@ class Caller:
 
     @property
     def is_admin(self):
-        return self.role == "admin"
+        return self.role == ADMIN
 
 
 def bearer_token(request):
@@ -34,15 +36,14 @@ def bearer_token(request):
 
 
 class Guard:
-    def __init__(self, config, redis, prefix):
-        self.config = config
+    def __init__(self, settings, redis):
+        self.settings = settings
         self.redis = redis
-        self.prefix = prefix
 
     def authenticate(self, request):
-        claims = verify_access_token(self.config, bearer_token(request))
+        claims = verify_access_token(self.settings, bearer_token(request))
         try:
-            revoked = self.redis.exists(revocation_key(self.prefix, claims["jti"]))
+            revoked = self.redis.exists(revocation_key(self.settings.redis_key_prefix, claims["jti"]))
         except RedisError:
             # fail closed: without Redis a logged-out token cannot be told apart
             raise ServiceUnavailable("Token revocation cannot be checked right now.")
@@ -59,9 +60,9 @@ class Guard:
 
 class Security(DependencyProvider):
     def setup(self):
-        config = self.container.config
-        self.redis = redis_client(config)
-        self.guard = Guard(config, self.redis, key_prefix(config))
+        settings = Settings.from_config(self.container.config)
+        self.redis = redis_client(settings)
+        self.guard = Guard(settings, self.redis)
 
     def stop(self):
         self.redis.close()

@@ -1,10 +1,9 @@
 """The one public HTTP API. It owns no data: it checks the caller, parses JSON,
-and asks the domain services over RPC (every call bounded by RPC_TIMEOUT).
+and asks the domain services over RPC (every call bounded by ``RPC_TIMEOUT``).
 
-Endpoints live in ``gateway/routes/*`` as mixins, one per domain."""
-from nameko.dependency_providers import Config
-
-from gateway.dependencies import BoundedRpc, RequestContext, SearchCache, Security
+Endpoints live in ``gateway/routes/*`` as mixins, one per domain; what a route
+combines from several calls lives beside them (``health.py``, ``cache.py``)."""
+from gateway.dependencies import BoundedRpc, RequestContext, SearchCache, Security, SettingsProvider
 from gateway.routes.auth import AuthRoutes
 from gateway.routes.booking import BookingRoutes
 from gateway.routes.core import CoreRoutes
@@ -14,7 +13,7 @@ from gateway.routes.fleet import FleetRoutes
 class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, BookingRoutes):
     name = "gateway"
 
-    config = Config()
+    settings = SettingsProvider()
     rpc = BoundedRpc()
     security = Security()
     search_cache = SearchCache()

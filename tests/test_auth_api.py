@@ -13,6 +13,7 @@ import jwt
 import pytest
 import sqlalchemy as sa
 
+from common.config import Settings
 from common.errors import NotFound
 from common.sql import service_db_uri
 from common.tokens import issue_access_token
@@ -253,7 +254,7 @@ def alg_none(config, token):
 
 def expired(config, token):
     claims = _claims(token)
-    return issue_access_token(config, claims["sub"], claims["role"], now=time.time() - 3600)[0]
+    return issue_access_token(Settings.from_config(config), claims["sub"], claims["role"], now=time.time() - 3600)[0]
 
 
 def wrong_issuer(config, token):

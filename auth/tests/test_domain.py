@@ -8,11 +8,12 @@ import pytest
 
 from auth import domain
 from auth.schemas import LoginSchema, RegisterSchema, UserListQuerySchema
+from common.config import Settings, load_config
 from common.errors import InvalidInput, Unauthorized, load_or_raise
 from common.tokens import issue_access_token, verify_access_token
 
-CONFIG = {"JWT_SECRET": "unit-test-secret-that-is-long-enough", "JWT_ISSUER": "flight-platform",
-          "ACCESS_TOKEN_TTL": 900}
+SETTINGS = Settings.from_config({**load_config(), "JWT_SECRET": "unit-test-secret-that-is-long-enough",
+                                 "JWT_ISSUER": "flight-platform", "ACCESS_TOKEN_TTL": 900})
 
 
 def test_emails_are_trimmed_and_lower_cased():
@@ -99,20 +100,20 @@ def test_user_list_query_defaults_and_bounds():
 
 
 def test_access_tokens_carry_the_claims_and_verify():
-    token, claims = issue_access_token(CONFIG, uuid.UUID(int=1), "customer")
-    assert verify_access_token(CONFIG, token) == claims
+    token, claims = issue_access_token(SETTINGS, uuid.UUID(int=1), "customer")
+    assert verify_access_token(SETTINGS, token) == claims
     assert claims["exp"] - claims["iat"] == 900 and claims["sub"] == str(uuid.UUID(int=1))
 
 
 @pytest.mark.parametrize("forge, code", [
     (lambda claims: jwt.encode(claims, "another-secret-that-is-long-enough!", algorithm="HS256"), "INVALID_TOKEN"),
     (lambda claims: jwt.encode(claims, None, algorithm="none"), "INVALID_TOKEN"),
-    (lambda claims: jwt.encode(dict(claims, exp=claims["iat"] - 1), CONFIG["JWT_SECRET"]), "TOKEN_EXPIRED"),
-    (lambda claims: jwt.encode({k: v for k, v in claims.items() if k != "role"}, CONFIG["JWT_SECRET"]),
+    (lambda claims: jwt.encode(dict(claims, exp=claims["iat"] - 1), SETTINGS.jwt_secret), "TOKEN_EXPIRED"),
+    (lambda claims: jwt.encode({k: v for k, v in claims.items() if k != "role"}, SETTINGS.jwt_secret),
      "INVALID_TOKEN"),
 ])
 def test_forged_access_tokens_are_unauthorized(forge, code):
-    _, claims = issue_access_token(CONFIG, "u1", "customer")
+    _, claims = issue_access_token(SETTINGS, "u1", "customer")
     with pytest.raises(Unauthorized) as error:
-        verify_access_token(CONFIG, forge(claims))
+        verify_access_token(SETTINGS, forge(claims))
     assert error.value.code == code

@@ -1,5 +1,6 @@
 """The auth service's database rules, on a fresh PostgreSQL database of their own
 (the admin count must not depend on what other tests did)."""
+import uuid
 from datetime import timedelta
 
 import eventlet
@@ -8,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from auth import store
-from auth.domain import ADMIN, CUSTOMER, utcnow
+from auth.domain import ADMIN, CUSTOMER, new_token_pair, utcnow
 from auth.models import RefreshToken, User
-from common.config import load_config
+from common.config import Settings, load_config
 from common.errors import Conflict, Unauthorized
 from common.migrations import upgrade
 from common.sql import drop_database, ensure_database, service_db_uri
@@ -28,6 +29,13 @@ def engine(run_prefix):
     yield engine
     engine.dispose()
     drop_database(uri)
+
+
+def start_session(session, settings, user):
+    """What a login does in the store: a new family with its first token pair."""
+    pair = new_token_pair(settings, user.id, user.role, utcnow())
+    store.save_token_pair(session, user.id, uuid.uuid4(), pair)
+    return pair
 
 
 def fake_hash():
@@ -69,31 +77,29 @@ def test_the_last_admin_cannot_be_demoted(engine):
 
 
 def test_demotion_ends_the_users_sessions(engine):
-    config = load_config()
-    config.update(CONFIG_EXTRA)
+    settings = Settings.from_config({**load_config(), **CONFIG_EXTRA})
     ensure(engine, "third@example.com")
     ensure(engine, "fourth@example.com")
     with Session(engine) as session, session.begin():
         user = store.user_by_email(session, "third@example.com")
-        pair = store.start_session(session, config, user)
+        pair = start_session(session, settings, user)
     with Session(engine) as session, session.begin():
         user = store.user_by_email(session, "third@example.com", for_update=True)
         denied = store.set_role(session, user, CUSTOMER)
     assert len(denied) == 1 and denied[0][0]
     with Session(engine) as session, session.begin():
         with pytest.raises(Unauthorized) as error:
-            store.rotate_refresh_token(session, config, pair["refresh_token"], lambda revoked: None)
+            store.rotate_refresh_token(session, pair.refresh_token, lambda revoked: None)
         assert error.value.code == "INVALID_REFRESH_TOKEN"
 
 
 def test_purge_deletes_only_refresh_tokens_expired_before_the_cutoff(engine):
-    config = load_config()
-    config.update(CONFIG_EXTRA, REFRESH_TOKEN_TTL=60)
+    settings = Settings.from_config({**load_config(), **CONFIG_EXTRA, "REFRESH_TOKEN_TTL": 60})
     ensure(engine, "fifth@example.com")
     with Session(engine) as session, session.begin():
         user = store.user_by_email(session, "fifth@example.com")
         for _ in range(2):
-            store.start_session(session, config, user)
+            start_session(session, settings, user)
         owned = sa.select(RefreshToken.id).where(RefreshToken.user_id == user.id)
         old, live = session.scalars(owned).all()
         session.execute(sa.update(RefreshToken).where(RefreshToken.id == old)

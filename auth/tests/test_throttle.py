@@ -6,7 +6,7 @@ import pytest
 
 from auth.throttle import LoginThrottle
 from common.cache import redis_client
-from common.config import load_config
+from common.config import Settings, load_config
 from common.errors import TooManyRequests
 
 
@@ -15,8 +15,9 @@ def throttle():
     prefix = f"unit_{uuid.uuid4().hex[:8]}_"
     config = load_config(environ={"DB_PREFIX": prefix})
     config.update(LOGIN_MAX_FAILURES_PER_EMAIL=2, LOGIN_MAX_FAILURES_PER_CLIENT=3, LOGIN_THROTTLE_WINDOW=2)
-    redis = redis_client(config)
-    yield LoginThrottle(redis, config)
+    settings = Settings.from_config(config)
+    redis = redis_client(settings)
+    yield LoginThrottle(redis, settings)
     for key in redis.scan_iter(prefix + "*"):
         redis.delete(key)
     redis.close()

@@ -1,18 +1,17 @@
 """Health, the OpenAPI document and the offline Swagger UI."""
 import json
 import mimetypes
-import time
 from pathlib import Path
 
-import eventlet
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.wrappers import Response
 
 from common.errors import NotFound
+from gateway.health import platform_health
 from gateway.http import json_response, route
+from gateway.openapi import build_spec
 from gateway.schemas import HealthSchema
 
-SERVICES = ("auth", "airplane", "track", "ticket", "order", "payment")
 SWAGGER_DIR = Path(swagger_ui_path)
 DOCS_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Flight platform API</title>
@@ -29,31 +28,14 @@ class CoreRoutes:
     @route("GET", "/health", summary="Reachability of every service", tags=["system"],
            responses={200: HealthSchema, 503: HealthSchema})
     def health(self, request):
-        timeout = float(self.config.get("HEALTH_TIMEOUT", 2))
-
-        def probe(service):
-            started = time.monotonic()
-            try:
-                getattr(self.rpc, service).health.call_async().result(timeout)
-            except Exception as exc:
-                return service, {"status": "down", "error": str(exc)}
-            return service, {"status": "up", "latency_ms": round((time.monotonic() - started) * 1000, 1)}
-
-        pool = eventlet.GreenPool(len(SERVICES))
-        services = dict(pool.imap(probe, SERVICES))
-        healthy = all(s["status"] == "up" for s in services.values())
-        return json_response(
-            {"status": "ok" if healthy else "degraded", "services": services},
-            200 if healthy else 503,
-        )
+        answer, healthy = platform_health(self.rpc, self.settings.health_timeout)
+        return json_response(answer, 200 if healthy else 503)
 
     @route("GET", "/openapi.json", summary="This API's OpenAPI 3 document", tags=["system"],
            responses={200: None})
     def openapi(self, request):
         cls = type(self)
         if cls._openapi_cache is None:
-            from gateway.openapi import build_spec
-
             cls._openapi_cache = json.dumps(build_spec(cls))
         return Response(cls._openapi_cache, mimetype="application/json")
 

@@ -123,16 +123,10 @@ class FleetRoutes:
     @route("GET", "/flights", summary="Search flights by route and local departure date", tags=FLIGHTS,
            query=SearchQuery, responses={200: FlightPageSchema})
     def search_flights(self, request):
-        args = request.args
-        params = [args.get(name) for name in SEARCH_PARAMS]
-        cache = self.search_cache
-        key = search_cache_key(params)
-        cached = cache.get(key) if cache.enabled else None
-        if cached is not None:
-            return Response(cached, mimetype="application/json")
-        body = json.dumps(self.rpc.track.search_flights(*params), default=str)
-        if cache.enabled:
-            cache.put(key, body)
+        params = [request.args.get(name) for name in SEARCH_PARAMS]
+        body = self.search_cache.answer(
+            search_cache_key(params), lambda: json.dumps(self.rpc.track.search_flights(*params), default=str),
+        )
         return Response(body, mimetype="application/json")
 
     @route("GET", "/flights/<flight_id>", summary="One flight", tags=FLIGHTS,

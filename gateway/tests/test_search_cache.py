@@ -1,6 +1,7 @@
 """The search cache: memory in front of Redis, SEARCH_CACHE_TTL seconds from the
 answer's making in either layer, keyed by the query; 0 turns it off."""
-from common.cache import key_prefix, redis_client
+from common.cache import redis_client
+from common.config import Settings
 from gateway.cache import AnswerCache, SearchCache
 from gateway.routes.fleet import search_cache_key
 
@@ -8,8 +9,8 @@ QUERY = {"origin": "CGK", "destination": "DPS", "date": "2031-03-04"}
 PARAMS = [QUERY["origin"], QUERY["destination"], QUERY["date"], None, None, None, None]
 
 
-def redis_key(config, params=PARAMS):
-    return key_prefix(config) + "search:" + search_cache_key(params)
+def redis_key(settings, params=PARAMS):
+    return settings.redis_key_prefix + "search:" + search_cache_key(params)
 
 
 def gateway_cache(system):
@@ -26,13 +27,14 @@ class Clock:
 
 
 def test_search_answer_is_cached_in_redis_for_the_ttl(system):
-    client = redis_client(system.config)
-    key = redis_key(system.config)
+    settings = Settings.from_config(system.config)
+    client = redis_client(settings)
+    key = redis_key(settings)
     client.delete(key)
     gateway_cache(system).local.clear()
     first = system.http.get("/flights", params=QUERY)
     assert first.status_code == 200, first.text
-    assert 0 < client.ttl(key) <= int(system.config["SEARCH_CACHE_TTL"])
+    assert 0 < client.ttl(key) <= settings.search_cache_ttl
     deadline, _, body = client.get(key).partition("\n")
     assert float(deadline) > 0 and body == first.text
 
@@ -47,16 +49,18 @@ def test_search_answer_is_cached_in_redis_for_the_ttl(system):
 
 
 def test_invalid_search_is_not_cached(system):
-    client = redis_client(system.config)
+    settings = Settings.from_config(system.config)
+    client = redis_client(settings)
     response = system.http.get("/flights", params={"origin": "CGK", "destination": "DPS", "date": "not-a-date"})
     assert response.status_code == 400
-    assert client.exists(redis_key(system.config, ["CGK", "DPS", "not-a-date", None, None, None, None])) == 0
+    assert client.exists(redis_key(settings, ["CGK", "DPS", "not-a-date", None, None, None, None])) == 0
 
 
 def test_ttl_zero_turns_the_cache_off(make_system):
     with make_system(services=["gateway", "track", "ticket"], SEARCH_CACHE_TTL=0) as uncached:
-        client = redis_client(uncached.config)
-        key = redis_key(uncached.config)
+        settings = Settings.from_config(uncached.config)
+        client = redis_client(settings)
+        key = redis_key(settings)
         client.delete(key)
         assert uncached.http.get("/flights", params=QUERY).status_code == 200
         assert client.exists(key) == 0
@@ -64,8 +68,9 @@ def test_ttl_zero_turns_the_cache_off(make_system):
 
 
 def test_an_answer_never_outlives_its_ttl_in_either_layer(test_config):
-    client = redis_client(test_config)
-    prefix = key_prefix(test_config) + "unit-search:"
+    settings = Settings.from_config(test_config)
+    client = redis_client(settings)
+    prefix = settings.redis_key_prefix + "unit-search:"
     clock = Clock()
     writer = AnswerCache(client, prefix, ttl=5, clock=clock)
     reader = AnswerCache(client, prefix, ttl=5, clock=clock)  # another replica
@@ -90,8 +95,9 @@ def test_redis_down_means_slower_not_wrong(test_config):
 
 
 def test_an_entry_in_another_format_is_a_miss(test_config):
-    client = redis_client(test_config)
-    prefix = key_prefix(test_config) + "unit-search:"
+    settings = Settings.from_config(test_config)
+    client = redis_client(settings)
+    prefix = settings.redis_key_prefix + "unit-search:"
     client.set(prefix + "old", '{"items": [], "next_cursor": null}', ex=5)  # e.g. left by an older gateway
     assert AnswerCache(client, prefix, ttl=5).get("old") is None
     client.delete(prefix + "old")

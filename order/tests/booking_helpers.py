@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from nameko.containers import ServiceContainer
 from nameko.events import BROADCAST, event_handler
 
+from common.config import Settings
 from common.errors import NotFound
 from common.mongo import mongo_client, service_db_name
 from common.tokens import issue_access_token
@@ -62,7 +63,7 @@ def seat_statuses(system, flight_id):
 def customer(system):
     """A gateway client for a new customer, and that customer's id."""
     user_id = uuid.uuid4().hex
-    token, _ = issue_access_token(system.config, user_id, "customer")
+    token, _ = issue_access_token(Settings.from_config(system.config), user_id, "customer")
     return system.http.as_user(token), user_id
 
 

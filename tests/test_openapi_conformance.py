@@ -1,0 +1,216 @@
+"""Every documented route of the gateway, called for real, answers what /openapi.json says.
+
+One walk through a running system touches each operation of the document (admin and
+customer sessions, a fleet, a flight, a booking paid, ticketed and refunded, a flight
+cancelled). Each answer is checked by schemathesis against the document: its status
+must be documented, and its body must match that status's schema. Response schemas are
+strict (``additionalProperties: false`` and the schema's required fields), so a field
+the document lacks, or a required one missing, fails. Drifts are collected, not stopped
+at, so one run names every route that differs. The set of operations exercised must
+equal the set documented: a new route without a call here fails the test.
+"""
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import schemathesis
+
+from tests.helpers import wait_until
+
+PASSWORD = "a-long-conformance-password"
+GOOD_CARD = {"card_number": "4242424242424242", "expiry": "12/39", "cvc": "123", "holder": "Ada Lovelace"}
+CABINS = [
+    {"class": "business", "rows": [1, 2], "layout": "AC-DF"},
+    {"class": "economy", "rows": [6, 10], "layout": "ABC-DEF"},
+]
+
+
+def failure_text(error):
+    """One line per failure: what is wrong, without the schema and value dumps."""
+    failures = getattr(error, "exceptions", None) or [error]
+    return "; ".join(str(getattr(f, "message", f)).strip().splitlines()[0] for f in failures)
+
+
+class Conformance:
+    """Calls the gateway and checks each answer against the document it serves."""
+
+    def __init__(self, system, schema):
+        self.system = system
+        self.schema = schema
+        self.document = schema.raw_schema
+        self.exercised = set()
+        self.drifts = []
+
+    @property
+    def documented(self):
+        return {
+            (method.upper(), path)
+            for path, operations in self.document["paths"].items()
+            for method in operations
+        }
+
+    def call(self, client, method, template, expect, path=None, **kwargs):
+        """``client.request(method, path)`` for the operation ``template``; returns the response."""
+        response = client.request(method, path or template, **kwargs)
+        assert response.status_code == expect, f"{method} {path or template}: {response.status_code} {response.text}"
+        self.check(method, template, response)
+        return response
+
+    def check(self, method, template, response):
+        self.exercised.add((method, template))
+        where = f"{method} {template} -> {response.status_code}"
+        documented = self.document["paths"].get(template, {}).get(method.lower(), {}).get("responses", {})
+        if str(response.status_code) not in documented:
+            self.drifts.append(f"{where}: status not documented (documented: {sorted(documented)})")
+            return
+        try:
+            self.schema[template][method].validate_response(response)
+        except (AssertionError, BaseExceptionGroup) as error:
+            self.drifts.append(f"{where}: {failure_text(error)}")
+
+
+@pytest.fixture
+def conformance(system):
+    return Conformance(system, schemathesis.openapi.from_url(system.base_url + "/openapi.json"))
+
+
+def signed_in(api, client, email):
+    pair = api.call(client, "POST", "/auth/login", 200, json={"email": email, "password": PASSWORD}).json()
+    return client.as_user(pair["access_token"]), pair
+
+
+def register(api, email, name="Conformance Customer"):
+    body = {"email": email, "password": PASSWORD, "full_name": name}
+    return api.call(api.system.http, "POST", "/auth/register", 201, json=body).json()
+
+
+def test_every_documented_route_answers_as_documented(system, conformance):
+    api, http = conformance, system.http
+
+    # -- system ----------------------------------------------------------------------------
+    api.check("GET", "/health", http.get("/health"))  # 200, or 503 while a service is slow
+    api.call(http, "GET", "/openapi.json", 200)
+    api.call(http, "GET", "/docs", 200)
+    api.call(http, "GET", "/docs/static/{filename}", 200, path="/docs/static/swagger-ui.css")
+    api.call(http, "GET", "/docs/static/{filename}", 404, path="/docs/static/no-such-file.js")
+
+    # -- accounts --------------------------------------------------------------------------
+    email = f"conformance-{uuid.uuid4().hex[:10]}@example.com"
+    customer_user = register(api, email)
+    customer, pair = signed_in(api, http, email)
+    api.call(http, "POST", "/auth/refresh", 200, json={"refresh_token": pair["refresh_token"]})
+    api.call(customer, "GET", "/auth/me", 200)
+
+    admin_login = {"email": system.config["ADMIN_EMAIL"], "password": system.config["ADMIN_PASSWORD"]}
+    admin_pair = api.call(http, "POST", "/auth/login", 200, json=admin_login).json()
+    admin = http.as_user(admin_pair["access_token"])
+    api.call(admin, "GET", "/users", 200, params={"limit": 2})
+    colleague = register(api, f"conformance-admin-{uuid.uuid4().hex[:10]}@example.com", "Conformance Admin")
+    api.call(admin, "PATCH", "/users/{user_id}", 200, path=f"/users/{colleague['id']}", json={"role": "admin"})
+    api.call(customer, "GET", "/users", 403)
+
+    # -- fleet -----------------------------------------------------------------------------
+    model_body = {"manufacturer": "Airbus", "model": f"A320-{uuid.uuid4().hex[:6]}", "cabins": CABINS}
+    model = api.call(admin, "POST", "/airplane-models", 201, json=model_body).json()
+    api.call(admin, "GET", "/airplane-models", 200)
+    api.call(admin, "GET", "/airplane-models/{model_id}", 200, path=f"/airplane-models/{model['id']}")
+    api.call(admin, "GET", "/airplane-models/{model_id}/seats", 200, path=f"/airplane-models/{model['id']}/seats")
+
+    def new_airplane():
+        registration = f"PK-{uuid.uuid4().hex[:6].upper()}"
+        body = {"registration": registration, "model_id": model["id"]}
+        return api.call(admin, "POST", "/airplanes", 201, json=body).json()
+
+    airplane, spare = new_airplane(), new_airplane()
+    api.call(admin, "GET", "/airplanes", 200, params={"limit": 2})
+    api.call(admin, "GET", "/airplanes/{airplane_id}", 200, path=f"/airplanes/{airplane['id']}")
+    api.call(admin, "GET", "/airplanes/{airplane_id}", 404, path="/airplanes/no-such-airplane")
+    maintenance = f"/airplanes/{airplane['id']}/maintenance"
+    starts = (datetime.now(UTC) + timedelta(days=200)).replace(microsecond=0)
+    window = {"starts_at": starts.isoformat(), "ends_at": (starts + timedelta(days=1)).isoformat(), "reason": "C-check"}
+    api.call(admin, "POST", "/airplanes/{airplane_id}/maintenance", 201, path=maintenance, json=window)
+    api.call(admin, "GET", "/airplanes/{airplane_id}/maintenance", 200, path=maintenance)
+    api.call(admin, "PATCH", "/airplanes/{airplane_id}", 200, path=f"/airplanes/{spare['id']}",
+             json={"status": "retired"})
+
+    # -- flights ---------------------------------------------------------------------------
+    api.call(http, "GET", "/airports", 200, params={"q": "CGK"})
+    departure = (datetime.now(UTC) + timedelta(days=30)).replace(second=0, microsecond=0)
+    flight_body = {
+        "flight_number": f"GA{uuid.uuid4().int % 9000 + 100}", "airplane_id": airplane["id"],
+        "origin": "CGK", "destination": "DPS", "departure_at": departure.isoformat(),
+        "arrival_at": (departure + timedelta(hours=2)).isoformat(),
+        "fares": {"economy": 1250000, "business": 4500000}, "currency": "IDR",
+    }
+    flight = api.call(admin, "POST", "/flights", 201, json=flight_body).json()
+    api.call(http, "GET", "/flights/{flight_id}", 200, path=f"/flights/{flight['id']}")
+    api.call(http, "GET", "/flights/{flight_id}", 404, path="/flights/no-such-flight")
+    seats = f"/flights/{flight['id']}/seats"
+    wait_until(lambda: http.get(seats).status_code == 200, timeout=30, what="the flight's seat inventory")
+    api.call(http, "GET", "/flights/{flight_id}/seats", 200, path=seats)
+    local_date = departure.astimezone(ZoneInfo("Asia/Jakarta")).date().isoformat()
+    search = {"origin": "CGK", "destination": "DPS", "date": local_date, "passengers": 1}
+    api.call(http, "GET", "/flights", 200, params=search)
+
+    # -- a booking: placed, paid, ticketed, refunded ----------------------------------------
+    order_body = {"flight_id": flight["id"], "passengers": [{"name": "Ada Lovelace", "seat": "6A"}]}
+    order = api.call(customer, "POST", "/orders", 201, json=order_body,
+                     headers={"Idempotency-Key": uuid.uuid4().hex}).json()
+    order_path = f"/orders/{order['id']}"
+    api.call(customer, "GET", "/orders", 200, params={"limit": 5})
+    api.call(customer, "POST", "/orders/{order_id}/pay", 201, path=order_path + "/pay", json=GOOD_CARD)
+    wait_until(lambda: customer.get(order_path).json()["status"] == "TICKETED", timeout=30, what="TICKETED")
+    api.call(customer, "GET", "/orders/{order_id}", 200, path=order_path)
+    tickets = api.call(customer, "GET", "/tickets", 200).json()["items"]
+    assert tickets, "the paid order has no e-ticket"
+    number = tickets[0]["number"]
+    api.call(customer, "GET", "/tickets/{ticket_number}", 200, path=f"/tickets/{number}")
+    api.call(customer, "POST", "/orders/{order_id}/cancel", 200, path=order_path + "/cancel")
+    wait_until(lambda: customer.get(order_path).json()["status"] == "REFUNDED", timeout=30, what="REFUNDED")
+    api.call(customer, "GET", "/orders/{order_id}", 200, path=order_path)
+    api.call(customer, "GET", "/tickets/{ticket_number}", 200, path=f"/tickets/{number}")
+
+    # an unpaid booking on a flight that is then cancelled
+    pending = api.call(customer, "POST", "/orders", 201, json={
+        "flight_id": flight["id"], "passengers": [{"name": "Grace Hopper", "seat": "6B"}],
+    }).json()
+    api.call(admin, "PATCH", "/flights/{flight_id}/status", 200, path=f"/flights/{flight['id']}/status",
+             json={"status": "cancelled"})
+    wait_until(lambda: customer.get(f"/orders/{pending['id']}").json()["status"] == "CANCELLED", timeout=30,
+               what="CANCELLED")
+    api.call(customer, "GET", "/orders/{order_id}", 200, path=f"/orders/{pending['id']}")
+
+    # -- the end of a session ----------------------------------------------------------------
+    api.call(customer, "POST", "/auth/logout", 204)
+    api.call(customer, "GET", "/auth/me", 401)
+    assert customer_user["email"] == email
+
+    problems = list(api.drifts)
+    problems += [f"{method} {path}: documented, not exercised" for method, path in
+                 sorted(api.documented - api.exercised)]
+    problems += [f"{method} {path}: exercised, not documented" for method, path in
+                 sorted(api.exercised - api.documented)]
+    assert not problems, "answers that differ from /openapi.json:\n" + "\n".join(problems)
+
+
+def test_a_planted_drift_is_caught(system, conformance):
+    """The check itself: a real answer given an extra field, or robbed of a required one, fails."""
+    api = conformance
+    body = {"email": f"conformance-{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD, "full_name": "Drift"}
+    real = system.http.post("/auth/register", json=body)
+    user = real.json()
+
+    def planted(answer):
+        real._content = json.dumps(answer).encode()  # the real answer, headers and all, with another body
+        return real
+
+    api.check("POST", "/auth/register", real)
+    assert api.drifts == []
+    api.check("POST", "/auth/register", planted(dict(user, user_id=user["id"])))
+    assert len(api.drifts) == 1 and "'user_id' was unexpected" in api.drifts[0], api.drifts
+    api.check("POST", "/auth/register", planted({k: v for k, v in user.items() if k != "role"}))
+    assert len(api.drifts) == 2 and '"role" is a required property' in api.drifts[1], api.drifts
+    api.check("POST", "/auth/register", planted(dict(user, created_at="yesterday")))
+    assert len(api.drifts) == 3 and "date-time" in api.drifts[2], api.drifts
