@@ -19,6 +19,7 @@ from auth.schemas import (
 )
 from auth.throttle import LoginThrottle
 from common.cache import key_prefix
+from common.config import ProductionGuard
 from common.entrypoints import rpc
 from common.errors import Unauthorized, load_or_raise
 from common.sql import check
@@ -38,6 +39,7 @@ class AuthService:
     redis = Redis()
     request_id = RequestContext()
     first_admin = FirstAdmin()
+    production_guard = ProductionGuard()
 
     @rpc
     def health(self):

@@ -4,6 +4,7 @@ and asks the domain services over RPC (every call bounded by RPC_TIMEOUT).
 Endpoints live in ``gateway/routes/*`` as mixins, one per domain."""
 from nameko.dependency_providers import Config
 
+from common.config import ProductionGuard
 from gateway.dependencies import BoundedRpc, RequestContext, SearchCache, Security
 from gateway.routes.auth import AuthRoutes
 from gateway.routes.booking import BookingRoutes
@@ -19,3 +20,4 @@ class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, BookingRoutes):
     security = Security()
     search_cache = SearchCache()
     request_id = RequestContext()
+    production_guard = ProductionGuard()
