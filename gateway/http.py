@@ -25,6 +25,16 @@ access_log = logging.getLogger("gateway.access")
 MAX_BODY_BYTES = 64 * 1024
 REQUEST_ID_HEADER = "X-Request-ID"
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
+# Sent with every answer. Cache-Control: answers carry tokens and personal data, so no
+# cache may keep one unless the route says otherwise (the Swagger UI assets do).
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+# JSON is never a document: nothing may load from or frame it. /docs (HTML) runs its own scripts.
+JSON_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 
 def json_response(payload, status=200, headers=None):
@@ -61,6 +71,14 @@ def response_for_exception(exc):
     return error_response(500, "INTERNAL_ERROR", "Something went wrong on our side.")
 
 
+def with_security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if response.mimetype == "application/json":
+        response.headers.setdefault("Content-Security-Policy", JSON_CONTENT_SECURITY_POLICY)
+    return response
+
+
 def json_body(request, required=True):
     """The request body as a dict; malformed or non-object JSON is a 400."""
     if request.content_length and request.content_length > MAX_BODY_BYTES:
@@ -92,7 +110,7 @@ class JsonWsgiApp(WsgiApp):
             request.path_values = values
             response = provider.handle_request(request)
         except HTTPException as exc:
-            response = response_for_exception(exc)
+            response = with_security_headers(response_for_exception(exc))
             response.headers[REQUEST_ID_HEADER] = _request_id_from(request)
         return response(environ, start_response)
 
@@ -130,7 +148,7 @@ class JsonHttp(HttpRequestHandler):
 
     def handle_request(self, request):
         started = time.monotonic()
-        response = super().handle_request(request)
+        response = with_security_headers(super().handle_request(request))
         request_id = _request_id_from(request)
         response.headers[REQUEST_ID_HEADER] = request_id
         access_log.info(
