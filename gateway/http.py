@@ -79,19 +79,37 @@ def with_security_headers(response):
     return response
 
 
+def _read_body(request):
+    if request.content_length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        # werkzeug reads nothing without a Content-Length; eventlet's input ends at the last
+        # chunk, so read it here, one byte past the limit at most
+        if not hasattr(request, "chunked_body"):
+            request.chunked_body = request.environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
+        return request.chunked_body
+    return request.get_data(cache=True, as_text=False)
+
+
 def json_body(request, required=True):
     """The request body as a dict; malformed or non-object JSON is a 400."""
     if request.content_length and request.content_length > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The body is larger than {MAX_BODY_BYTES} bytes.")
-    raw = request.get_data(cache=True, as_text=False)
+    raw = _read_body(request)
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"The body is larger than {MAX_BODY_BYTES} bytes.")
     if not raw.strip():
         if required:
             raise InvalidInput("A JSON body is required.", code="MALFORMED_JSON")
         return {}
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("The body is not valid JSON.", code="MALFORMED_JSON", details={"reason": str(exc)})
+    except json.JSONDecodeError as exc:
+        # where, not the parser's own words: error bodies never carry exception text
+        raise InvalidInput("The body is not valid JSON.", code="MALFORMED_JSON",
+                           details={"line": exc.lineno, "column": exc.colno})
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("The body is not valid JSON (or not UTF-8).", code="MALFORMED_JSON")
+    except RecursionError:
+        raise InvalidInput("The body is nested too deeply.", code="MALFORMED_JSON")
     if not isinstance(data, dict):
         raise InvalidInput("The body must be a JSON object.", code="MALFORMED_JSON")
     return data

@@ -2,7 +2,7 @@
 import hashlib
 import json
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
 from airplane.schemas import (
@@ -33,7 +33,9 @@ FLIGHTS = ["flights"]
 
 
 class PageQuery(Schema):
-    limit = fields.Integer()
+    # documents the airplane service's page size (airplane/service.py: page_size)
+    limit = fields.Integer(validate=validate.Range(min=1, max=200),
+                           metadata={"description": "page size, default 50; a larger one is capped at 200"})
     cursor = fields.String()
 
 
@@ -118,7 +120,8 @@ class FleetRoutes:
            query=SearchQuery, responses={200: FlightPageSchema})
     def search_flights(self, request):
         args = request.args
-        params = [args.get(name) for name in ("origin", "destination", "date", "passengers", "class", "limit", "cursor")]
+        params = [args.get(name)
+                  for name in ("origin", "destination", "date", "passengers", "class", "limit", "cursor")]
         cache = self.search_cache
         key = search_cache_key(params)
         cached = cache.get(key) if cache.enabled else None

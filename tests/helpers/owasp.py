@@ -105,6 +105,7 @@ class World:
     logged_out_token: str   # a real token whose session was ended (revoked)
     document: dict
     path_values: dict
+    query_values: dict      # required query parameters (flight search)
 
 
 _worlds = {}
@@ -158,6 +159,8 @@ def _build(system):
             "user_id": alice_user["id"], "model_id": airplane["model"]["id"], "airplane_id": airplane["id"],
             "flight_id": flight["id"], "filename": "swagger-ui.css",
         },
+        query_values={"origin": flight["origin"], "destination": flight["destination"],
+                      "date": flight["departure_at"][:10]},
     )
 
 
