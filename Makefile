@@ -69,7 +69,7 @@ chaos: install
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo "$(VENV)/bin/docker-compose")
 
 compose-check: install
-	@$(COMPOSE) config --quiet && echo "docker-compose.yml is valid ($$($(COMPOSE) version --short))"
+	@JWT_SECRET=$${JWT_SECRET:-checked} ADMIN_PASSWORD=$${ADMIN_PASSWORD:-checked} $(COMPOSE) config --quiet && echo "docker-compose.yml is valid ($$($(COMPOSE) version --short))"
 
 clean: down
 	rm -rf $(RUN_DIR) .pytest_cache

@@ -5,6 +5,7 @@ from nameko.timer import timer
 from auth.accounts import Accounts
 from auth.dependencies import Database, FirstAdmin, Redis, RequestContext, SettingsProvider
 from auth.models import Base
+from common.config import ProductionGuard
 from common.entrypoints import rpc
 from common.sql import check
 
@@ -19,6 +20,7 @@ class AuthService:
     redis = Redis()
     request_id = RequestContext()
     first_admin = FirstAdmin()
+    production_guard = ProductionGuard()
 
     @property
     def accounts(self):

@@ -9,9 +9,13 @@ A key missing from the config is an error at start-up, not a silent fallback.
 
 Inside a service, ``settings = SettingsProvider()`` gives every worker the container's
 ``Settings`` (built once, when the container starts).
+
+``APP_ENV=production`` makes ``Settings.refusals()`` strict about secrets; a service with
+``production_guard = ProductionGuard()`` will not start while it lists a problem.
 """
 import dataclasses
 import os
+import re
 from pathlib import Path
 
 import yaml
@@ -55,6 +59,7 @@ class Settings:
     mongo_uri: str
     redis_uri: str
     redis_key_prefix: str
+    app_env: str
     # RPC deadlines, seconds
     rpc_timeout: float
     health_timeout: float
@@ -91,9 +96,70 @@ class Settings:
             values[field.name] = "" if raw is None and field.type is str else field.type(raw)
         return cls(**values)
 
+    def refusals(self):
+        """Why this configuration must not run (empty: it may). Outside production only
+        an unknown APP_ENV is refused, so a typo never switches the checks off."""
+        if self.app_env not in APP_ENVS:
+            return [f"APP_ENV is {self.app_env!r}: it must be one of {', '.join(APP_ENVS)}."]
+        if self.app_env != PRODUCTION:
+            return []
+        problems = []
+        if _is_development_value("JWT_SECRET", self.jwt_secret):
+            problems.append("JWT_SECRET is a development default: set a long random one.")
+        secret_bytes = len(self.jwt_secret.encode())
+        if secret_bytes < MIN_JWT_SECRET_BYTES:
+            problems.append(f"JWT_SECRET is {secret_bytes} bytes long: it needs at least {MIN_JWT_SECRET_BYTES}.")
+        if not self.admin_password:
+            problems.append("ADMIN_PASSWORD is empty: set the first administrator's password.")
+        elif _is_development_value("ADMIN_PASSWORD", self.admin_password):
+            problems.append("ADMIN_PASSWORD is a development default: choose your own.")
+        if 0 < len(self.admin_password) < MIN_ADMIN_PASSWORD_LENGTH:
+            problems.append(f"ADMIN_PASSWORD is shorter than {MIN_ADMIN_PASSWORD_LENGTH} characters.")
+        return problems
+
 
 # nameko's own keys keep nameko's spelling
 _CONFIG_KEYS = {"max_workers": "max_workers"}
+
+PRODUCTION = "production"
+APP_ENVS = ("development", PRODUCTION)
+MIN_JWT_SECRET_BYTES = 32  # HS256 keys shorter than the hash can be brute-forced offline from one token
+MIN_ADMIN_PASSWORD_LENGTH = 12
+# Values published in this repository for local runs (`make up`, earlier docker-compose.yml);
+# config.yaml's own defaults are read from config.yaml itself.
+PUBLISHED_DEVELOPMENT_SECRETS = frozenset({"admin-change-me", "compose-dev-secret-change-me"})
+_DEVELOPMENT_MARKERS = ("change-me", "changeme", "dev-only")
+
+
+def config_yaml_defaults(path=CONFIG_PATH):
+    """``{VAR: default}`` for every ``${VAR:default}`` of config.yaml."""
+    return dict(re.findall(r"\$\{(\w+):([^}]*)\}", Path(path).read_text()))
+
+
+def _is_development_value(variable, value):
+    lowered = value.lower()
+    return (
+        value == config_yaml_defaults().get(variable)
+        or value in PUBLISHED_DEVELOPMENT_SECRETS
+        or any(marker in lowered for marker in _DEVELOPMENT_MARKERS)
+    )
+
+
+class InsecureConfiguration(RuntimeError):
+    """The configuration must not run in production; ``problems`` says why."""
+
+    def __init__(self, service_name, app_env, problems):
+        self.problems = list(problems)
+        listed = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"{service_name} refuses to start with APP_ENV={app_env}:\n{listed}\n"
+                         "Set them in the environment (see .env.example).")
+
+
+def check_production(settings, service_name="this service"):
+    """Raise ``InsecureConfiguration`` listing every problem ``settings.refusals()`` finds."""
+    problems = settings.refusals()
+    if problems:
+        raise InsecureConfiguration(service_name, settings.app_env, problems)
 
 
 class SettingsProvider(DependencyProvider):
@@ -104,3 +170,11 @@ class SettingsProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.settings
+
+
+class ProductionGuard(DependencyProvider):
+    """Fails the container's start (so ``nameko run`` exits) while ``Settings.refusals()``
+    lists a problem. Workers get nothing from it."""
+
+    def setup(self):
+        check_production(Settings.from_config(self.container.config), self.container.service_name)

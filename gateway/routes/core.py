@@ -47,8 +47,12 @@ class CoreRoutes:
     @route("GET", "/docs/static/<filename>", summary="Swagger UI assets", tags=["system"],
            responses={200: None}, errors=(404,))
     def docs_static(self, request, filename):
-        path = (SWAGGER_DIR / filename).resolve()
-        if path.parent != SWAGGER_DIR.resolve() or not path.is_file():
+        try:
+            path = (SWAGGER_DIR / filename).resolve()
+            found = path.parent == SWAGGER_DIR.resolve() and path.is_file()
+        except (OSError, ValueError):  # a NUL byte or an over-long name
+            found = False
+        if not found:
             raise NotFound("No such file.")
         mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return Response(path.read_bytes(), mimetype=mimetype, headers={"Cache-Control": "max-age=3600"})

@@ -2,7 +2,7 @@
 import hashlib
 import json
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
 from airplane.schemas import (
@@ -38,7 +38,9 @@ SEARCH_PARAMS = ("origin", "destination", "date", "passengers", "class", "limit"
 
 
 class PageQuery(Schema):
-    limit = fields.Integer()
+    # documents the airplane service's page size (airplane/service.py: page_size)
+    limit = fields.Integer(validate=validate.Range(min=1, max=200),
+                           metadata={"description": "page size, default 50; a larger one is capped at 200"})
     cursor = fields.String()
 
 
