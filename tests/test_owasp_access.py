@@ -10,6 +10,7 @@ import uuid
 import jwt
 import pytest
 
+from common.config import Settings
 from common.tokens import issue_access_token
 from tests.helpers import assert_error
 from tests.helpers.owasp import example_body, operations, world
@@ -87,7 +88,8 @@ def bad_tokens(w, config):
     now = int(time.time())
     claims = {"sub": w.alice_id, "role": "admin", "jti": uuid.uuid4().hex, "iat": now, "exp": now + 600,
               "iss": issuer}
-    expired, _ = issue_access_token(config, w.alice_id, "customer", now=now - 10 * int(config["ACCESS_TOKEN_TTL"]))
+    settings = Settings.from_config(config)
+    expired, _ = issue_access_token(settings, w.alice_id, "customer", now=now - 10 * settings.access_token_ttl)
     header = jwt.utils.base64url_encode(b'{"alg":"none","typ":"JWT"}').decode()
     payload = jwt.utils.base64url_encode(jwt.api_jws.json.dumps(claims).encode()).decode()
     return {
