@@ -113,10 +113,15 @@ def json_body(request, required=True):
         raise InvalidInput("The body is nested too deeply.", code="MALFORMED_JSON")
     if not isinstance(data, dict):
         raise InvalidInput("The body must be a JSON object.", code="MALFORMED_JSON")
-    unsafe = control_character_errors(data)
+    refuse_control_characters(data)
+    return data
+
+
+def refuse_control_characters(values):
+    """Free text is refused at the edge, every string of a body, query or path alike."""
+    unsafe = control_character_errors(values)
     if unsafe:
         raise InvalidInput("Text must not contain control characters.", details={"fields": unsafe})
-    return data
 
 
 class JsonWsgiApp(WsgiApp):
@@ -209,6 +214,7 @@ def route(method, path, *, summary, tags, auth=None, body=None, query=None, resp
     def decorator(fn):
         @functools.wraps(fn)
         def handler(self, request, **path_values):
+            refuse_control_characters({**request.args.to_dict(), **path_values})
             request.caller = self.security.require(request, auth) if auth else None
             return fn(self, request, **path_values)
 

@@ -78,7 +78,8 @@ def build_spec(service_cls, title="Flight ticket platform API", version="1.0.0")
                 answer["content"] = _content(schema, doc.content_type)
             operation["responses"][str(status)] = answer
         errors = set(doc.errors)
-        if doc.body is not None or doc.query is not None:
+        # any parameter can be refused (control characters are refused in every one)
+        if doc.body is not None or doc.query is not None or params:
             errors.add(400)
         if doc.body is not None:
             errors.add(413)
