@@ -22,28 +22,28 @@ $(STAMP): requirements.txt requirements-dev.txt
 up: export ADMIN_EMAIL ?= admin@example.com
 up: export ADMIN_PASSWORD ?= admin-change-me
 up: install
-	@$(PY) -m ops.stack up
+	@$(PY) -m ops up
 
 down:
-	@if test -x $(PY); then $(PY) -m ops.stack down; else echo "nothing to stop (no $(VENV))"; fi
+	@if test -x $(PY); then $(PY) -m ops down; else echo "nothing to stop (no $(VENV))"; fi
 
 restart: down up
 
 status: install
-	@$(PY) -m ops.stack status
+	@$(PY) -m ops status
 
 migrate: install
-	@$(PY) -m ops.stack migrate
+	@$(PY) -m ops migrate
 
 seed: install
-	@$(PY) -m ops.stack seed
+	@$(PY) -m ops seed
 
 test: install
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 # An interactive nameko shell on the running system: `make shell SERVICE=track`
 shell: install
-	@$(PY) -m ops.stack shell $(SERVICE)
+	@$(PY) -m ops shell $(SERVICE)
 
 # Follow every log of the system started by `make up`
 logs:

@@ -20,14 +20,15 @@ import redis
 import requests
 from openapi_spec_validator import validate
 
+from common import registry
 from common.config import ROOT, load_config
 from common.sql import drop_database, service_db_uri
-from ops.stack import SERVICES, is_gone
+from ops.processes import is_gone
 from tests.helpers.harness import amqp_uri_for, create_vhost, delete_vhost, free_port
 
 MAKE_TIMEOUT = 300  # `make up` waits for health and seeds demo data
 PG_PASSWORD = "not-a-secret"
-DOMAIN_SERVICES = set(SERVICES) - {"gateway"}
+SERVICES = registry.ALL_NAMES
 
 
 def answers(port):
@@ -106,7 +107,7 @@ def stack(tmp_path_factory):
         run(["make", "down"], environ)
         kill_leftovers(run_dir)
         config = load_config(environ={k: environ[k] for k in ("DB_PREFIX", "AMQP_URI", "MONGO_URI", "POSTGRES_URI")})
-        for service in ("auth", "airplane", "track", "ticket"):
+        for service in registry.SQL_SERVICES:
             drop_database(service_db_uri(config, service))
         client = redis.Redis.from_url(config["REDIS_URI"])
         keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
@@ -138,7 +139,7 @@ def test_health_lists_all_six_services_up(stack):
     response = requests.get(stack["url"] + "/health", timeout=10)
     assert response.status_code == 200, response.text
     services = response.json()["services"]
-    assert set(services) == DOMAIN_SERVICES
+    assert set(services) == set(registry.DOMAIN_SERVICES)
     assert {state["status"] for state in services.values()} == {"up"}
 
 
@@ -181,7 +182,7 @@ def test_make_down_stops_exactly_what_make_up_started(stack):
 
 def stack_command(command, tmp_path, **overrides):
     environ = dict(os.environ, RUN_DIR=str(tmp_path), **overrides)
-    return run([sys.executable, "-m", "ops.stack", *command], environ, timeout=60)
+    return run([sys.executable, "-m", "ops", *command], environ, timeout=60)
 
 
 def test_a_missing_backing_server_is_named_with_how_to_start_it(tmp_path):

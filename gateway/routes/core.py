@@ -9,10 +9,10 @@ from swagger_ui_bundle import swagger_ui_path
 from werkzeug.wrappers import Response
 
 from common.errors import NotFound
+from common.registry import DOMAIN_SERVICES
 from gateway.http import json_response, route
 from gateway.schemas import HealthSchema
 
-SERVICES = ("auth", "airplane", "track", "ticket", "order", "payment")
 SWAGGER_DIR = Path(swagger_ui_path)
 DOCS_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Flight platform API</title>
@@ -39,8 +39,8 @@ class CoreRoutes:
                 return service, {"status": "down", "error": str(exc)}
             return service, {"status": "up", "latency_ms": round((time.monotonic() - started) * 1000, 1)}
 
-        pool = eventlet.GreenPool(len(SERVICES))
-        services = dict(pool.imap(probe, SERVICES))
+        pool = eventlet.GreenPool(len(DOMAIN_SERVICES))
+        services = dict(pool.imap(probe, DOMAIN_SERVICES))
         healthy = all(s["status"] == "up" for s in services.values())
         return json_response(
             {"status": "ok" if healthy else "degraded", "services": services},

@@ -30,12 +30,11 @@ from nameko.runners import ServiceRunner
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from common import registry
 from common.config import load_config
 from common.mongo import mongo_client, service_db_name
 from common.sql import drop_database, ensure_database, service_db_uri
 
-SQL_SERVICES = ("auth", "airplane", "track", "ticket")
-MONGO_SERVICES = ("order", "payment")
 RABBIT_API = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
 
 
@@ -54,20 +53,7 @@ def _answers(host, port):
 
 
 def service_classes(names=None):
-    from airplane.service import AirplaneService
-    from auth.service import AuthService
-    from gateway.service import GatewayService
-    from order.service import OrderService
-    from payment.service import PaymentService
-    from ticket.service import TicketService
-    from track.service import TrackService
-
-    classes = {
-        "auth": AuthService, "airplane": AirplaneService, "track": TrackService,
-        "ticket": TicketService, "order": OrderService, "payment": PaymentService,
-        "gateway": GatewayService,
-    }
-    return [classes[n] for n in (names or classes)]
+    return [registry.BY_NAME[name].load_class() for name in (names or registry.ALL_NAMES)]
 
 
 # -- RabbitMQ vhosts -------------------------------------------------------------------
@@ -161,16 +147,16 @@ def test_config(run_prefix, mongo_uri):
 def databases(test_config):
     from common.migrations import upgrade
 
-    for service in SQL_SERVICES:
+    for service in registry.SQL_SERVICES:
         uri = service_db_uri(test_config, service)
         drop_database(uri)
         ensure_database(uri)
         upgrade(service, uri)
     yield test_config
-    for service in SQL_SERVICES:
+    for service in registry.SQL_SERVICES:
         drop_database(service_db_uri(test_config, service))
     client = mongo_client(test_config)
-    for service in MONGO_SERVICES:
+    for service in registry.MONGO_SERVICES:
         client.drop_database(service_db_name(test_config, service))
     client.close()
 
