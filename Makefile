@@ -8,7 +8,7 @@ SERVICE ?= order
 RUN_DIR ?= .run
 export RUN_DIR
 
-.PHONY: install up down restart status test seed shell logs migrate bench compose-check clean
+.PHONY: install up down restart status test unit lint seed shell logs migrate bench compose-check clean
 
 install: $(STAMP)
 
@@ -40,6 +40,14 @@ seed: install
 
 test: install
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+# The tests that need no server (none of RabbitMQ, PostgreSQL, MariaDB, Redis, MongoDB):
+# tests/helpers/harness.py marks the others `integration`.
+unit: install
+	@$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
+
+lint: install
+	@$(VENV)/bin/ruff check .
 
 # An interactive nameko shell on the running system: `make shell SERVICE=track`
 shell: install

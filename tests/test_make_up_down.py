@@ -116,6 +116,7 @@ def stack(tmp_path_factory):
         delete_vhost(vhost)
 
 
+@pytest.mark.integration
 def test_make_up_prints_where_to_go_and_how_to_log_in(stack):
     output, url, environ = stack["up_output"], stack["url"], stack["environ"]
     assert re.search(rf"^Gateway:\s+{re.escape(url)}$", output, re.M), output
@@ -127,6 +128,7 @@ def test_make_up_prints_where_to_go_and_how_to_log_in(stack):
     assert PG_PASSWORD not in output
 
 
+@pytest.mark.integration
 def test_make_up_runs_every_service_and_its_own_mongo(stack):
     assert set(stack["pids"]) == {*SERVICES, "mongo"}
     assert all(not is_gone(pid) for pid in stack["pids"].values())
@@ -135,6 +137,7 @@ def test_make_up_runs_every_service_and_its_own_mongo(stack):
         assert (stack["run_dir"] / f"{name}.log").stat().st_size > 0, f"no log for {name}"
 
 
+@pytest.mark.integration
 def test_health_lists_all_six_services_up(stack):
     response = requests.get(stack["url"] + "/health", timeout=10)
     assert response.status_code == 200, response.text
@@ -143,6 +146,7 @@ def test_health_lists_all_six_services_up(stack):
     assert {state["status"] for state in services.values()} == {"up"}
 
 
+@pytest.mark.integration
 def test_docs_render_and_openapi_validates(stack):
     page = requests.get(stack["url"] + "/docs", timeout=10)
     assert page.status_code == 200 and "swagger-ui" in page.text
@@ -152,6 +156,7 @@ def test_docs_render_and_openapi_validates(stack):
     assert "/health" in spec.json()["paths"]
 
 
+@pytest.mark.integration
 def test_make_up_again_is_harmless(stack):
     output = make("up", stack["environ"])
     assert pids(stack["run_dir"]) == stack["pids"], "a second make up replaced running processes"
@@ -159,6 +164,7 @@ def test_make_up_again_is_harmless(stack):
     assert requests.get(stack["url"] + "/health", timeout=10).status_code == 200
 
 
+@pytest.mark.integration
 def test_make_down_stops_exactly_what_make_up_started(stack):
     # a process that is not ours, started before `make down`, must survive it
     bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
@@ -185,6 +191,7 @@ def stack_command(command, tmp_path, **overrides):
     return run([sys.executable, "-m", "ops", *command], environ, timeout=60)
 
 
+@pytest.mark.integration
 def test_a_missing_backing_server_is_named_with_how_to_start_it(tmp_path):
     result = stack_command(["check"], tmp_path, REDIS_URI="redis://127.0.0.1:1/0")
     assert result.returncode != 0
@@ -194,12 +201,14 @@ def test_a_missing_backing_server_is_named_with_how_to_start_it(tmp_path):
     assert "PostgreSQL answers" in result.stdout
 
 
+@pytest.mark.integration
 def test_a_wrong_rabbitmq_vhost_is_explained(tmp_path):
     result = stack_command(["check"], tmp_path, AMQP_URI=amqp_uri_for(f"no-such-vhost-{uuid.uuid4().hex[:6]}"))
     assert result.returncode != 0
     assert "RabbitMQ answers but refuses" in result.stderr and "vhost" in result.stderr
 
 
+@pytest.mark.integration
 def test_a_taken_gateway_port_is_explained_before_anything_starts(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

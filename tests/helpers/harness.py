@@ -11,6 +11,9 @@ Fixtures (session-wide unless said otherwise):
   ``system.rpc()`` a ClusterRpcProxy context, ``system.dispatch(...)`` publishes an event.
 - ``make_system`` (function): start another, isolated system (own vhost, own gateway
   port, same databases) with config overrides and a chosen set of services.
+
+Every test using one of these (or nameko's ``rabbit_config``) is marked ``integration``;
+``make unit`` (``pytest -m "not integration"``) runs the rest, without any server.
 """
 import contextlib
 import hashlib
@@ -36,6 +39,18 @@ from common.mongo import mongo_client, service_db_name
 from common.sql import drop_database, ensure_database, service_db_uri
 
 RABBIT_API = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
+
+# Fixtures that reach a server (RabbitMQ, PostgreSQL, MariaDB, Redis, MongoDB). A test
+# whose fixture closure holds one is an integration test; `make unit` runs the others.
+# A test reaching a server without them says so itself: @pytest.mark.integration.
+SERVER_FIXTURES = frozenset({"mongo_uri", "test_config", "databases", "system", "make_system", "rabbit_manager"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
 
 
 def free_port():
