@@ -4,6 +4,8 @@
 local MongoDB stand-in when nothing answers on MONGO_URI, creates the databases,
 runs the migrations, starts every service with ``nameko run`` (pid files and logs
 under RUN_DIR, default ``.run/``), waits for ``GET /health`` and seeds demo data.
+``REPLICAS=2`` starts two ``nameko run`` processes of each service behind the gateway,
+``REPLICAS_TICKET=3`` three of ticket; the gateway runs once (it binds its port).
 Running ``up`` again starts only what is not running. ``down`` stops only the
 processes whose pid files ``up`` wrote, and only if they still are those processes.
 """
@@ -18,11 +20,52 @@ from common import registry
 from common.config import CONFIG_PATH, load_config
 from common.sql import redact
 from ops.console import say
-from ops.processes import BIN, RUN_DIR, died_while_starting, running_pid, service_path, spawn, stop
+from ops.processes import (
+    BIN,
+    RUN_DIR,
+    died_while_starting,
+    process_name,
+    recorded_names,
+    running_pid,
+    service_of,
+    service_path,
+    spawn,
+    stop,
+)
 from ops.servers import answers, check_servers, ensure_mongo, migrate, report_mongo
 
 SERVICES = registry.ALL_NAMES
 UP_TIMEOUT = float(os.environ.get("UP_TIMEOUT", 120))
+
+
+def replica_counts(environ=os.environ):
+    """``{service: how many processes}`` from REPLICAS and REPLICAS_<SERVICE> (default 1)."""
+    default = _count(environ, "REPLICAS", 1)
+    counts = {name: _count(environ, f"REPLICAS_{name.upper()}", default) for name in registry.DOMAIN_SERVICES}
+    if _count(environ, "REPLICAS_GATEWAY", 1) != 1:
+        sys.exit("REPLICAS_GATEWAY: the gateway runs once, it binds GATEWAY_ADDRESS.")
+    counts["gateway"] = 1
+    return counts
+
+
+def _count(environ, variable, default):
+    value = environ.get(variable, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        sys.exit(f"{variable}={value}: a number of processes, 1 or more.")
+    return int(value)
+
+
+def wanted_names(counts):
+    """Every process name ``up`` starts, service by service in the registry's order."""
+    return [process_name(service, replica) for service in SERVICES for replica in range(1, counts[service] + 1)]
+
+
+def known_names(service, counts=None):
+    """The names of ``service`` that should run, then any other replica with a pid file."""
+    wanted = [process_name(service, replica) for replica in range(1, (counts or {}).get(service, 1) + 1)]
+    return wanted + [name for name in recorded_names(service) if name not in wanted]
 
 
 def gateway_url(config):
@@ -46,15 +89,15 @@ def check_gateway_port(config):
                  f"GATEWAY_ADDRESS=127.0.0.1:8001 make up")
 
 
-def wait_until_healthy(config):
+def wait_until_healthy(config, names):
     deadline = time.monotonic() + UP_TIMEOUT
     while True:
         response = health(config)
         if response is not None and response.status_code == 200:
             return
-        for service in SERVICES:
-            if not running_pid(service):
-                died_while_starting(service)
+        for name in names:
+            if not running_pid(name):
+                died_while_starting(name)
         if time.monotonic() > deadline:
             detail = response.text if response is not None else "the gateway does not answer"
             sys.exit(f"/health is not green after {UP_TIMEOUT:.0f}s ({detail}); see the logs in {RUN_DIR}")
@@ -62,16 +105,18 @@ def wait_until_healthy(config):
 
 
 def cmd_up(config, seed=True):
+    names = wanted_names(replica_counts())
     check_servers(config)
     check_gateway_port(config)
     ensure_mongo(config)
     migrate(config)
     started = []
     try:
-        for service in SERVICES:
-            if spawn(service, [str(BIN / "nameko"), "run", "--config", str(CONFIG_PATH), service_path(service)]):
-                started.append(service)
-        wait_until_healthy(config)
+        for name in names:
+            service = service_of(name)
+            if spawn(name, [str(BIN / "nameko"), "run", "--config", str(CONFIG_PATH), service_path(service)]):
+                started.append(name)
+        wait_until_healthy(config, names)
     except (SystemExit, KeyboardInterrupt):
         # leave nothing half-started behind; the logs stay for the post-mortem
         stop(*started)
@@ -104,7 +149,8 @@ def cmd_seed(config):
 def cmd_down(config):
     stopped = {}
     # the gateway first (no new requests), then the services together, then their store
-    for group in (("gateway",), tuple(s for s in reversed(SERVICES) if s != "gateway"), ("mongo",)):
+    services = [name for service in reversed(registry.DOMAIN_SERVICES) for name in known_names(service)]
+    for group in (known_names("gateway"), services, ["mongo"]):
         stopped.update(stop(*group))
     if stopped:
         say("stopped " + ", ".join(f"{name} (pid {pid})" for name, pid in stopped.items()))
@@ -113,7 +159,8 @@ def cmd_down(config):
 
 
 def cmd_status(config):
-    for name in (*SERVICES, "mongo"):
+    counts = replica_counts()
+    for name in [*(name for service in SERVICES for name in known_names(service, counts)), "mongo"]:
         pid = running_pid(name)
         print(f"{name:10} {'running, pid ' + str(pid) if pid else 'stopped'}")
     response = health(config)

@@ -1,5 +1,8 @@
 """The processes ``make up`` starts: pid files and logs under RUN_DIR, spawn, stop.
 
+Each process has a name: ``mongo``, a service (``ticket``), or a further replica of a
+service (``ticket.2``, ``ticket.3``); its files are ``RUN_DIR/<name>.pid`` and ``.log``.
+
 A pid file counts only while its process is alive and is still the process we
 started (its command line carries our signature), so a pid file left behind after a
 reboot never makes ``down`` signal somebody else's process.
@@ -24,6 +27,28 @@ SIGNATURES = {"mongo": "nx-27017"}
 _children = {}  # name -> Popen, for what this invocation started
 
 
+def process_name(service, replica):
+    """``ticket`` for the first replica, ``ticket.2`` for the second: the first keeps the
+    plain name, so a system started without replicas is the same system."""
+    return service if replica == 1 else f"{service}.{replica}"
+
+
+def service_of(name):
+    return name.partition(".")[0]
+
+
+def replica_of(name):
+    _, _, replica = name.partition(".")
+    return int(replica) if replica.isdigit() else 1
+
+
+def recorded_names(service):
+    """Every process name of ``service`` that has a pid file in RUN_DIR, first replica first."""
+    names = (path.name.removesuffix(".pid") for path in RUN_DIR.glob(f"{service}*.pid"))
+    return sorted((n for n in names if n == service or (service_of(n) == service and replica_of(n) > 1)),
+                  key=replica_of)
+
+
 def service_path(service):
     """``module:Class`` for ``nameko run``: given only a module it would also pick up any
     imported class with entrypoints (the gateway's route mixins)."""
@@ -39,7 +64,7 @@ def log_file(name):
 
 
 def signature(name):
-    return SIGNATURES[name] if name in SIGNATURES else service_path(name)
+    return SIGNATURES[name] if name in SIGNATURES else service_path(service_of(name))
 
 
 def is_ours(pid, name):

@@ -6,6 +6,7 @@ developer's running system nor with this test session. Nothing is mocked: the
 services are `nameko run` processes and the MongoDB stand-in is the one `make up`
 starts itself.
 """
+import contextlib
 import os
 import re
 import signal
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import redis
@@ -23,8 +25,9 @@ from openapi_spec_validator import validate
 from common import registry
 from common.config import ROOT, load_config
 from common.sql import drop_database, service_db_uri
-from ops.processes import is_gone
-from tests.helpers.harness import amqp_uri_for, create_vhost, delete_vhost, free_port
+from ops.processes import is_gone, process_name, replica_of, service_of
+from tests.helpers import wait_until
+from tests.helpers.harness import amqp_uri_for, create_vhost, delete_vhost, free_port, rabbit_api
 
 MAKE_TIMEOUT = 300  # `make up` waits for health and seeds demo data
 PG_PASSWORD = "not-a-secret"
@@ -50,7 +53,13 @@ def make(target, environ):
 
 
 def pids(run_dir):
-    return {path.stem: int(path.read_text()) for path in run_dir.glob("*.pid") if path.stem in (*SERVICES, "mongo")}
+    """``{process name: pid}`` from the pid files `make up` wrote (``ticket``, ``ticket.2``, ``mongo``)."""
+    found = {}
+    for path in run_dir.glob("*.pid"):
+        name = path.name.removesuffix(".pid")
+        if service_of(name) in (*SERVICES, "mongo") and (name == service_of(name) or replica_of(name) > 1):
+            found[name] = int(path.read_text())
+    return found
 
 
 def processes_with(environ_entry):
@@ -76,16 +85,16 @@ def kill_leftovers(run_dir):
     return leftovers
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    """A private `make up`; at the end `make down` (again, harmlessly) and every store dropped."""
+@contextlib.contextmanager
+def private_stack(run_dir, **settings):
+    """A private `make up` (``settings`` added to its environment); at the end `make down`
+    (again, harmlessly) and every store dropped."""
     prefix = f"mk{uuid.uuid4().hex[:8]}_"
     vhost = prefix + "up"
     create_vhost(vhost)
     gateway_port, mongo_port = free_port(), free_port()
-    run_dir = tmp_path_factory.mktemp("make-up")
     environ = dict(
-        os.environ,
+        {name: value for name, value in os.environ.items() if not name.startswith("REPLICAS")},
         RUN_DIR=str(run_dir),
         GATEWAY_ADDRESS=f"127.0.0.1:{gateway_port}",
         DB_PREFIX=prefix,
@@ -96,9 +105,10 @@ def stack(tmp_path_factory):
         POSTGRES_URI=f"postgresql://postgres:{PG_PASSWORD}@127.0.0.1:5432",
         ADMIN_EMAIL=f"admin-{prefix[:-1]}@example.com",
         ADMIN_PASSWORD="make-up-test-password",
+        **settings,
     )
     stack = {"environ": environ, "run_dir": run_dir, "gateway_port": gateway_port, "mongo_port": mongo_port,
-             "url": f"http://127.0.0.1:{gateway_port}"}
+             "url": f"http://127.0.0.1:{gateway_port}", "vhost": vhost}
     try:
         stack["up_output"] = make("up", environ)
         stack["pids"] = pids(run_dir)
@@ -114,6 +124,12 @@ def stack(tmp_path_factory):
         if keys:
             client.delete(*keys)
         delete_vhost(vhost)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    with private_stack(tmp_path_factory.mktemp("make-up")) as running:
+        yield running
 
 
 @pytest.mark.integration
@@ -182,6 +198,83 @@ def test_make_down_stops_exactly_what_make_up_started(stack):
     finally:
         bystander.send_signal(signal.SIGTERM)
         bystander.wait(10)
+
+
+# -- replicas: REPLICAS=2 make up -----------------------------------------------------------
+
+REPLICAS = {"REPLICAS": "2", "REPLICAS_ORDER": "3"}
+EXPECTED_REPLICAS = {**dict.fromkeys(registry.DOMAIN_SERVICES, 2), "order": 3, "gateway": 1}
+EXPECTED_PROCESSES = {process_name(service, replica)
+                      for service, count in EXPECTED_REPLICAS.items() for replica in range(1, count + 1)}
+
+
+@pytest.fixture(scope="module")
+def replicated_stack(tmp_path_factory):
+    with private_stack(tmp_path_factory.mktemp("make-up-replicas"), **REPLICAS) as running:
+        yield running
+
+
+def rpc_consumers(vhost):
+    """``{service: consumers of its RPC queue}``, from RabbitMQ's management API."""
+    base, auth = rabbit_api()
+    counts = {}
+    for service in registry.DOMAIN_SERVICES:  # the gateway answers HTTP, it has no RPC queue
+        queue = requests.get(f"{base}/api/queues/{quote(vhost, safe='')}/rpc-{service}", auth=auth, timeout=10)
+        counts[service] = queue.json().get("consumers") if queue.status_code == 200 else None
+    return counts
+
+
+@pytest.mark.integration
+def test_replicas_each_run_with_their_own_pid_file_and_log(replicated_stack):
+    run_dir, started = replicated_stack["run_dir"], replicated_stack["pids"]
+    assert set(started) == EXPECTED_PROCESSES | {"mongo"}
+    for name, pid in started.items():
+        assert not is_gone(pid), f"{name} (pid {pid}) is not running"
+        assert (run_dir / f"{name}.log").stat().st_size > 0, f"no log for {name}"
+        if name != "mongo":
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            assert registry.BY_NAME[service_of(name)].class_path in cmdline, cmdline
+
+
+@pytest.mark.integration
+def test_each_replica_consumes_its_services_rpc_queue(replicated_stack):
+    # a replica may still be declaring its queue when /health is first green: wait for it
+    expected = {service: EXPECTED_REPLICAS[service] for service in registry.DOMAIN_SERVICES}
+    vhost = replicated_stack["vhost"]
+    with contextlib.suppress(AssertionError):  # timed out: the assertion below shows the difference
+        wait_until(lambda: rpc_consumers(vhost) == expected, timeout=60)
+    assert rpc_consumers(vhost) == expected
+    answers = []
+    with contextlib.suppress(AssertionError):  # every replica answers health: on a loaded machine, eventually
+        wait_until(lambda: answers.append(requests.get(replicated_stack["url"] + "/health", timeout=10))
+                   or answers[-1].status_code == 200, timeout=30)
+    assert answers[-1].status_code == 200, answers[-1].text
+
+
+@pytest.mark.integration
+def test_make_up_again_with_replicas_starts_nothing(replicated_stack):
+    output = make("up", replicated_stack["environ"])
+    assert pids(replicated_stack["run_dir"]) == replicated_stack["pids"], "a second make up replaced processes"
+    assert output.count("already running") == len(EXPECTED_PROCESSES)
+
+
+@pytest.mark.integration
+def test_make_status_lists_every_replica(replicated_stack):
+    output = make("status", replicated_stack["environ"])
+    for name, pid in replicated_stack["pids"].items():
+        assert re.search(rf"^{re.escape(name)}\s+running, pid {pid}$", output, re.M), output
+
+
+@pytest.mark.integration
+def test_make_down_finds_and_stops_every_replica(replicated_stack):
+    # without REPLICAS in its environment: `down` goes by the pid files
+    environ = {name: value for name, value in replicated_stack["environ"].items() if not name.startswith("REPLICAS")}
+    output = make("down", environ)
+    for name, pid in replicated_stack["pids"].items():
+        assert f"{name} (pid {pid})" in output
+        assert is_gone(pid), f"{name} (pid {pid}) still runs after make down"
+    assert pids(replicated_stack["run_dir"]) == {}
+    assert processes_with(f"RUN_DIR={replicated_stack['run_dir']}") == []
 
 
 # -- what an operator sees when something is wrong (no `make up` needed) -----------------

@@ -73,14 +73,15 @@ def service_classes(names=None):
 
 # -- RabbitMQ vhosts -------------------------------------------------------------------
 
-def _rabbit_api():
+def rabbit_api():
+    """``(base URL, (user, password))`` of RabbitMQ's management API."""
     parts = urlsplit(RABBIT_API)
     base = urlunsplit((parts.scheme, f"{parts.hostname}:{parts.port}", "", "", ""))
     return base, (parts.username or "guest", parts.password or "guest")
 
 
 def create_vhost(name):
-    base, auth = _rabbit_api()
+    base, auth = rabbit_api()
     vhost = quote(name, safe="")
     requests.put(f"{base}/api/vhosts/{vhost}", auth=auth, timeout=10).raise_for_status()
     requests.put(
@@ -90,7 +91,7 @@ def create_vhost(name):
 
 
 def delete_vhost(name):
-    base, auth = _rabbit_api()
+    base, auth = rabbit_api()
     requests.delete(f"{base}/api/vhosts/{quote(name, safe='')}", auth=auth, timeout=10)
 
 
