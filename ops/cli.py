@@ -43,7 +43,7 @@ def replica_counts(environ=os.environ):
     default = _count(environ, "REPLICAS", 1)
     counts = {name: _count(environ, f"REPLICAS_{name.upper()}", default) for name in registry.DOMAIN_SERVICES}
     if _count(environ, "REPLICAS_GATEWAY", 1) != 1:
-        sys.exit("REPLICAS_GATEWAY: the gateway runs once, it binds GATEWAY_ADDRESS.")
+        sys.exit(f"REPLICAS_GATEWAY={environ['REPLICAS_GATEWAY']}: the gateway runs once, it binds GATEWAY_ADDRESS.")
     counts["gateway"] = 1
     return counts
 
