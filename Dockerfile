@@ -25,5 +25,5 @@ ENV GATEWAY_ADDRESS=0.0.0.0:8000
 EXPOSE 8000
 
 # Exec form: `nameko run` is PID 1 and gets SIGTERM, so `docker stop` is graceful.
-# One-shot migrations: `python -m ops.stack migrate`.
+# One-shot migrations: `python -m ops migrate`.
 CMD ["nameko", "run", "--config", "config.yaml", "gateway.service:GatewayService"]

@@ -8,7 +8,7 @@ SERVICE ?= order
 RUN_DIR ?= .run
 export RUN_DIR
 
-.PHONY: install up down restart status test seed shell logs migrate bench chaos compose-check clean dlq
+.PHONY: install up down restart status test unit lint seed shell logs migrate bench chaos audit compose-check clean dlq
 
 install: $(STAMP)
 
@@ -22,28 +22,36 @@ $(STAMP): requirements.txt requirements-dev.txt
 up: export ADMIN_EMAIL ?= admin@example.com
 up: export ADMIN_PASSWORD ?= admin-change-me
 up: install
-	@$(PY) -m ops.stack up
+	@$(PY) -m ops up
 
 down:
-	@if test -x $(PY); then $(PY) -m ops.stack down; else echo "nothing to stop (no $(VENV))"; fi
+	@if test -x $(PY); then $(PY) -m ops down; else echo "nothing to stop (no $(VENV))"; fi
 
 restart: down up
 
 status: install
-	@$(PY) -m ops.stack status
+	@$(PY) -m ops status
 
 migrate: install
-	@$(PY) -m ops.stack migrate
+	@$(PY) -m ops migrate
 
 seed: install
-	@$(PY) -m ops.stack seed
+	@$(PY) -m ops seed
 
 test: install
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
+# The tests that need no server (none of RabbitMQ, PostgreSQL, MariaDB, Redis, MongoDB):
+# tests/helpers/harness.py marks the others `integration`.
+unit: install
+	@$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
+
+lint: install
+	@$(VENV)/bin/ruff check .
+
 # An interactive nameko shell on the running system: `make shell SERVICE=track`
 shell: install
-	@$(PY) -m ops.stack shell $(SERVICE)
+	@$(PY) -m ops shell $(SERVICE)
 
 # Dead letters of the running system: `make dlq`, `make dlq ARGS="replay <id>"` (see ops/deadletters.py)
 dlq: install

@@ -12,13 +12,13 @@ from urllib.parse import quote
 import requests
 
 from bench.system import say
-from tests.helpers.harness import _rabbit_api
+from tests.helpers.harness import rabbit_api
 
 CARD = {"card_number": "4242424242424242", "expiry": "12/34", "cvc": "123", "holder": "Bench User"}
 
 
 def exchange_counts(vhost):
-    base, auth = _rabbit_api()
+    base, auth = rabbit_api()
     answer = requests.get(f"{base}/api/exchanges/{quote(vhost, safe='')}", auth=auth, timeout=10).json()
     return {e["name"]: e.get("message_stats", {}).get("publish_in", 0) for e in answer if e["name"]}
 

@@ -1,6 +1,6 @@
 """``make bench`` = ``python -m bench.run``: one command, every figure.
 
-1. starts the baseline services and the whole system (``ops.stack up`` on
+1. starts the baseline services and the whole system (``python -m ops up`` on
    bench-only databases, vhost, port and run directory; or reuses a bench
    system that is already up) and prepares the scenario data;
 2. loads each scenario with locust (headless, separate process), closed loop;
@@ -139,7 +139,9 @@ class SystemUnderTest:
     def spare_seats(self, count):
         """Seats of the booking flights the booking run did not reach."""
         outcome = system.RUN_DIR / "booking-outcome.json"
-        sold = {(s["flight_id"], s["seat"]) for s in json.loads(outcome.read_text())["sold"]} if outcome.exists() else set()
+        sold = set()
+        if outcome.exists():
+            sold = {(s["flight_id"], s["seat"]) for s in json.loads(outcome.read_text())["sold"]}
         free = [seat for seat in self.data["booking_seats"] if tuple(seat) not in sold]
         return free[-count:]
 

@@ -2,7 +2,7 @@
 
 ``make bench`` never touches a developer's ``make up`` (``.run/``, port 8000, the
 ``/`` vhost, unprefixed databases) nor the test suite (``t<hex>_`` prefixes): it
-uses ``ops.stack`` with the settings below, and stops only what it started.
+runs ``python -m ops`` with the settings below, and stops only what it started.
 """
 import os
 import shutil
@@ -14,10 +14,11 @@ from pathlib import Path
 
 import requests
 
+from common import registry
 from common.config import ROOT, load_config
 from common.mongo import mongo_client, service_db_name
 from common.sql import drop_database, service_db_uri
-from ops.stack import answers, host_port
+from ops.servers import answers, host_port
 from tests.helpers.harness import amqp_uri_for, create_vhost, delete_vhost
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -29,8 +30,6 @@ GATEWAY_ADDRESS = os.environ.get("BENCH_GATEWAY_ADDRESS", "127.0.0.1:8180")
 BASELINE_ADDRESS = os.environ.get("BENCH_BASELINE_ADDRESS", "127.0.0.1:8190")
 MONGO_URI = os.environ.get("BENCH_MONGO_URI", "mongodb://127.0.0.1:27117")
 ADMIN = {"email": "bench-admin@example.com", "password": "bench-admin-password"}
-SQL_SERVICES = ("auth", "airplane", "track", "ticket")
-MONGO_SERVICES = ("order", "payment")
 BIN = Path(sys.executable).parent
 
 
@@ -73,22 +72,22 @@ def gateway_healthy():
 
 
 def stack(command, *args, **overrides):
-    """``python -m ops.stack COMMAND`` for the bench system; its chatter goes to a log."""
+    """``python -m ops COMMAND`` for the bench system; its chatter goes to a log."""
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     with open(RUN_DIR / "stack.log", "ab") as log:
         done = subprocess.run(
-            [sys.executable, "-m", "ops.stack", command, *args],
+            [sys.executable, "-m", "ops", command, *args],
             cwd=ROOT, env=dict(os.environ, **stack_env(**overrides)), stdout=log, stderr=subprocess.STDOUT,
         )
     if done.returncode:
-        sys.exit(f"`ops.stack {command}` failed; see {RUN_DIR / 'stack.log'}")
+        sys.exit(f"`python -m ops {command}` failed; see {RUN_DIR / 'stack.log'}")
     say(f"stack {command} {' '.join(args)}: done".replace("  ", " "))
 
 
 def drop_stores():
     """Forget the previous bench run: its databases, Mongo files and vhost."""
     config = bench_config()
-    for service in SQL_SERVICES:
+    for service in registry.SQL_SERVICES:
         drop_database(service_db_uri(config, service))
     host, port = host_port(MONGO_URI, 27017)
     if answers(host, port):  # a stand-in left running: empty it, do not pull its files away
@@ -102,7 +101,7 @@ def drop_mongo():
     config = bench_config()
     client = mongo_client(config)
     try:
-        for service in MONGO_SERVICES:
+        for service in registry.MONGO_SERVICES:
             client.drop_database(service_db_name(config, service))
     finally:
         client.close()

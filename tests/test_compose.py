@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from common import registry
 from common.config import CONFIG_PATH, ROOT, Settings, load_config
 from common.sql import service_db_uri
-from ops.stack import service_path
+from ops.cli import COMMANDS
 
-SERVICES = ("auth", "airplane", "track", "ticket", "order", "payment", "gateway")
+SERVICES = registry.ALL_NAMES
 BACKING = ("rabbitmq", "postgres", "mariadb", "mongo", "redis")
 ONE_SHOTS = ("migrate", "seed")
 IMAGE_SERVICES = SERVICES + ONE_SHOTS
@@ -59,8 +60,10 @@ def test_compose_declares_every_service_and_server(compose):
     images = {compose["services"][name]["image"] for name in IMAGE_SERVICES}
     assert len(images) == 1, "every service runs from the one image"
     for name in SERVICES:
-        assert compose["services"][name]["command"] == ["nameko", "run", "--config", "config.yaml", service_path(name)]
-    assert compose["services"]["migrate"]["command"] == ["python", "-m", "ops.stack", "migrate"]
+        assert compose["services"][name]["command"] == [
+            "nameko", "run", "--config", "config.yaml", registry.BY_NAME[name].class_path]
+    assert compose["services"]["migrate"]["command"] == ["python", "-m", "ops", "migrate"]
+    assert compose["services"]["seed"]["command"] == ["python", "-m", "ops", "seed"]
     ports = compose["services"]["gateway"]["ports"]
     assert [(p["target"], p["published"]) for p in ports] == [(8000, "8000")]
     # only the gateway is published, and only on this machine unless GATEWAY_BIND says otherwise
@@ -99,6 +102,14 @@ def test_env_example_names_every_secret_compose_requires_and_holds_none():
     assert {name: values.get(name) for name in SECRETS} == dict.fromkeys(SECRETS, "")
     assert ".env" in (ROOT / ".gitignore").read_text().split()
     assert ".env" in (ROOT / ".dockerignore").read_text().split()
+
+
+def test_one_shot_jobs_are_commands_of_the_operator_cli(compose):
+    for job in ONE_SHOTS:
+        *module, command = compose["services"][job]["command"]
+        assert module == ["python", "-m", "ops"]
+        assert command == job and command in COMMANDS, f"`python -m ops` has no command {command!r}"
+    assert (ROOT / "ops" / "__main__.py").exists(), "`python -m ops` needs ops/__main__.py"
 
 
 def test_servers_and_gateway_have_health_checks(compose):

@@ -16,9 +16,9 @@ from nameko.testing.services import entrypoint_waiter
 from common.config import load_config
 from common.entrypoints import rpc
 from common.logs import RequestContext, RequestIdFilter
+from common.registry import DOMAIN_SERVICES
 from tests.helpers.harness import build_config, create_vhost, delete_vhost
 
-SERVICES = ("auth", "airplane", "track", "ticket", "order", "payment")
 probe_log = logging.getLogger("tests.logging_probe")
 
 
@@ -70,7 +70,7 @@ def test_request_id_reaches_the_gateway_log_and_every_service_it_calls(system):
     lines = collector.tagged(request_id)
     assert any("gateway.access" in line and "GET /health -> 200" in line for line in lines), collector.lines[-20:]
     assert any("[gateway.health]" in line for line in lines)
-    for service in SERVICES:
+    for service in DOMAIN_SERVICES:
         assert any(f"[{service}.health]" in line for line in lines), f"{service} did not log with {request_id}"
 
 

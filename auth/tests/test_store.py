@@ -16,6 +16,8 @@ from common.errors import Conflict, Unauthorized
 from common.migrations import upgrade
 from common.sql import drop_database, ensure_database, service_db_uri
 
+pytestmark = pytest.mark.integration  # PostgreSQL, through its own engine fixture
+
 CONFIG_EXTRA = {"JWT_SECRET": "unit-test-secret-that-is-long-enough"}
 
 

@@ -9,6 +9,8 @@ from common.cache import redis_client
 from common.config import Settings, load_config
 from common.errors import TooManyRequests
 
+pytestmark = pytest.mark.integration  # Redis
+
 
 @pytest.fixture
 def throttle():

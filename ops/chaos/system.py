@@ -121,7 +121,7 @@ class ChaosSystem:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         with open(self.run_dir / "stack.log", "ab") as log:
             done = subprocess.run(
-                [sys.executable, "-m", "ops.stack", command, *args],
+                [sys.executable, "-m", "ops", command, *args],
                 cwd=ROOT, env=dict(os.environ, **self.env()), stdout=log, stderr=subprocess.STDOUT,
             )
         if check and done.returncode:

@@ -11,6 +11,9 @@ Fixtures (session-wide unless said otherwise):
   ``system.rpc()`` a ClusterRpcProxy context, ``system.dispatch(...)`` publishes an event.
 - ``make_system`` (function): start another, isolated system (own vhost, own gateway
   port, same databases) with config overrides and a chosen set of services.
+
+Every test using one of these (or nameko's ``rabbit_config``) is marked ``integration``;
+``make unit`` (``pytest -m "not integration"``) runs the rest, without any server.
 """
 import contextlib
 import hashlib
@@ -30,13 +33,24 @@ from nameko.runners import ServiceRunner
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from common import registry
 from common.config import load_config
 from common.mongo import mongo_client, service_db_name
 from common.sql import drop_database, ensure_database, service_db_uri
 
-SQL_SERVICES = ("auth", "airplane", "track", "ticket")
-MONGO_SERVICES = ("order", "payment")
 RABBIT_API = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
+
+# Fixtures that reach a server (RabbitMQ, PostgreSQL, MariaDB, Redis, MongoDB). A test
+# whose fixture closure holds one is an integration test; `make unit` runs the others.
+# A test reaching a server without them says so itself: @pytest.mark.integration.
+SERVER_FIXTURES = frozenset({"mongo_uri", "test_config", "databases", "system", "make_system", "rabbit_manager"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
 
 
 def free_port():
@@ -54,32 +68,20 @@ def _answers(host, port):
 
 
 def service_classes(names=None):
-    from airplane.service import AirplaneService
-    from auth.service import AuthService
-    from gateway.service import GatewayService
-    from order.service import OrderService
-    from payment.service import PaymentService
-    from ticket.service import TicketService
-    from track.service import TrackService
-
-    classes = {
-        "auth": AuthService, "airplane": AirplaneService, "track": TrackService,
-        "ticket": TicketService, "order": OrderService, "payment": PaymentService,
-        "gateway": GatewayService,
-    }
-    return [classes[n] for n in (names or classes)]
+    return [registry.BY_NAME[name].load_class() for name in (names or registry.ALL_NAMES)]
 
 
 # -- RabbitMQ vhosts -------------------------------------------------------------------
 
-def _rabbit_api():
+def rabbit_api():
+    """``(base URL, (user, password))`` of RabbitMQ's management API."""
     parts = urlsplit(RABBIT_API)
     base = urlunsplit((parts.scheme, f"{parts.hostname}:{parts.port}", "", "", ""))
     return base, (parts.username or "guest", parts.password or "guest")
 
 
 def create_vhost(name):
-    base, auth = _rabbit_api()
+    base, auth = rabbit_api()
     vhost = quote(name, safe="")
     requests.put(f"{base}/api/vhosts/{vhost}", auth=auth, timeout=10).raise_for_status()
     requests.put(
@@ -89,7 +91,7 @@ def create_vhost(name):
 
 
 def delete_vhost(name):
-    base, auth = _rabbit_api()
+    base, auth = rabbit_api()
     requests.delete(f"{base}/api/vhosts/{quote(name, safe='')}", auth=auth, timeout=10)
 
 
@@ -161,16 +163,16 @@ def test_config(run_prefix, mongo_uri):
 def databases(test_config):
     from common.migrations import upgrade
 
-    for service in SQL_SERVICES:
+    for service in registry.SQL_SERVICES:
         uri = service_db_uri(test_config, service)
         drop_database(uri)
         ensure_database(uri)
         upgrade(service, uri)
     yield test_config
-    for service in SQL_SERVICES:
+    for service in registry.SQL_SERVICES:
         drop_database(service_db_uri(test_config, service))
     client = mongo_client(test_config)
-    for service in MONGO_SERVICES:
+    for service in registry.MONGO_SERVICES:
         client.drop_database(service_db_name(test_config, service))
     client.close()
 
