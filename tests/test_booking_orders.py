@@ -4,17 +4,9 @@ import uuid
 
 import pytest
 
-from order.tests.booking_helpers import (
-    BUSINESS_FARE,
-    ECONOMY_FARE,
-    customer,
-    get_order,
-    place,
-    schedule_flight,
-    seat_statuses,
-    store,
-    wait_until,
-)
+from tests.helpers import wait_until
+from tests.helpers.booking import customer, get_order, place, schedule_flight, store
+from tests.helpers.tickets import BUSINESS_FARE, ECONOMY_FARE, seat_statuses
 
 
 @pytest.fixture(scope="module")

@@ -5,16 +5,8 @@ from collections import Counter
 
 import eventlet
 
-from order.tests.booking_helpers import (
-    customer,
-    flight_money,
-    pay,
-    place,
-    schedule_flight,
-    seat_labels,
-    seat_statuses,
-    wait_for_status,
-)
+from tests.helpers.booking import customer, flight_money, pay, place, schedule_flight, seat_labels, wait_for_status
+from tests.helpers.tickets import seat_statuses
 
 BUYERS = 100
 ECONOMY = seat_labels(range(2, 5), "ABCD")  # 12 seats

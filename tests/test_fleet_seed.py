@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import eventlet
 
 from ops.seed import ROTATIONS, seed
-from track.tests.fleet_helpers import admin_client
+from tests.helpers.accounts import admin_client
 
 
 def test_seed_creates_searchable_flights_once(system):

@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 import eventlet
 import pytest
 
-from track.tests.fleet_helpers import admin_client, create_airplane, refused, schedule_flight, utc_in
+from tests.helpers import assert_error
+from tests.helpers.accounts import admin_client
+from tests.helpers.fleet import create_airplane, schedule_flight, utc_in
 
 TINY_CABINS = [{"class": "economy", "rows": [1, 1], "layout": "A-B"}]  # two seats
 
@@ -52,7 +54,8 @@ def test_local_date_at_the_origin_decides_the_day(system, admin):
     airplane = create_airplane(admin)
     # 16:30Z is 23:30 in Jakarta (UTC+7): still `day` there; 17:30Z is already the next day
     late = schedule_flight(admin, airplane, at_utc(day, 16, 30), origin="CGK", destination="KNO")
-    after_midnight = schedule_flight(admin, create_airplane(admin), at_utc(day, 17, 30), origin="CGK", destination="KNO")
+    after_midnight = schedule_flight(admin, create_airplane(admin), at_utc(day, 17, 30),
+                                     origin="CGK", destination="KNO")
     # 16:00Z the day before is 23:00 local on the day before
     day_before = schedule_flight(admin, create_airplane(admin), at_utc(day - timedelta(days=1), 16, 0),
                                  origin="CGK", destination="KNO")
@@ -136,7 +139,7 @@ def test_cancelled_flights_are_not_listed(system, admin):
     ({"origin": "QQQ", "destination": "DPS", "date": "2030-01-01"}, "origin"),
 ])
 def test_bad_search_is_400_naming_the_parameter(system, params, field):
-    body = refused(system.http.get("/flights", params=params), 400)
+    body = assert_error(system.http.get("/flights", params=params), 400)
     assert field in body["details"]["fields"]
 
 
@@ -155,4 +158,4 @@ def test_seat_map_shows_every_seat_with_price_and_status(system, admin):
     assert len(seats) == 162
     assert seats["1A"] == {"seat": "1A", "class": "business", "price": 45000, "status": "available"}
     assert seats["30F"]["class"] == "economy" and seats["30F"]["price"] == 12000
-    refused(system.http.get("/flights/6f1c5a1e-0000-4000-8000-000000000000/seats"), 404, "NOT_FOUND")
+    assert_error(system.http.get("/flights/6f1c5a1e-0000-4000-8000-000000000000/seats"), 404, "NOT_FOUND")

@@ -2,7 +2,7 @@
 
 from openapi_spec_validator import validate
 
-from tests.helpers.harness import assert_error
+from tests.helpers import assert_error
 
 SERVICES = {"auth", "airplane", "track", "ticket", "order", "payment"}
 

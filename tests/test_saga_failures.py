@@ -4,7 +4,8 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from order.tests.booking_helpers import (
+from tests.helpers import wait_until
+from tests.helpers.booking import (
     GOOD_CARD,
     customer,
     find_documents,
@@ -14,12 +15,11 @@ from order.tests.booking_helpers import (
     pay,
     place,
     schedule_flight,
-    seat_statuses,
     store,
     wait_for_status,
-    wait_until,
 )
 from tests.helpers.harness import running_system
+from tests.helpers.tickets import seat_statuses
 
 
 def cancel_flight(system, flight_id):

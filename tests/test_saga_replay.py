@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from order.tests.booking_helpers import (
+from tests.helpers import wait_until
+from tests.helpers.booking import (
     customer,
     events_of,
     flight_money,
@@ -14,7 +15,6 @@ from order.tests.booking_helpers import (
     schedule_flight,
     snapshot,
     wait_for_status,
-    wait_until,
 )
 
 SETTLE_SECONDS = 2.0

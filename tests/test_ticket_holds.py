@@ -6,16 +6,13 @@ from datetime import datetime, timedelta
 import pytest
 
 from common.errors import Conflict, InvalidInput, NotFound
-from ticket.tests.support import ECONOMY_FARE, TicketDb, schedule_flight, statuses, wait_for
+from tests.helpers import wait_until
+from tests.helpers.tickets import ECONOMY_FARE, TicketDb, schedule_flight, seat_statuses, statuses
 
 
 def new_order():
     return uuid.uuid4().hex
 
-
-def seat_statuses(system, flight_id):
-    with system.rpc() as rpc:
-        return statuses(rpc.ticket.seat_map(flight_id))
 
 
 def test_a_hold_takes_the_named_seats_in_the_order_given(system):
@@ -122,7 +119,7 @@ def test_unknown_and_closed_flights_cannot_be_booked(system):
                 rpc.ticket.hold_seats(new_order(), departed["flight_id"], ["3A"])
             except Conflict as exc:
                 return exc.code == "FLIGHT_NOT_BOOKABLE"
-        wait_for(closed, message="departed flight still bookable")
+        wait_until(closed, what="departed flight still bookable")
         with pytest.raises(Conflict) as error:
             rpc.ticket.hold_seats(new_order(), past["flight_id"], ["3A"])
         assert error.value.code == "FLIGHT_NOT_BOOKABLE"
@@ -209,7 +206,7 @@ def test_the_sweeper_releases_lapsed_holds(make_system):
                                f=flight["flight_id"])
                 return all(r["status"] == "available" and r["order_id"] is None for r in rows)
             started = time.monotonic()
-            wait_for(swept, timeout=5, message="the sweeper did not release the hold")
+            wait_until(swept, timeout=5, what="the sweeper did not release the hold")
             assert time.monotonic() - started < 3.5
             again = rpc.ticket.hold_seats(new_order(), flight["flight_id"], ["3A", "3B"])
         assert [s["seat"] for s in again["seats"]] == ["3A", "3B"]
