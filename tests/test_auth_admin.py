@@ -2,12 +2,10 @@
 import uuid
 
 import pytest
-import sqlalchemy as sa
 
 from common.errors import NotFound
-from common.sql import service_db_uri
 from tests.helpers import assert_error
-from tests.helpers.accounts import admin_client, claims_of, login, new_email, new_session, register
+from tests.helpers.accounts import admin_client, claims_of, login, new_email, new_session, register, users_with_email
 
 
 @pytest.fixture(scope="module")
@@ -80,22 +78,12 @@ def test_operators_grant_admin_by_rpc(system):
     assert claims_of(login(system.http, user["email"])["access_token"])["role"] == "admin"
 
 
-def admin_rows(config, email):
-    engine = sa.create_engine(service_db_uri(config, "auth"), poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(sa.text(
-                "SELECT id, role FROM users WHERE lower(btrim(email)) = :email"), {"email": email}).all()
-    finally:
-        engine.dispose()
-
-
 def test_first_admin_is_created_once_and_not_duplicated_on_restart(system, make_system):
     email, password = system.config["ADMIN_EMAIL"], system.config["ADMIN_PASSWORD"]
-    before = admin_rows(system.config, email)
+    before = users_with_email(system.config, email)
     assert len(before) == 1 and before[0].role == "admin"
     with make_system(services=["auth"], ADMIN_EMAIL="  Admin@Example.COM ", ADMIN_PASSWORD="another-password"):
         pass
-    assert admin_rows(system.config, email) == before
+    assert users_with_email(system.config, email) == before
     # and the password of the existing admin was not replaced
     login(system.http, email, password)

@@ -2,6 +2,9 @@
 import uuid
 
 import jwt
+import sqlalchemy as sa
+
+from common.sql import service_db_uri
 
 PASSWORD = "long-enough-pw"
 
@@ -45,3 +48,14 @@ def customer_client(system):
 def claims_of(token):
     """The claims of an access token, unverified (to read or to forge them)."""
     return jwt.decode(token, options={"verify_signature": False})
+
+
+def users_with_email(config, email):
+    """``[(id, role)]`` of the auth database's users with ``email`` (in any spelling)."""
+    engine = sa.create_engine(service_db_uri(config, "auth"), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT id, role FROM users WHERE lower(btrim(email)) = :email"),
+                                {"email": email.strip().lower()}).all()
+    finally:
+        engine.dispose()

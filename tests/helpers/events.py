@@ -7,7 +7,8 @@ import contextlib
 import uuid
 
 from nameko.containers import ServiceContainer
-from nameko.events import BROADCAST, event_handler
+from nameko.events import BROADCAST, EventHandler, event_handler
+from nameko.testing.services import entrypoint_waiter
 
 from tests.helpers.harness import wait_until
 
@@ -62,3 +63,34 @@ def recorded_events(config, events):
         yield log
     finally:
         container.stop()
+
+
+@contextlib.contextmanager
+def all_handled(system, events, timeout=30):
+    """On leaving the block, wait until every event handler of ``system`` that consumes one of
+    ``events`` (``[(source, event_type, payload)]``, one entry per dispatch made in the block)
+    has finished a worker for each of them: the observable end of their effects."""
+    with contextlib.ExitStack() as waiters:
+        for container in system.runner.containers:
+            for entrypoint in container.entrypoints:
+                if not isinstance(entrypoint, EventHandler):
+                    continue
+                payloads = [payload for source, kind, payload in events
+                            if (source, kind) == (entrypoint.source_service, entrypoint.event_type)]
+                if payloads:
+                    waiters.enter_context(entrypoint_waiter(
+                        container, entrypoint.method_name, timeout, callback=_counting(payloads)))
+        yield
+
+
+def _counting(payloads):
+    """An entrypoint_waiter callback: true once a worker has finished for each of ``payloads``."""
+    pending = list(payloads)
+
+    def seen(worker_ctx, result, exc_info):
+        payload = worker_ctx.args[0] if worker_ctx.args else None
+        if payload in pending:
+            pending.remove(payload)
+            return not pending
+        return False
+    return seen
