@@ -1,12 +1,10 @@
 """Flight search (local dates, seats, paging) and seat maps, with the ticket service
 answering ``availability`` and ``seat_map`` as the contract says."""
-import time
 from datetime import UTC, datetime, timedelta
 
-import eventlet
 import pytest
 
-from tests.helpers import assert_error
+from tests.helpers import assert_error, wait_until
 from tests.helpers.accounts import admin_client
 from tests.helpers.fleet import create_airplane, schedule_flight, utc_in
 
@@ -38,15 +36,12 @@ def search_until(system, expected_ids, timeout=20, listed=True, **params):
     Ticket builds inventories from events, and the gateway may answer from its
     search cache for SEARCH_CACHE_TTL seconds, so the answer settles within a deadline.
     """
-    deadline = time.monotonic() + timeout
-    while True:
+    def settled():
         page = search(system, **params)
         ids = {f["id"] for f in page["items"]}
-        if (set(expected_ids) <= ids) if listed else not (set(expected_ids) & ids):
-            return page
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{expected_ids} {'not ' if listed else ''}listed: {page}")
-        eventlet.sleep(0.2)
+        return page if ((set(expected_ids) <= ids) if listed else not (set(expected_ids) & ids)) else None
+
+    return wait_until(settled, timeout, step=0.2, what=f"{expected_ids} {'' if listed else 'not '}listed")
 
 
 def test_local_date_at_the_origin_decides_the_day(system, admin):
@@ -146,11 +141,12 @@ def test_bad_search_is_400_naming_the_parameter(system, params, field):
 def test_seat_map_shows_every_seat_with_price_and_status(system, admin):
     flight = schedule_flight(admin, create_airplane(admin), utc_in(days=9), origin="CGK", destination="SIN",
                              currency="USD", fares={"economy": 12000, "business": 45000})
-    deadline = time.monotonic() + 15
-    response = system.http.get(f"/flights/{flight['id']}/seats")
-    while response.status_code == 404 and time.monotonic() < deadline:
-        eventlet.sleep(0.1)
+
+    def seat_map_answer():  # ticket builds the seat map from the flight_scheduled event: 404 until then
         response = system.http.get(f"/flights/{flight['id']}/seats")
+        return (response,) if response.status_code != 404 else None  # a Response of an error is falsy
+
+    (response,) = wait_until(seat_map_answer, 15, step=0.1, what="the seat map")
     assert response.status_code == 200, response.text
     seat_map = response.json()
     assert seat_map["flight_id"] == flight["id"] and seat_map["currency"] == "USD"

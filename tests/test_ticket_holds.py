@@ -1,7 +1,6 @@
 """Seat holds: all or nothing, never the same seat twice, lapsing on time."""
-import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,15 +17,19 @@ def new_order():
 def test_a_hold_takes_the_named_seats_in_the_order_given(system):
     flight = schedule_flight(system)
     order_id = new_order()
+    asked = datetime.now(UTC).replace(microsecond=0)
     with system.rpc() as rpc:
         hold = rpc.ticket.hold_seats(order_id, flight["flight_id"], ["4C", "1A", "4B"])
+    answered = datetime.now(UTC)
     assert hold["order_id"] == order_id and hold["flight_id"] == flight["flight_id"]
     assert [s["seat"] for s in hold["seats"]] == ["4C", "1A", "4B"]
     assert [s["class"] for s in hold["seats"]] == ["economy", "business", "economy"]
     assert hold["amount"] == sum(s["price"] for s in hold["seats"]) and hold["currency"] == "IDR"
     expires = datetime.fromisoformat(hold["expires_at"])
     assert expires.utcoffset() == timedelta(0)
-    assert timedelta(seconds=880) < expires - datetime.now(expires.tzinfo) <= timedelta(seconds=900)
+    # HOLD_TTL_SECONDS (900) from the moment the hold was taken, whatever the call took
+    assert asked + timedelta(seconds=900) <= expires + timedelta(seconds=1)
+    assert expires <= answered + timedelta(seconds=900)
     seats = seat_statuses(system, flight["flight_id"])
     assert [seats[s] for s in ("4C", "1A", "4B", "4A")] == ["held", "held", "held", "available"]
 
@@ -131,8 +134,8 @@ def test_a_lapsed_hold_can_be_taken_by_someone_else(system):
     flight = schedule_flight(system)
     with system.rpc() as rpc:
         rpc.ticket.hold_seats(new_order(), flight["flight_id"], ["8A", "8B"], ttl_seconds=1)
-        time.sleep(1.1)
-        assert seat_statuses(system, flight["flight_id"])["8A"] == "available"
+        # the hold lapses after its second: free again, with or without the sweeper
+        wait_until(lambda: seat_statuses(system, flight["flight_id"])["8A"] == "available", what="8A lapsed")
         hold = rpc.ticket.hold_seats(new_order(), flight["flight_id"], ["8B", "8C"])
     assert [s["seat"] for s in hold["seats"]] == ["8B", "8C"]
 
@@ -205,9 +208,8 @@ def test_the_sweeper_releases_lapsed_holds(make_system):
                 rows = db.rows("SELECT status, order_id FROM seats WHERE flight_id = :f AND seat IN ('3A', '3B')",
                                f=flight["flight_id"])
                 return all(r["status"] == "available" and r["order_id"] is None for r in rows)
-            started = time.monotonic()
-            wait_until(swept, timeout=5, what="the sweeper did not release the hold")
-            assert time.monotonic() - started < 3.5
+            # the sweeper every second, not at the default 10 s: well within 8 s even on a loaded machine
+            wait_until(swept, timeout=8, what="the sweeper to release the hold")
             again = rpc.ticket.hold_seats(new_order(), flight["flight_id"], ["3A", "3B"])
         assert [s["seat"] for s in again["seats"]] == ["3A", "3B"]
 

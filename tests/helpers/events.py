@@ -4,11 +4,13 @@ The listener's handlers are broadcast and unreliable: each gets an exclusive que
 disappears with the listener, so the real consumers of the same events are not disturbed.
 """
 import contextlib
+import json
 import uuid
+from collections import Counter
+from unittest.mock import patch
 
 from nameko.containers import ServiceContainer
 from nameko.events import BROADCAST, EventHandler, event_handler
-from nameko.testing.services import entrypoint_waiter
 
 from tests.helpers.harness import wait_until
 
@@ -65,32 +67,47 @@ def recorded_events(config, events):
         container.stop()
 
 
+class HandledEvents:
+    """Which events the event handlers of a running system have finished handling."""
+
+    def __init__(self):
+        self.consumers = {}  # (source, event_type) -> [(service, method)]
+        self.finished = Counter()  # (service, method, payload) -> workers torn down
+
+    def record(self, service, worker_ctx):
+        entrypoint = worker_ctx.entrypoint
+        if isinstance(entrypoint, EventHandler) and worker_ctx.args:
+            self.finished[(service, entrypoint.method_name, _key(worker_ctx.args[0]))] += 1
+
+    def covers(self, events):
+        """Every consumer of each of ``events`` (``[(source, event_type, payload)]``, one
+        entry per dispatch) has finished a worker for it."""
+        wanted = Counter((service, method, _key(payload)) for source, kind, payload in events
+                         for service, method in self.consumers.get((source, kind), ()))
+        return all(self.finished[handler] >= count for handler, count in wanted.items())
+
+
+def _key(payload):
+    return json.dumps(payload, sort_keys=True, default=str)
+
+
 @contextlib.contextmanager
-def all_handled(system, events, timeout=30):
-    """On leaving the block, wait until every event handler of ``system`` that consumes one of
-    ``events`` (``[(source, event_type, payload)]``, one entry per dispatch made in the block)
-    has finished a worker for each of them: the observable end of their effects."""
-    with contextlib.ExitStack() as waiters:
+def watching_handlers(system):
+    """``HandledEvents`` of the event handlers of ``system`` while the block runs: a worker
+    counts once it is torn down (its transaction committed, its events published)."""
+    handled = HandledEvents()
+    with contextlib.ExitStack() as patches:
         for container in system.runner.containers:
             for entrypoint in container.entrypoints:
-                if not isinstance(entrypoint, EventHandler):
-                    continue
-                payloads = [payload for source, kind, payload in events
-                            if (source, kind) == (entrypoint.source_service, entrypoint.event_type)]
-                if payloads:
-                    waiters.enter_context(entrypoint_waiter(
-                        container, entrypoint.method_name, timeout, callback=_counting(payloads)))
-        yield
+                if isinstance(entrypoint, EventHandler):
+                    handled.consumers.setdefault((entrypoint.source_service, entrypoint.event_type), []).append(
+                        (container.service_name, entrypoint.method_name))
 
+            def teardown(worker_ctx, original=container._worker_teardown, service=container.service_name):
+                try:
+                    return original(worker_ctx)
+                finally:
+                    handled.record(service, worker_ctx)
 
-def _counting(payloads):
-    """An entrypoint_waiter callback: true once a worker has finished for each of ``payloads``."""
-    pending = list(payloads)
-
-    def seen(worker_ctx, result, exc_info):
-        payload = worker_ctx.args[0] if worker_ctx.args else None
-        if payload in pending:
-            pending.remove(payload)
-            return not pending
-        return False
-    return seen
+            patches.enter_context(patch.object(container, "_worker_teardown", teardown))
+        yield handled
