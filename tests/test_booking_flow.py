@@ -4,9 +4,9 @@ import json
 import eventlet
 import pytest
 
-from order.tests.booking_helpers import (
+from tests.helpers import wait_until
+from tests.helpers.booking import (
     DECLINED_CARD,
-    ECONOMY_FARE,
     GOOD_CARD,
     customer,
     events_of,
@@ -16,11 +16,10 @@ from order.tests.booking_helpers import (
     place,
     saga_events,
     schedule_flight,
-    seat_statuses,
     store,
     wait_for_status,
-    wait_until,
 )
+from tests.helpers.tickets import ECONOMY_FARE, seat_statuses
 
 
 @pytest.fixture(scope="module")

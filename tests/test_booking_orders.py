@@ -4,31 +4,14 @@ import uuid
 
 import pytest
 
-from order.tests.booking_helpers import (
-    BUSINESS_FARE,
-    ECONOMY_FARE,
-    customer,
-    get_order,
-    place,
-    schedule_flight,
-    seat_statuses,
-    store,
-    wait_until,
-)
+from tests.helpers import assert_error, wait_until
+from tests.helpers.booking import customer, get_order, place, schedule_flight, store
+from tests.helpers.tickets import BUSINESS_FARE, ECONOMY_FARE, seat_statuses
 
 
 @pytest.fixture(scope="module")
 def flight(system):
     return schedule_flight(system, economy_rows=range(2, 8))
-
-
-def error(response, status, code=None):
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error", "message", "details"}
-    if code:
-        assert body["error"] == code, body
-    return body
 
 
 def orders_of(system, user_id):
@@ -66,15 +49,15 @@ def test_owner_sees_orders_others_get_404(system, flight):
     stranger, _ = customer(system)
     order = place(owner, flight)
     assert get_order(owner, order["id"]) == order
-    error(stranger.get(f"/orders/{order['id']}"), 404, "NOT_FOUND")
-    error(stranger.post(f"/orders/{order['id']}/cancel"), 404, "NOT_FOUND")
-    error(stranger.post(f"/orders/{order['id']}/pay", json={
+    assert_error(stranger.get(f"/orders/{order['id']}"), 404, "NOT_FOUND")
+    assert_error(stranger.post(f"/orders/{order['id']}/cancel"), 404, "NOT_FOUND")
+    assert_error(stranger.post(f"/orders/{order['id']}/pay", json={
         "card_number": "4242424242424242", "expiry": "12/39", "cvc": "123", "holder": "X"}), 404, "NOT_FOUND")
-    error(owner.get("/orders/000000000000000000000000"), 404, "NOT_FOUND")
-    error(owner.get("/orders/not-an-id"), 404, "NOT_FOUND")
+    assert_error(owner.get("/orders/000000000000000000000000"), 404, "NOT_FOUND")
+    assert_error(owner.get("/orders/not-an-id"), 404, "NOT_FOUND")
     assert stranger.get("/orders").json() == {"items": [], "next_cursor": None}
-    error(system.http.get("/orders"), 401)
-    error(system.http.post("/orders", json={}), 401)
+    assert_error(system.http.get("/orders"), 401)
+    assert_error(system.http.post("/orders", json={}), 401)
 
 
 def test_orders_are_listed_newest_first_in_pages(system, flight):
@@ -84,8 +67,8 @@ def test_orders_are_listed_newest_first_in_pages(system, flight):
     assert [o["id"] for o in first["items"]] == placed[::-1][:2]
     second = client.get("/orders", params={"limit": 2, "cursor": first["next_cursor"]}).json()
     assert [o["id"] for o in second["items"]] == placed[:1] and second["next_cursor"] is None
-    error(client.get("/orders", params={"limit": 0}), 400)
-    error(client.get("/orders", params={"cursor": "zzz"}), 400)
+    assert_error(client.get("/orders", params={"limit": 0}), 400)
+    assert_error(client.get("/orders", params={"cursor": "zzz"}), 400)
 
 
 @pytest.mark.parametrize("body", [
@@ -109,7 +92,7 @@ def test_bad_input_is_400_and_creates_nothing(system, flight, body):
     client, user_id = customer(system)
     before = seat_statuses(system, flight)
     body = {k: (flight if v == "FLIGHT" else v) for k, v in body.items()}
-    problem = error(client.post("/orders", json=body), 400)
+    problem = assert_error(client.post("/orders", json=body), 400)
     assert problem["details"], problem
     assert orders_of(system, user_id) == []
     assert seat_statuses(system, flight) == before
@@ -118,7 +101,7 @@ def test_bad_input_is_400_and_creates_nothing(system, flight, body):
 @pytest.mark.parametrize("raw", [b"", b"not json", b"[1, 2]", b'"text"'])
 def test_malformed_body_is_400(system, raw):
     client, _ = customer(system)
-    error(client.post("/orders", data=raw, headers={"Content-Type": "application/json"}), 400)
+    assert_error(client.post("/orders", data=raw, headers={"Content-Type": "application/json"}), 400)
 
 
 def test_taken_seat_is_409_naming_it_and_holds_nothing(system, flight):
@@ -126,7 +109,7 @@ def test_taken_seat_is_409_naming_it_and_holds_nothing(system, flight):
     second, second_id = customer(system)
     place(first, flight, {"name": "A", "seat": "4A"})
     before = seat_statuses(system, flight)
-    body = error(second.post("/orders", json={"flight_id": flight, "passengers": [
+    body = assert_error(second.post("/orders", json={"flight_id": flight, "passengers": [
         {"name": "B", "seat": "4B"}, {"name": "C", "seat": "4A"}]}), 409, "SEAT_UNAVAILABLE")
     assert body["details"]["seats"] == ["4A"]
     assert seat_statuses(system, flight) == before  # 4B was not held either
@@ -135,7 +118,7 @@ def test_taken_seat_is_409_naming_it_and_holds_nothing(system, flight):
 
 def test_unknown_flight_is_404_and_closed_flight_409(system):
     client, user_id = customer(system)
-    error(client.post("/orders", json={"flight_id": "no-such-flight", "passengers": [{"name": "A"}]}), 404)
+    assert_error(client.post("/orders", json={"flight_id": "no-such-flight", "passengers": [{"name": "A"}]}), 404)
     cancelled = schedule_flight(system)
     system.dispatch("track", "flight_cancelled", {"flight_id": cancelled})
     system.dispatch("track", "flight_status_changed", {"flight_id": cancelled, "old": "scheduled", "new": "cancelled"})
@@ -147,7 +130,8 @@ def test_unknown_flight_is_404_and_closed_flight_409(system):
 def test_not_enough_seats_is_409(system):
     flight = schedule_flight(system, business_rows=range(1, 1), economy_rows=range(2, 3))
     client, user_id = customer(system)
-    error(client.post("/orders", json={"flight_id": flight, "passengers": [{"name": f"P{i}"} for i in range(5)]}), 409)
+    five = [{"name": f"P{i}"} for i in range(5)]
+    assert_error(client.post("/orders", json={"flight_id": flight, "passengers": five}), 409)
     assert orders_of(system, user_id) == []
     assert set(seat_statuses(system, flight).values()) == {"available"}
 
@@ -160,8 +144,8 @@ def test_idempotency_key_returns_the_same_order(system, flight):
     assert first.status_code == 201, first.text
     again = client.post("/orders", json={"passengers": [{"name": "Ann"}], "flight_id": flight}, headers=key)
     assert again.status_code in (200, 201) and again.json()["id"] == first.json()["id"]
-    reused = error(client.post("/orders", json={"flight_id": flight, "passengers": [{"name": "Bo"}]}, headers=key),
-                   409, "IDEMPOTENCY_KEY_REUSED")
+    other_body = {"flight_id": flight, "passengers": [{"name": "Bo"}]}
+    reused = assert_error(client.post("/orders", json=other_body, headers=key), 409, "IDEMPOTENCY_KEY_REUSED")
     assert reused["details"]["order_id"] == first.json()["id"]
     assert len(orders_of(system, user_id)) == 1
     # the same key from another user is another order
@@ -192,7 +176,7 @@ def test_concurrent_requests_with_one_key_make_one_order(system, flight):
 def test_failed_order_frees_its_idempotency_key(system, flight):
     client, user_id = customer(system)
     key = {"Idempotency-Key": uuid.uuid4().hex}
-    error(client.post("/orders", json={"flight_id": "nope", "passengers": [{"name": "A"}]}, headers=key), 404)
+    assert_error(client.post("/orders", json={"flight_id": "nope", "passengers": [{"name": "A"}]}, headers=key), 404)
     assert client.post("/orders", json={"flight_id": flight, "passengers": [{"name": "A"}]},
                        headers=key).status_code == 201
     assert len(orders_of(system, user_id)) == 1
@@ -209,7 +193,7 @@ def test_cancel_pending_order_releases_its_seats(system, flight):
     wait_until(lambda: seat_statuses(system, flight)["5C"] == "available", what="seat 5C released")
     # cancelling again changes nothing; paying is refused
     assert client.post(f"/orders/{order['id']}/cancel").json()["status"] == "CANCELLED"
-    error(client.post(f"/orders/{order['id']}/pay", json={
+    assert_error(client.post(f"/orders/{order['id']}/pay", json={
         "card_number": "4242424242424242", "expiry": "12/39", "cvc": "123", "holder": "A"}), 409, "ORDER_NOT_PAYABLE")
 
 

@@ -4,15 +4,14 @@ from datetime import timedelta
 import eventlet
 import pytest
 
-from track.tests.fleet_helpers import (
+from tests.helpers import assert_error
+from tests.helpers.accounts import admin_client, customer_client
+from tests.helpers.fleet import (
     A320_CABINS,
-    admin_client,
     create_airplane,
     create_model,
-    customer_client,
     flight_body,
-    recorded_events,
-    refused,
+    recorded_fleet_events,
     schedule_flight,
     unique_registration,
     utc_in,
@@ -30,8 +29,8 @@ def admin(system):
     ("POST", "/airplanes/x/maintenance"), ("POST", "/flights"), ("PATCH", "/flights/x/status"),
 ])
 def test_admin_endpoints_refuse_customers_and_strangers(system, method, path):
-    refused(customer_client(system).request(method, path, json={}), 403, "FORBIDDEN")
-    refused(system.http.request(method, path, json={}), 401)
+    assert_error(customer_client(system).request(method, path, json={}), 403, "FORBIDDEN")
+    assert_error(system.http.request(method, path, json={}), 401)
 
 
 def test_model_answers_seat_counts_and_seat_list(admin):
@@ -57,20 +56,22 @@ def test_model_answers_seat_counts_and_seat_list(admin):
     ([{"class": "economy", "rows": [9, 5], "layout": "ABC"}], "0"),
 ])
 def test_invalid_layouts_are_400_with_details(admin, cabins, where):
-    body = refused(admin.post("/airplane-models", json={"manufacturer": "Boeing", "model": "737-X", "cabins": cabins}), 400)
+    body = assert_error(
+        admin.post("/airplane-models", json={"manufacturer": "Boeing", "model": "737-X", "cabins": cabins}), 400)
     problems = body["details"]["fields"]["cabins"]
     if where:
         assert where in problems, problems
 
 
 def test_model_missing_fields_and_duplicates(admin):
-    body = refused(admin.post("/airplane-models", json={"cabins": A320_CABINS}), 400)
+    body = assert_error(admin.post("/airplane-models", json={"cabins": A320_CABINS}), 400)
     assert set(body["details"]["fields"]) == {"manufacturer", "model"}
-    refused(admin.post("/airplane-models", data="not json"), 400, "MALFORMED_JSON")
+    assert_error(admin.post("/airplane-models", data="not json"), 400, "MALFORMED_JSON")
     model = create_model(admin)
-    again = admin.post("/airplane-models", json={"manufacturer": "Airbus", "model": model["model"], "cabins": A320_CABINS})
-    refused(again, 409, "MODEL_EXISTS")
-    refused(admin.get("/airplane-models/nope/seats"), 404)
+    again = admin.post("/airplane-models",
+                       json={"manufacturer": "Airbus", "model": model["model"], "cabins": A320_CABINS})
+    assert_error(again, 409, "MODEL_EXISTS")
+    assert_error(admin.get("/airplane-models/nope/seats"), 404)
 
 
 def test_registration_is_upper_cased_and_unique(admin):
@@ -82,18 +83,18 @@ def test_registration_is_upper_cased_and_unique(admin):
     assert airplane["registration"] == registration
     assert airplane["status"] == "active"
     assert airplane["model"]["seat_counts"] == {"business": 12, "economy": 150}
-    refused(admin.post("/airplanes", json={"registration": registration, "model_id": model["id"]}), 409,
+    assert_error(admin.post("/airplanes", json={"registration": registration, "model_id": model["id"]}), 409,
           "REGISTRATION_TAKEN")
     assert admin.get(f"/airplanes/{airplane['id']}").json() == airplane
 
 
 def test_airplane_input_errors(admin):
     model = create_model(admin)
-    body = refused(admin.post("/airplanes", json={"registration": "PK GLA!", "model_id": model["id"]}), 400)
+    body = assert_error(admin.post("/airplanes", json={"registration": "PK GLA!", "model_id": model["id"]}), 400)
     assert "registration" in body["details"]["fields"]
-    body = refused(admin.post("/airplanes", json={"registration": unique_registration(), "model_id": "nope"}), 400)
+    body = assert_error(admin.post("/airplanes", json={"registration": unique_registration(), "model_id": "nope"}), 400)
     assert "model_id" in body["details"]["fields"]
-    refused(admin.get("/airplanes/does-not-exist"), 404, "NOT_FOUND")
+    assert_error(admin.get("/airplanes/does-not-exist"), 404, "NOT_FOUND")
 
 
 def test_airplanes_are_listed_by_registration_in_pages(admin):
@@ -104,20 +105,21 @@ def test_airplanes_are_listed_by_registration_in_pages(admin):
     second = admin.get("/airplanes", params={"limit": 2, "cursor": first["next_cursor"]}).json()
     registrations = [a["registration"] for a in first["items"] + second["items"]]
     assert registrations == sorted(registrations) and len(set(registrations)) == 4
-    refused(admin.get("/airplanes", params={"limit": "many"}), 400)
+    assert_error(admin.get("/airplanes", params={"limit": "many"}), 400)
 
 
 def test_maintenance_window_rules_and_event(system, admin):
     airplane = create_airplane(admin)
     starts, ends = utc_in(days=5), utc_in(days=6)
     path = f"/airplanes/{airplane['id']}/maintenance"
-    body = refused(admin.post(path, json={"starts_at": ends.isoformat(), "ends_at": starts.isoformat(), "reason": "A-check"}), 400)
+    backwards = {"starts_at": ends.isoformat(), "ends_at": starts.isoformat(), "reason": "A-check"}
+    body = assert_error(admin.post(path, json=backwards), 400)
     assert "ends_at" in body["details"]["fields"]
-    refused(admin.post(path, json={"starts_at": "tomorrow", "ends_at": ends.isoformat(), "reason": "x"}), 400)
-    refused(admin.post("/airplanes/nope/maintenance", json={"starts_at": starts.isoformat(), "ends_at": ends.isoformat(),
-                                                          "reason": "A-check"}), 404)
-    with recorded_events(system.config) as events:
-        created = admin.post(path, json={"starts_at": starts.isoformat(), "ends_at": ends.isoformat(), "reason": "A-check"})
+    assert_error(admin.post(path, json={"starts_at": "tomorrow", "ends_at": ends.isoformat(), "reason": "x"}), 400)
+    a_check = {"starts_at": starts.isoformat(), "ends_at": ends.isoformat(), "reason": "A-check"}
+    assert_error(admin.post("/airplanes/nope/maintenance", json=a_check), 404)
+    with recorded_fleet_events(system.config) as events:
+        created = admin.post(path, json=a_check)
         assert created.status_code == 201, created.text
         window = created.json()
         events.wait_for(lambda kind, p: kind == "maintenance_scheduled" and p["window_id"] == window["id"])
@@ -128,10 +130,13 @@ def test_maintenance_window_rules_and_event(system, admin):
 def test_maintenance_over_a_scheduled_flight_is_409(admin):
     airplane = create_airplane(admin)
     flight = schedule_flight(admin, airplane, utc_in(days=4, hours=3))
-    overlapping = {"starts_at": utc_in(days=4).isoformat(), "ends_at": utc_in(days=4, hours=4).isoformat(), "reason": "wheels"}
-    body = refused(admin.post(f"/airplanes/{airplane['id']}/maintenance", json=overlapping), 409, "AIRPLANE_HAS_FLIGHTS")
+    path = f"/airplanes/{airplane['id']}/maintenance"
+    overlapping = {"starts_at": utc_in(days=4).isoformat(), "ends_at": utc_in(days=4, hours=4).isoformat(),
+                   "reason": "wheels"}
+    body = assert_error(admin.post(path, json=overlapping), 409, "AIRPLANE_HAS_FLIGHTS")
     assert body["details"]["airplane_id"] == airplane["id"]
-    after = {"starts_at": utc_in(days=4, hours=6).isoformat(), "ends_at": utc_in(days=4, hours=9).isoformat(), "reason": "wheels"}
+    after = {"starts_at": utc_in(days=4, hours=6).isoformat(), "ends_at": utc_in(days=4, hours=9).isoformat(),
+             "reason": "wheels"}
     assert admin.post(f"/airplanes/{airplane['id']}/maintenance", json=after).status_code == 201
     # once the flight is cancelled the airplane is free again
     assert admin.patch(f"/flights/{flight['id']}/status", json={"status": "cancelled"}).status_code == 200
@@ -142,7 +147,7 @@ def test_flight_inside_maintenance_is_409(admin):
     airplane = create_airplane(admin)
     window = {"starts_at": utc_in(days=7).isoformat(), "ends_at": utc_in(days=8).isoformat(), "reason": "C-check"}
     assert admin.post(f"/airplanes/{airplane['id']}/maintenance", json=window).status_code == 201
-    body = refused(admin.post("/flights", json=flight_body(airplane, utc_in(days=7, hours=23))), 409,
+    body = assert_error(admin.post("/flights", json=flight_body(airplane, utc_in(days=7, hours=23))), 409,
                  "AIRPLANE_IN_MAINTENANCE")
     assert body["details"]["window"]["reason"] == "C-check"
     schedule_flight(admin, airplane, utc_in(days=8, hours=1))
@@ -151,15 +156,15 @@ def test_flight_inside_maintenance_is_409(admin):
 def test_retiring_needs_no_future_flights(admin):
     busy = create_airplane(admin)
     flight = schedule_flight(admin, busy, utc_in(days=2))
-    refused(admin.patch(f"/airplanes/{busy['id']}", json={"status": "retired"}), 409, "AIRPLANE_HAS_FLIGHTS")
+    assert_error(admin.patch(f"/airplanes/{busy['id']}", json={"status": "retired"}), 409, "AIRPLANE_HAS_FLIGHTS")
     admin.patch(f"/flights/{flight['id']}/status", json={"status": "cancelled"})
     retired = admin.patch(f"/airplanes/{busy['id']}", json={"status": "retired"})
     assert retired.status_code == 200 and retired.json()["status"] == "retired"
-    refused(admin.post("/flights", json=flight_body(busy, utc_in(days=3))), 409, "AIRPLANE_RETIRED")
-    refused(admin.post(f"/airplanes/{busy['id']}/maintenance", json={
-        "starts_at": utc_in(days=3).isoformat(), "ends_at": utc_in(days=4).isoformat(), "reason": "x"}), 409, "AIRPLANE_RETIRED")
-    refused(admin.patch(f"/airplanes/{busy['id']}", json={"status": "flying"}), 400)
-    refused(admin.patch("/airplanes/nope", json={"status": "retired"}), 404)
+    assert_error(admin.post("/flights", json=flight_body(busy, utc_in(days=3))), 409, "AIRPLANE_RETIRED")
+    window = {"starts_at": utc_in(days=3).isoformat(), "ends_at": utc_in(days=4).isoformat(), "reason": "x"}
+    assert_error(admin.post(f"/airplanes/{busy['id']}/maintenance", json=window), 409, "AIRPLANE_RETIRED")
+    assert_error(admin.patch(f"/airplanes/{busy['id']}", json={"status": "flying"}), 400)
+    assert_error(admin.patch("/airplanes/nope", json={"status": "retired"}), 404)
 
 
 def test_a_flight_and_a_maintenance_window_racing_never_both_stand(system):

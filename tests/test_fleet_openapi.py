@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from openapi_schema_validator import OAS30Validator
 
-from track.tests.fleet_helpers import admin_client, create_airplane, schedule_flight, utc_in
+from tests.helpers.accounts import admin_client
+from tests.helpers.fleet import create_airplane, schedule_flight, utc_in
 
 
 @pytest.fixture(scope="module")

@@ -1,35 +1,52 @@
 """The demo data: created through the services, searchable and bookable, idempotent."""
-import time
 from datetime import UTC, datetime, timedelta
 
-import eventlet
+from ops.seed import MODELS, ROTATIONS, seed
+from tests.helpers import wait_until
 
-from ops.seed import ROTATIONS, seed
-from track.tests.fleet_helpers import admin_client
+
+def fleet(system):
+    """(model names, registrations) the airplane service knows."""
+    registrations, cursor = set(), None
+    with system.rpc() as rpc:
+        models = {(m["manufacturer"], m["model"]) for m in rpc.airplane.list_models()}
+        while True:
+            page = rpc.airplane.list_airplanes(200, cursor)
+            registrations |= {a["registration"] for a in page["items"]}
+            cursor = page["next_cursor"]
+            if not cursor:
+                return models, registrations
 
 
 def test_seed_creates_searchable_flights_once(system):
-    first = seed(system.config, days=2)
-    assert first["models"] >= 0 and first["airplanes"] >= 0
+    models_before, registrations_before = fleet(system)
+    seeded_models = {(spec["manufacturer"], spec["model"]) for spec in MODELS.values()}
+    seeded_registrations = {rotation[0] for rotation in ROTATIONS}
     daily = sum(2 for rotation in ROTATIONS if rotation[7] == 1)
     every_other_day = sum(2 for rotation in ROTATIONS if rotation[7] == 2)
+
+    first = seed(system.config, days=2)
+    # exactly what was missing is created, and every planned flight is there (none skipped)
+    assert first["models"] == len(seeded_models - models_before)
+    assert first["airplanes"] == len(seeded_registrations - registrations_before)
     assert first["flights"] + first["existing_flights"] == 2 * daily + every_other_day
+    if not seeded_registrations & registrations_before:  # a fresh fleet: all of its flights are new
+        assert first["existing_flights"] == 0
+    models_after, registrations_after = fleet(system)
+    assert seeded_models <= models_after and seeded_registrations <= registrations_after
 
     again = seed(system.config, days=2)
     assert (again["models"], again["airplanes"], again["flights"]) == (0, 0, 0)
     assert again["existing_flights"] == first["flights"] + first["existing_flights"]
-
-    registrations = {a["registration"] for a in admin_client(system).get("/airplanes", params={"limit": 200}).json()["items"]}
-    assert {rotation[0] for rotation in ROTATIONS} <= registrations
+    assert fleet(system) == (models_after, registrations_after)
 
     # tomorrow's CGK-DPS morning flight (00:00Z = 07:00 in Jakarta) can be found and has seats
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
-    deadline = time.monotonic() + 20
-    while True:
-        items = system.http.get("/flights", params={"origin": "CGK", "destination": "DPS", "date": tomorrow}).json()["items"]
-        ga400 = [f for f in items if f["flight_number"] == "GA400"]
-        if ga400 or time.monotonic() > deadline:
-            break
-        eventlet.sleep(0.2)
-    assert ga400, items
-    assert ga400[0]["seats_available"]["economy"] > 0 and ga400[0]["lowest_fare"]["currency"] == "IDR"
+
+    def ga400():
+        items = system.http.get("/flights", params={"origin": "CGK", "destination": "DPS", "date": tomorrow}).json()
+        return [f for f in items["items"] if f["flight_number"] == "GA400"]
+
+    found = wait_until(ga400, timeout=20, what=f"GA400 on {tomorrow} in the search")
+    assert len(found) == 1
+    assert found[0]["seats_available"]["economy"] > 0 and found[0]["lowest_fare"]["currency"] == "IDR"

@@ -7,8 +7,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from common.sql import service_db_uri
-from tests.helpers.harness import wait_until
-from track.tests.fleet_helpers import admin_client, create_airplane, schedule_flight, utc_in
+from tests.helpers import wait_until
+from tests.helpers.accounts import admin_client
+from tests.helpers.fleet import create_airplane, schedule_flight, utc_in
 
 
 def track_engine(system):

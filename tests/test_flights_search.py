@@ -1,12 +1,12 @@
 """Flight search (local dates, seats, paging) and seat maps, with the ticket service
 answering ``availability`` and ``seat_map`` as the contract says."""
-import time
 from datetime import UTC, datetime, timedelta
 
-import eventlet
 import pytest
 
-from track.tests.fleet_helpers import admin_client, create_airplane, refused, schedule_flight, utc_in
+from tests.helpers import assert_error, wait_until
+from tests.helpers.accounts import admin_client
+from tests.helpers.fleet import create_airplane, schedule_flight, utc_in
 
 TINY_CABINS = [{"class": "economy", "rows": [1, 1], "layout": "A-B"}]  # two seats
 
@@ -36,15 +36,12 @@ def search_until(system, expected_ids, timeout=20, listed=True, **params):
     Ticket builds inventories from events, and the gateway may answer from its
     search cache for SEARCH_CACHE_TTL seconds, so the answer settles within a deadline.
     """
-    deadline = time.monotonic() + timeout
-    while True:
+    def settled():
         page = search(system, **params)
         ids = {f["id"] for f in page["items"]}
-        if (set(expected_ids) <= ids) if listed else not (set(expected_ids) & ids):
-            return page
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{expected_ids} {'not ' if listed else ''}listed: {page}")
-        eventlet.sleep(0.2)
+        return page if ((set(expected_ids) <= ids) if listed else not (set(expected_ids) & ids)) else None
+
+    return wait_until(settled, timeout, step=0.2, what=f"{expected_ids} {'' if listed else 'not '}listed")
 
 
 def test_local_date_at_the_origin_decides_the_day(system, admin):
@@ -52,7 +49,8 @@ def test_local_date_at_the_origin_decides_the_day(system, admin):
     airplane = create_airplane(admin)
     # 16:30Z is 23:30 in Jakarta (UTC+7): still `day` there; 17:30Z is already the next day
     late = schedule_flight(admin, airplane, at_utc(day, 16, 30), origin="CGK", destination="KNO")
-    after_midnight = schedule_flight(admin, create_airplane(admin), at_utc(day, 17, 30), origin="CGK", destination="KNO")
+    after_midnight = schedule_flight(admin, create_airplane(admin), at_utc(day, 17, 30),
+                                     origin="CGK", destination="KNO")
     # 16:00Z the day before is 23:00 local on the day before
     day_before = schedule_flight(admin, create_airplane(admin), at_utc(day - timedelta(days=1), 16, 0),
                                  origin="CGK", destination="KNO")
@@ -136,18 +134,19 @@ def test_cancelled_flights_are_not_listed(system, admin):
     ({"origin": "QQQ", "destination": "DPS", "date": "2030-01-01"}, "origin"),
 ])
 def test_bad_search_is_400_naming_the_parameter(system, params, field):
-    body = refused(system.http.get("/flights", params=params), 400)
+    body = assert_error(system.http.get("/flights", params=params), 400)
     assert field in body["details"]["fields"]
 
 
 def test_seat_map_shows_every_seat_with_price_and_status(system, admin):
     flight = schedule_flight(admin, create_airplane(admin), utc_in(days=9), origin="CGK", destination="SIN",
                              currency="USD", fares={"economy": 12000, "business": 45000})
-    deadline = time.monotonic() + 15
-    response = system.http.get(f"/flights/{flight['id']}/seats")
-    while response.status_code == 404 and time.monotonic() < deadline:
-        eventlet.sleep(0.1)
+
+    def seat_map_answer():  # ticket builds the seat map from the flight_scheduled event: 404 until then
         response = system.http.get(f"/flights/{flight['id']}/seats")
+        return (response,) if response.status_code != 404 else None  # a Response of an error is falsy
+
+    (response,) = wait_until(seat_map_answer, 15, step=0.1, what="the seat map")
     assert response.status_code == 200, response.text
     seat_map = response.json()
     assert seat_map["flight_id"] == flight["id"] and seat_map["currency"] == "USD"
@@ -155,4 +154,4 @@ def test_seat_map_shows_every_seat_with_price_and_status(system, admin):
     assert len(seats) == 162
     assert seats["1A"] == {"seat": "1A", "class": "business", "price": 45000, "status": "available"}
     assert seats["30F"]["class"] == "economy" and seats["30F"]["price"] == 12000
-    refused(system.http.get("/flights/6f1c5a1e-0000-4000-8000-000000000000/seats"), 404, "NOT_FOUND")
+    assert_error(system.http.get("/flights/6f1c5a1e-0000-4000-8000-000000000000/seats"), 404, "NOT_FOUND")

@@ -3,7 +3,7 @@
 from openapi_spec_validator import validate
 
 from common.registry import ALL_NAMES, DOMAIN_SERVICES
-from tests.helpers.harness import assert_error
+from tests.helpers import assert_error
 
 SERVICES = set(DOMAIN_SERVICES)
 

@@ -1,5 +1,6 @@
 """Expiry with a short hold, and a payment that lands after its order expired."""
-from order.tests.booking_helpers import (
+from tests.helpers import wait_until
+from tests.helpers.booking import (
     GOOD_CARD,
     customer,
     find_documents,
@@ -9,11 +10,10 @@ from order.tests.booking_helpers import (
     pay,
     place,
     schedule_flight,
-    seat_statuses,
     wait_for_status,
-    wait_until,
 )
 from tests.helpers.harness import running_system
+from tests.helpers.tickets import seat_statuses
 
 
 def test_unpaid_order_expires_frees_its_seats_and_cannot_be_paid(make_system):

@@ -4,7 +4,8 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from order.tests.booking_helpers import (
+from tests.helpers import assert_error, wait_until
+from tests.helpers.booking import (
     GOOD_CARD,
     customer,
     find_documents,
@@ -14,12 +15,11 @@ from order.tests.booking_helpers import (
     pay,
     place,
     schedule_flight,
-    seat_statuses,
     store,
     wait_for_status,
-    wait_until,
 )
 from tests.helpers.harness import running_system
+from tests.helpers.tickets import seat_statuses
 
 
 def cancel_flight(system, flight_id):
@@ -92,9 +92,10 @@ def test_capture_never_announced_is_announced_by_the_sweep(make_system):
         assert flight_money(system, flight) == {"captured": order["amount"], "refunded": 0, "ticketed": order["amount"]}
 
 
-def _leave_payment(system, order, user_id, flight, status, captured_by_processor=False, **fields):
-    """The payment document a payment worker that died mid-way leaves behind (and, if
-    the processor had already captured, the processor's own record of the charge)."""
+def _leave_payment(system, order, user_id, flight, status, captured_by_processor=False, age=timedelta(seconds=5),
+                   **fields):
+    """The payment document a payment worker that died mid-way leaves behind, begun ``age``
+    ago (and, if the processor had already captured, the processor's own record of the charge)."""
     payment_id = uuid.uuid4().hex[:24]
     mongo, db = store(system, "payment")
     try:
@@ -102,7 +103,7 @@ def _leave_payment(system, order, user_id, flight, status, captured_by_processor
             "_id": payment_id, "order_id": order["id"], "user_id": user_id, "flight_id": flight,
             "amount": order["amount"], "currency": order["currency"], "status": status,
             "charge_key": order["id"], "card": {"brand": "visa", "last4": "4242", "holder": "Ann"},
-            "created_at": datetime.now(UTC) - timedelta(seconds=5), **fields,
+            "created_at": datetime.now(UTC) - age, **fields,
         })
         if captured_by_processor:
             db.processor_charges.insert_one({
@@ -112,6 +113,19 @@ def _leave_payment(system, order, user_id, flight, status, captured_by_processor
     finally:
         mongo.close()
     return payment_id
+
+
+def _age_payment(system, payment_id, age):
+    """Let ``age`` pass for the payment, as far as the sweep can tell (it judges by ``created_at``)."""
+    mongo, db = store(system, "payment")
+    try:
+        # written whole, as _leave_payment wrote it: the test's Mongo stand-in stores a
+        # datetime given to $set as a string
+        payment = db.payments.find_one({"_id": payment_id})
+        db.payments.delete_one({"_id": payment_id})
+        db.payments.insert_one(dict(payment, created_at=datetime.now(UTC) - age))
+    finally:
+        mongo.close()
 
 
 def test_crash_after_the_processor_captured_is_settled_and_ticketed(make_system):
@@ -132,15 +146,23 @@ def test_crash_after_the_processor_captured_is_settled_and_ticketed(make_system)
 
 def test_crash_before_the_processor_answered_frees_the_order_to_be_paid(make_system):
     """Died before the processor received the charge: no money moved, so the payment
-    fails and the customer can pay again (no second charge is possible meanwhile)."""
-    with make_system(EXPIRY_SWEEP_SECONDS=1, PAYMENT_ANNOUNCE_GRACE_SECONDS=1) as system:
+    fails and the customer can pay again (no second charge is possible meanwhile).
+
+    The sweep runs every second but only judges payments older than the grace period (an
+    hour here): the payment is left well within it, so the second attempt meets it pending
+    whatever the timing; then it is aged past the grace period, and the sweep settles it."""
+    grace = timedelta(hours=1)
+    with make_system(EXPIRY_SWEEP_SECONDS=1, PAYMENT_ANNOUNCE_GRACE_SECONDS=grace.total_seconds()) as system:
         flight = schedule_flight(system)
         client, user_id = customer(system)
         order = place(client, flight, {"name": "Ann"})
-        payment_id = _leave_payment(system, order, user_id, flight, "pending")
+        payment_id = _leave_payment(system, order, user_id, flight, "pending", age=timedelta(0))
         # still pending: never a second charge
-        assert client.post(f"/orders/{order['id']}/pay", json=GOOD_CARD).status_code == 409
+        assert_error(client.post(f"/orders/{order['id']}/pay", json=GOOD_CARD), 409, "ORDER_ALREADY_PAID")
+        assert find_documents(system, "payment", "payments", {"order_id": order["id"]}) == [
+            find_documents(system, "payment", "payments", {"_id": payment_id})[0]]
 
+        _age_payment(system, payment_id, grace + timedelta(minutes=1))
         wait_until(lambda: find_documents(system, "payment", "payments", {"_id": payment_id})[0]["status"] == "failed",
                    timeout=20, what="the abandoned payment to be failed")
         pay(client, order["id"])

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from common.errors import NotFound
-from ticket.tests.support import BUSINESS_FARE, ECONOMY_FARE, TicketDb, schedule_flight, statuses
+from tests.helpers.tickets import BUSINESS_FARE, ECONOMY_FARE, TicketDb, schedule_flight, statuses
 
 
 def test_inventory_is_built_from_the_schedule_with_fares(system):

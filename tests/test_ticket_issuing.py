@@ -5,13 +5,13 @@ import uuid
 import pytest
 
 from common.errors import Conflict, NotFound
-from ticket.tests.support import (
+from tests.helpers import wait_until
+from tests.helpers.tickets import (
     TicketDb,
     paid_event,
     recording_ticket_events,
     schedule_flight,
-    statuses,
-    wait_for,
+    seat_statuses,
 )
 
 ISSUED, CANCELLED = "tickets_issued", "tickets_cancelled"
@@ -42,10 +42,6 @@ def settle(system, ticket_events):
     system.dispatch("order", "order_paid", paid_event(order_id, flight["flight_id"], ["3A"]))
     ticket_events.wait(ISSUED, order_id)
 
-
-def seat_statuses(system, flight_id):
-    with system.rpc() as rpc:
-        return statuses(rpc.ticket.seat_map(flight_id))
 
 
 def test_payment_issues_one_ticket_per_passenger_once(system, ticket_events):
@@ -107,7 +103,7 @@ def test_payment_after_the_hold_lapsed_still_issues_if_the_seats_are_free(make_s
     with short_holds(make_system) as (system, ticket_events):
         flight = schedule_flight(system)
         order_id = hold(system, flight["flight_id"], ["6A"])
-        wait_for(lambda: seat_statuses(system, flight["flight_id"])["6A"] == "available", timeout=5)
+        wait_until(lambda: seat_statuses(system, flight["flight_id"])["6A"] == "available", timeout=5)
         system.dispatch("order", "order_paid", paid_event(order_id, flight["flight_id"], ["6A"]))
         issued = ticket_events.wait(ISSUED, order_id)
         assert [t["seat"] for t in issued["tickets"]] == ["6A"]
@@ -118,7 +114,7 @@ def test_payment_after_the_seats_went_to_someone_else_is_refunded(system, make_s
     with short_holds(make_system) as (short, ticket_events):
         flight = schedule_flight(short)
         late = hold(short, flight["flight_id"], ["7A", "7B"])
-        wait_for(lambda: seat_statuses(short, flight["flight_id"])["7B"] == "available", timeout=5)
+        wait_until(lambda: seat_statuses(short, flight["flight_id"])["7B"] == "available", timeout=5)
         # the same database, through the system whose holds last the usual time
         quick = hold(system, flight["flight_id"], ["7B"])
         short.dispatch("order", "order_paid", paid_event(late, flight["flight_id"], ["7A", "7B"]))
@@ -138,7 +134,7 @@ def test_payment_after_the_order_expired_issues_nothing(system, ticket_events):
     order_id = hold(system, flight["flight_id"], ["8A"])
     system.dispatch("order", "order_expired",
                     {"order_id": order_id, "flight_id": flight["flight_id"], "seats": ["8A"], "paid": False})
-    wait_for(lambda: seat_statuses(system, flight["flight_id"])["8A"] == "available")
+    wait_until(lambda: seat_statuses(system, flight["flight_id"])["8A"] == "available")
     system.dispatch("order", "order_paid", paid_event(order_id, flight["flight_id"], ["8A"]))
     cancelled = ticket_events.wait(CANCELLED, order_id)
     assert cancelled["reason"] == "hold_lost" and cancelled["ticket_numbers"] == []
@@ -174,7 +170,7 @@ def test_cancelling_an_unpaid_order_releases_its_hold_quietly(system, ticket_eve
     order_id = hold(system, flight["flight_id"], ["10A"])
     system.dispatch("order", "order_cancelled",
                     {"order_id": order_id, "flight_id": flight["flight_id"], "seats": ["10A"], "paid": False})
-    wait_for(lambda: seat_statuses(system, flight["flight_id"])["10A"] == "available")
+    wait_until(lambda: seat_statuses(system, flight["flight_id"])["10A"] == "available")
     settle(system, ticket_events)
     assert ticket_events.of(CANCELLED, order_id) == []
 
@@ -218,7 +214,7 @@ def test_a_cancellation_before_the_schedule_keeps_the_flight_closed(system):
     flight_id = uuid.uuid4().hex
     system.dispatch("track", "flight_cancelled", {"flight_id": flight_id})
     with system.rpc() as rpc:
-        wait_for(lambda: rpc.ticket.availability([flight_id]) == {} and _closed_row(system, flight_id))
+        wait_until(lambda: rpc.ticket.availability([flight_id]) == {} and _closed_row(system, flight_id))
         schedule_flight(system, flight_id=flight_id)
         with pytest.raises(Conflict) as error:
             rpc.ticket.hold_seats(new_order(), flight_id, ["3A"])
@@ -245,6 +241,6 @@ def test_an_event_left_unpublished_is_relayed_by_the_timer(make_system):
         cancelled = events.wait(CANCELLED, order_id, timeout=10)
         assert cancelled == {"order_id": order_id, "flight_id": flight["flight_id"], "ticket_numbers": [],
                              "reason": "hold_lost"}
-        wait_for(lambda: db.rows("SELECT pending_event FROM orders WHERE order_id = :o",
+        wait_until(lambda: db.rows("SELECT pending_event FROM orders WHERE order_id = :o",
                                  o=order_id)[0]["pending_event"] is None)
         assert len(events.of(CANCELLED, order_id)) == 1

@@ -13,9 +13,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from order.tests.booking_helpers import GOOD_CARD, place, wait_for_status
+from tests.helpers.booking import GOOD_CARD, place, wait_for_status
+from tests.helpers.fleet import create_airplane, schedule_flight, utc_in
 from tests.helpers.harness import wait_until
-from track.tests.fleet_helpers import create_airplane, schedule_flight, utc_in
 
 PASSWORD = "owasp-long-password"
 _PARAM = re.compile(r"{(\w+)}")

@@ -4,7 +4,8 @@ import uuid
 
 import sqlalchemy as sa
 
-from ticket.tests.support import TicketDb, schedule_flight, statuses, wait_for
+from tests.helpers import wait_until
+from tests.helpers.tickets import TicketDb, schedule_flight, statuses
 
 WAITING_ON_A_ROW_LOCK = """
     SELECT count(*) AS n FROM pg_stat_activity
@@ -27,7 +28,7 @@ def test_a_seat_freed_while_the_hold_waits_for_it_is_taken(system):
                                       "hold_expires_at = NULL WHERE flight_id = :f AND seat = :s"), seat)
             buyer = uuid.uuid4().hex
             call = rpc.ticket.hold_seats.call_async(buyer, flight_id, ["8A", "8B"])
-            wait_for(lambda: db.rows(WAITING_ON_A_ROW_LOCK)[0]["n"], message="the hold never waited for 8A")
+            wait_until(lambda: db.rows(WAITING_ON_A_ROW_LOCK)[0]["n"], what="the hold never waited for 8A")
             transaction.commit()
         finally:
             releasing.close()

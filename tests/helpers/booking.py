@@ -1,28 +1,19 @@
-"""Helpers for the booking tests (order/, payment/ and tests/test_booking_*, test_saga_*).
-
-Flights are created the way the ticket service learns about them, by the
-``track.flight_scheduled`` event; customers get real access tokens signed
-with the system's secret; money and seats are read back from the services.
+"""Booking through the gateway (tests/test_booking_*, test_saga_*): flights the way the
+ticket service learns about them, customers with real access tokens signed with the
+system's secret, money and seats read back from the services.
 """
-import contextlib
 import uuid
-from datetime import UTC, datetime, timedelta
-
-from nameko.containers import ServiceContainer
-from nameko.events import BROADCAST, event_handler
+from datetime import timedelta
 
 from common.config import Settings
-from common.errors import NotFound
 from common.mongo import mongo_client, service_db_name
 from common.tokens import issue_access_token
-from tests.helpers.harness import wait_until  # noqa: F401  (re-exported for the booking tests)
+from tests.helpers.events import recorded_events
+from tests.helpers.harness import wait_until
+from tests.helpers.tickets import flight_payload, publish_flight
 
 GOOD_CARD = {"card_number": "4242424242424242", "expiry": "12/39", "cvc": "123", "holder": "Ada Lovelace"}
 DECLINED_CARD = dict(GOOD_CARD, card_number="4000000000000002")
-ECONOMY_FARE = 1_250_000
-BUSINESS_FARE = 4_500_000
-
-
 
 
 def seat_labels(rows, letters):
@@ -30,34 +21,15 @@ def seat_labels(rows, letters):
 
 
 def schedule_flight(system, business_rows=range(1, 2), economy_rows=range(2, 4), departure_in=timedelta(days=30)):
-    """Publish ``flight_scheduled`` (as track does) and wait until ticket has the inventory.
+    """Publish ``flight_scheduled`` and wait for the inventory; the flight id.
 
     Default: 4 business seats (1A-1D) and 8 economy seats (2A-3D).
     """
     flight_id = uuid.uuid4().hex[:12]
-    departure = (datetime.now(UTC) + departure_in).replace(microsecond=0)
-    seats = [{"seat": s, "class": "business"} for s in seat_labels(business_rows, "ABCD")]
-    seats += [{"seat": s, "class": "economy"} for s in seat_labels(economy_rows, "ABCD")]
-    system.dispatch("track", "flight_scheduled", {
-        "flight_id": flight_id, "flight_number": "TB" + flight_id[:4].upper(), "airplane_id": "a-" + flight_id,
-        "origin": "CGK", "destination": "DPS", "departure_at": departure.isoformat(),
-        "arrival_at": (departure + timedelta(hours=2)).isoformat(), "currency": "IDR",
-        "fares": {"business": BUSINESS_FARE, "economy": ECONOMY_FARE}, "seats": seats,
-    })
-    wait_until(lambda: seat_map(system, flight_id), what=f"inventory of flight {flight_id}")
+    payload = flight_payload(flight_id, business_rows, economy_rows, departure_in, business_letters="ABCD",
+                             economy_letters="ABCD", flight_number="TB" + flight_id[:4].upper())
+    publish_flight(system, dict(payload, airplane_id="a-" + flight_id))
     return flight_id
-
-
-def seat_map(system, flight_id):
-    with system.rpc() as rpc:
-        try:
-            return rpc.ticket.seat_map(flight_id)
-        except NotFound:
-            return None
-
-
-def seat_statuses(system, flight_id):
-    return {seat["seat"]: seat["status"] for seat in seat_map(system, flight_id)["seats"]}
 
 
 def customer(system):
@@ -136,31 +108,14 @@ SAGA_EVENTS = (
 )
 
 
-def _listener(source, event_type, seen):
-    # broadcast, not reliable: an exclusive queue that disappears with the listener
-    @event_handler(source, event_type, handler_type=BROADCAST, reliable_delivery=False)
-    def listen(self, payload):
-        seen.append((source, event_type, payload))
-    return listen
-
-
-@contextlib.contextmanager
 def saga_events(config):
-    """``[(source, event_type, payload)]`` of every saga event published while the block runs
-    (a listener service with its own queues, so the real consumers are not disturbed)."""
-    seen = []
-    members = {"name": "saga_listener_" + uuid.uuid4().hex[:8]}
-    members.update({f"on_{source}_{kind}": _listener(source, kind, seen) for source, kind in SAGA_EVENTS})
-    container = ServiceContainer(type("SagaListener", (), members), config)
-    container.start()
-    try:
-        yield seen
-    finally:
-        container.stop()
+    """An ``EventLog`` of every saga event published while the block runs."""
+    return recorded_events(config, SAGA_EVENTS)
 
 
-def events_of(seen, order_id):
-    return [(source, kind, payload) for source, kind, payload in seen if payload.get("order_id") == order_id]
+def events_of(log, order_id):
+    """``[(source, event_type, payload)]`` of ``order_id``, in arrival order."""
+    return log.for_order(order_id)
 
 
 def pause_event_handler(system, service_name, method_name):
