@@ -82,6 +82,7 @@ class Settings:
     payment_announce_grace_seconds: float
     ticket_event_relay_seconds: float
     track_event_relay_seconds: float
+    order_event_relay_seconds: float
     ticket_airline_prefix: str
     search_cache_ttl: float
 

@@ -1,5 +1,6 @@
 """Order rules that need no broker and no database: states, transitions,
-booking references, request fingerprints, paging cursors."""
+when a booking can no longer be cancelled, booking references, request fingerprints,
+the events order publishes (through its outbox, ``order.outbox``)."""
 import hashlib
 import json
 import secrets
@@ -68,6 +69,46 @@ def cancel_action(status):
     return "none"
 
 
+# Track's flight statuses (track/domain.py) from which a booking is used, or being
+# used: no cancellation and no refund any more. A cancelled flight is not among them:
+# its bookings are refunded by the flight's cancellation.
+DEPARTED_FLIGHT_STATUSES = frozenset({"boarding", "departed", "arrived"})
+FLIGHT_CANCELLED = "cancelled"
+
+
+def flight_has_departed(flight, now):
+    """Whether the flight (track's ``get_flight`` answer: ``status``, ``departure_at``)
+    is boarding, gone, or past its departure time at ``now``."""
+    if flight["status"] in DEPARTED_FLIGHT_STATUSES:
+        return True
+    if flight["status"] == FLIGHT_CANCELLED or not flight.get("departure_at"):
+        return False
+    departure = datetime.fromisoformat(flight["departure_at"])
+    if departure.tzinfo is None:
+        departure = departure.replace(tzinfo=UTC)
+    return departure <= now
+
+
+def new_event(event_type, payload, now=None):
+    """An event for the order's outbox. Its id sorts by creation time (the relay publishes
+    an order's events in that order) and is a plain MongoDB field name."""
+    return {"id": f"e{epoch_millis(now or utcnow()):013d}{secrets.token_hex(4)}", "type": event_type,
+            "payload": payload}
+
+
+def closing_payload(order, paid, reason):
+    """``order_cancelled`` / ``order_expired``: what ticket needs to free or cancel the seats."""
+    return {"order_id": order["_id"], "flight_id": order["flight_id"],
+            "seats": [passenger["seat"] for passenger in order["passengers"]], "paid": paid, "reason": reason}
+
+
+def paid_payload(order, payment_id):
+    """``order_paid``: what ticket needs to issue the tickets."""
+    return {"order_id": order["_id"], "user_id": order["user_id"], "flight_id": order["flight_id"],
+            "payment_id": payment_id, "amount": order["amount"], "currency": order["currency"],
+            "passengers": order["passengers"]}
+
+
 def new_booking_ref(randbelow=secrets.randbelow):
     return "".join(BOOKING_REF_ALPHABET[randbelow(len(BOOKING_REF_ALPHABET))] for _ in range(BOOKING_REF_LENGTH))
 
@@ -102,6 +143,12 @@ def utcnow():
 def to_millis(moment):
     """BSON dates keep milliseconds: cut the rest so an order reads back as it was answered."""
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def epoch_millis(moment):
+    """Milliseconds since the epoch: how the outbox stores times it compares (the local
+    MongoDB stand-in reads a datetime written by ``$set`` back as a string)."""
+    return int(moment.timestamp() * 1000)
 
 
 def iso(moment):

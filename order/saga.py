@@ -7,13 +7,27 @@ out of order (a transition only happens from the states that allow it).
 dispatcher), so the nameko service stays a list of thin entrypoints, and a test can
 hand it in-memory stand-ins (``order/tests/test_saga.py``).
 
+Every event that announces a change goes through the order's outbox (``order.outbox``):
+written in the same update as the change, published after it. Two answers to a
+``payment_succeeded`` change nothing and are published directly: ``payment_rejected``
+for an order that does not exist (there is no document to write it with) and
+``order_paid`` again for a replay while the order is still PAID. If one of those is
+lost, the ``payment_succeeded`` was not acknowledged and comes again.
+
 The hold's lifetime is ticket's to decide (``HOLD_TTL_SECONDS``): an order expires
 when ticket says its hold does (``expires_at`` of ``hold_seats``' answer).
 """
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
-from common.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable, load_or_raise
+from common.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    ServiceUnavailable,
+    load_or_raise,
+)
 from order.domain import (
     CANCELLED,
     PAID,
@@ -21,14 +35,26 @@ from order.domain import (
     TICKETED,
     assign_seats,
     cancel_action,
+    closing_payload,
+    flight_has_departed,
     is_payable,
     iso,
     new_booking_ref,
+    new_event,
+    paid_payload,
     request_fingerprint,
     to_millis,
     utcnow,
 )
-from order.schemas import ListOrdersQuerySchema, OrderPageSchema, OrderSchema, PlaceOrderSchema
+from order.outbox import OrderOutbox
+from order.schemas import (
+    AuditOrderPageSchema,
+    AuditQuerySchema,
+    ListOrdersQuerySchema,
+    OrderPageSchema,
+    OrderSchema,
+    PlaceOrderSchema,
+)
 from order.store import DuplicateOrder
 
 log = logging.getLogger(__name__)
@@ -49,11 +75,18 @@ def seat_numbers(order):
     return [passenger["seat"] for passenger in order["passengers"]]
 
 
+def is_definitive(error):
+    """A refusal that will not change on a retry (the hold was not made), unlike a timeout
+    after which the hold may still be made."""
+    return isinstance(error, DomainError) and not isinstance(error, ServiceUnavailable)
+
+
 class Orders:
     def __init__(self, store, services, dispatch):
         self.store = store
         self.services = services
         self.dispatch = dispatch
+        self.outbox = OrderOutbox(store, dispatch)
 
     # -- queries -----------------------------------------------------------------------
 
@@ -67,6 +100,12 @@ class Orders:
         query = load_or_raise(ListOrdersQuerySchema(), {"limit": limit, "cursor": cursor})
         orders, next_cursor = self.store.list_for_user(str(user_id), query["limit"], query["cursor"])
         return OrderPageSchema().dump({"items": orders, "next_cursor": next_cursor})
+
+    def audit(self, after=None, limit=500):
+        """Every order, a page at a time, for ``make audit`` (docs: the audit contract)."""
+        query = load_or_raise(AuditQuerySchema(), {"after": after, "limit": limit})
+        orders, next_cursor = self.store.audit_page(query["after"], query["limit"])
+        return AuditOrderPageSchema().dump({"items": orders, "next": next_cursor})
 
     def payable(self, order_id, user_id=None, now=None):
         """The order, if a payment may be taken for it now; Conflict ORDER_NOT_PAYABLE if not."""
@@ -83,28 +122,35 @@ class Orders:
         user_id = str(user_id)
         request = load_or_raise(PlaceOrderSchema(), data)
         if idempotency_key is None:
-            return order_view(self._create(self.store.new_order_id(), user_id, request))
+            return order_view(self._create(self.store.new_order_id(), user_id, request, undo_on_failure=True))
 
-        claim = self._claim(user_id, idempotency_key, request)
+        own_order_id = self.store.new_order_id()
+        claim = self._claim(user_id, idempotency_key, request, own_order_id)
         existing = self.store.find(claim["order_id"])
         if existing is not None:
             return order_view(existing)
-        # Ours, or an earlier request with this key that has not finished (or
-        # failed): drive the same order id, which hold_seats treats as a retry.
+        # Ours, or an earlier request with this key that has not finished (or failed):
+        # drive the same order id, which hold_seats treats as a retry. What it holds is
+        # never undone here: another request with the key may be using it. A hold this
+        # request cannot account for (a timeout) stays until ticket's sweep ends it, and
+        # the key stays claimed so a retry completes the same order.
         try:
-            return order_view(self._create(claim["order_id"], user_id, request))
-        except Exception:
-            self.store.release_idempotency_key(user_id, idempotency_key, claim["order_id"])
+            return order_view(self._create(claim["order_id"], user_id, request, undo_on_failure=False))
+        except Exception as error:
+            # the hold was refused, so nothing is held: the request that claimed the key
+            # frees it for another try, unless an order was made with it meanwhile
+            if is_definitive(error) and claim["order_id"] == own_order_id and self.store.find(own_order_id) is None:
+                self.store.release_idempotency_key(user_id, idempotency_key, own_order_id)
             raise
 
-    def _claim(self, user_id, key, request):
+    def _claim(self, user_id, key, request, order_id):
         if not isinstance(key, str) or not 0 < len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable():
             raise InvalidInput(
                 "Invalid Idempotency-Key.",
                 details={"fields": {"Idempotency-Key": [f"1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable characters."]}},
             )
         fingerprint = request_fingerprint(request)
-        claim = self.store.claim_idempotency_key(user_id, key, fingerprint, self.store.new_order_id())
+        claim = self.store.claim_idempotency_key(user_id, key, fingerprint, order_id)
         if claim["fingerprint"] != fingerprint:
             raise Conflict(
                 "This Idempotency-Key was already used with a different request body.",
@@ -112,8 +158,11 @@ class Orders:
             )
         return claim
 
-    def _create(self, order_id, user_id, request):
-        hold = self._hold(order_id, request)
+    def _create(self, order_id, user_id, request, undo_on_failure):
+        """Hold the seats, then store the order. ``undo_on_failure``: release the hold if the
+        hold call timed out or the order could not be stored (only when no other request
+        can be driving the same order id, i.e. without an Idempotency-Key)."""
+        hold = self._hold(order_id, request, undo_on_failure)
         now = utcnow()
         order = {
             "_id": order_id,
@@ -128,20 +177,22 @@ class Orders:
             "history": {PENDING_PAYMENT: iso(now)},
             "created_at": now,
         }
+        created = new_event("order_created", {
+            "order_id": order_id, "user_id": user_id, "flight_id": order["flight_id"],
+            "seats": seat_numbers(order), "amount": order["amount"], "currency": order["currency"],
+            "expires_at": iso(order["expires_at"]),
+        })
         try:
-            stored = self._insert_with_fresh_ref(order)
+            stored, inserted = self._insert_with_fresh_ref(order, created)
         except Exception:
-            self._release_quietly(order_id)
+            if undo_on_failure:
+                self._release_quietly(order_id)
             raise
-        if stored is order:
-            self.dispatch("order_created", {
-                "order_id": order_id, "user_id": user_id, "flight_id": order["flight_id"],
-                "seats": seat_numbers(order), "amount": order["amount"], "currency": order["currency"],
-                "expires_at": iso(order["expires_at"]),
-            })
+        if inserted:
+            self.outbox.publish(order_id, [created])
         return stored
 
-    def _hold(self, order_id, request):
+    def _hold(self, order_id, request, undo_on_failure):
         passengers = request["passengers"]
         named = [p["seat"] for p in passengers if p.get("seat")]
         count = len(passengers) - len(named)
@@ -151,19 +202,20 @@ class Orders:
                 order_id, request["flight_id"], named, cabin_class=cabin_class, count=count,
             )
         except ServiceUnavailable:
-            # the hold may still be applied after our deadline: undo it
-            self._release_quietly(order_id)
+            if undo_on_failure:  # the hold may still be applied after our deadline: undo it
+                self._release_quietly(order_id)
             raise
 
-    def _insert_with_fresh_ref(self, order):
+    def _insert_with_fresh_ref(self, order, created):
+        """The stored order, and whether this call inserted it."""
         for _ in range(BOOKING_REF_ATTEMPTS):
             order["booking_ref"] = new_booking_ref()
             try:
-                return self.store.insert(order)
+                return self.store.insert(order, [created]), True
             except DuplicateOrder:
                 existing = self.store.find(order["_id"])
                 if existing is not None:  # a concurrent retry with the same key won
-                    return existing
+                    return existing, False
                 # else the booking reference was taken: draw another
         raise ServiceUnavailable("Could not allocate a booking reference; try again.")
 
@@ -175,18 +227,24 @@ class Orders:
 
     # -- user cancellation -------------------------------------------------------------
 
-    def cancel(self, order_id, user_id):
+    def cancel(self, order_id, user_id, now=None):
         order = self.get(order_id, user_id)
         action = cancel_action(order["status"])
+        if action in ("refund", "wait"):
+            self._refuse_after_departure(order, now or datetime.now(UTC))
         if action == "cancel":
             cancelled = self._cancel_unpaid(order, "order_cancelled")
             if cancelled is not None:
                 return order_view(cancelled)
-            return self.cancel(order_id, user_id)  # it moved meanwhile (paid or expired): decide again
+            return self.cancel(order_id, user_id, now)  # it moved meanwhile (paid or expired): decide again
         if action == "refund":
-            order = self.store.set_fields(order["_id"], {"cancellation_requested_at": iso(utcnow())})
-            self._publish_closed("order_cancelled", order, paid=True, reason="order_cancelled")
-            return order_view(order)
+            event = new_event("order_cancelled", closing_payload(order, paid=True, reason="order_cancelled"))
+            requested = self.store.add_events(order["_id"], [event], status=TICKETED,
+                                              set_fields={"cancellation_requested_at": iso(utcnow())})
+            if requested is None:
+                return self.cancel(order_id, user_id, now)  # refunded meanwhile: decide again
+            self.outbox.publish(order["_id"], [event])
+            return order_view(requested)
         if action == "wait":
             raise Conflict(
                 "The order is paid and its tickets are being issued; cancel it again in a moment.",
@@ -194,60 +252,83 @@ class Orders:
             )
         return order_view(order)
 
+    def _refuse_after_departure(self, order, now):
+        """Conflict FLIGHT_DEPARTED once the flight is boarding or gone: a paid booking is
+        not refunded any more. Track decides; if it does not answer, nothing is refunded
+        (``ServiceUnavailable``). A flight track never scheduled has no departure to pass."""
+        try:
+            flight = self.services.track.get_flight(order["flight_id"])
+        except NotFound:
+            return
+        if flight_has_departed(flight, now):
+            raise Conflict(
+                "The flight has departed (or is boarding): this booking can no longer be cancelled or refunded.",
+                code="FLIGHT_DEPARTED",
+                details={"status": order["status"], "flight_id": order["flight_id"],
+                         "flight_status": flight["status"], "departure_at": flight.get("departure_at")},
+            )
+
     def _cancel_unpaid(self, order, reason):
-        cancelled = self.store.transition(order["_id"], CANCELLED, {"cancel_reason": reason})
+        event = new_event("order_cancelled", closing_payload(order, paid=False, reason=reason))
+        cancelled = self.store.transition(order["_id"], CANCELLED, {"cancel_reason": reason}, events=[event])
         if cancelled is not None:
-            self._publish_closed("order_cancelled", cancelled, paid=False, reason=reason)
+            self.outbox.publish(order["_id"], [event])
         return cancelled
 
-    def _publish_closed(self, event_type, order, paid, reason):
-        self.dispatch(event_type, {
-            "order_id": order["_id"], "flight_id": order["flight_id"], "seats": seat_numbers(order),
-            "paid": paid, "reason": reason,
-        })
-
-    # -- timer -------------------------------------------------------------------------
+    # -- timers ------------------------------------------------------------------------
 
     def expire_overdue(self, now=None):
         """PENDING_PAYMENT orders past ``expires_at`` become EXPIRED; returns how many."""
         now = now or utcnow()
         expired = 0
         for order in self.store.overdue(now, EXPIRY_BATCH):
-            moved = self.store.expire(order["_id"], now)
-            if moved is not None:
-                self._publish_closed("order_expired", moved, paid=False, reason="expired")
+            event = new_event("order_expired", closing_payload(order, paid=False, reason="expired"))
+            if self.store.expire(order["_id"], now, events=[event]) is not None:
+                self.outbox.publish(order["_id"], [event])
                 expired += 1
         return expired
+
+    def relay_events(self, older_than_seconds, now=None):
+        """Publish the events a crash left in the orders' outboxes; returns how many."""
+        return self.outbox.relay(older_than_seconds, now)
 
     # -- event handlers ----------------------------------------------------------------
 
     def on_payment_succeeded(self, payment):
         order_id, payment_id = payment["order_id"], payment["payment_id"]
+        order = self.store.find(order_id)
+        if order is None:
+            self.dispatch("payment_rejected", {"payment_id": payment_id, "order_id": order_id,
+                                               "reason": "order_unknown"})
+            return
+        paid_event = new_event("order_paid", paid_payload(order, payment_id))
         # a payment already refunded (events out of order) never makes the order PAID
-        paid = self.store.mark_paid(order_id, payment_id, payment["amount"])
-        if paid is None:
-            order = self.store.find(order_id)
-            if order is None or order.get("payment_id") != payment_id:
-                # expired, cancelled, or paid by another payment: this money goes back
-                status = order["status"] if order else "UNKNOWN"
-                self.dispatch("payment_rejected", {
-                    "payment_id": payment_id, "order_id": order_id, "reason": f"order_{status.lower()}",
-                })
-                return
-            if order["status"] != PAID:
-                return  # replay of a payment the order already went past
-            paid = order  # replay while still PAID: ticket may have missed order_paid
-        self.dispatch("order_paid", {
-            "order_id": order_id, "user_id": paid["user_id"], "flight_id": paid["flight_id"],
-            "payment_id": payment_id, "amount": paid["amount"], "currency": paid["currency"],
-            "passengers": paid["passengers"],
-        })
+        if self.store.mark_paid(order_id, payment_id, payment["amount"], events=[paid_event]) is not None:
+            self.outbox.publish(order_id, [paid_event])
+            return
+        order = self.store.find(order_id)
+        if order.get("payment_id") != payment_id:
+            # expired, cancelled, or paid by another payment: this money goes back
+            self._add_and_publish(order_id, new_event("payment_rejected", {
+                "payment_id": payment_id, "order_id": order_id, "reason": f"order_{order['status'].lower()}",
+            }))
+        elif order["status"] == PAID:
+            # replay while still PAID: ticket may have missed order_paid
+            self.dispatch("order_paid", paid_event["payload"])
+        # else: a replay of a payment the order already went past
+
+    def _add_and_publish(self, order_id, event):
+        if self.store.add_events(order_id, [event]) is not None:
+            self.outbox.publish(order_id, [event])
 
     def on_tickets_issued(self, event):
         tickets = [{key: ticket.get(key) for key in TICKET_FIELDS} for ticket in event.get("tickets", [])]
         self.store.transition(event["order_id"], TICKETED, {"tickets": tickets})
 
     def on_payment_refunded(self, refund):
+        """The order's payment was paid back: PAID (tickets never issued, e.g. ``ticketing_failed``,
+        ``flight_departed``, ``hold_lost``) or TICKETED (cancelled) → REFUNDED, with the refund and
+        its reason on the order."""
         order_id, payment_id = refund["order_id"], refund["payment_id"]
         record = {
             "refund_id": refund.get("refund_id"), "amount": refund.get("amount"),

@@ -1,9 +1,10 @@
 """marshmallow schemas for the order service's inputs and answers."""
 import re
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, pre_dump, validate, validates_schema
 
-from order.domain import STATES, history_list
+from common.schemas import UtcDateTime, no_control_characters
+from order.domain import STATES, history_list, iso
 
 MAX_PASSENGERS = 9
 SEAT_PATTERN = re.compile(r"^[1-9][0-9]{0,2}[A-Z]$")
@@ -11,8 +12,9 @@ ORDER_ID_PATTERN = re.compile(r"^[0-9a-f]{24}$")
 
 
 class PassengerSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    seat = fields.String(load_default=None, allow_none=True, metadata={"example": "12A"})
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=100), no_control_characters])
+    seat = fields.String(load_default=None, allow_none=True, validate=no_control_characters,
+                         metadata={"example": "12A"})
 
     @post_load
     def normalise(self, data, **kwargs):
@@ -28,13 +30,13 @@ class PassengerSchema(Schema):
 
 
 class PlaceOrderSchema(Schema):
-    flight_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    flight_id = fields.String(required=True, validate=[validate.Length(min=1, max=64), no_control_characters])
     passengers = fields.List(
         fields.Nested(PassengerSchema), required=True,
         validate=validate.Length(min=1, max=MAX_PASSENGERS, error=f"Between 1 and {MAX_PASSENGERS} passengers."),
     )
     cabin_class = fields.String(
-        data_key="class", load_default=None, validate=validate.Length(min=1, max=32),
+        data_key="class", load_default=None, validate=[validate.Length(min=1, max=32), no_control_characters],
         metadata={"description": "the cabin of every passenger; default economy for passengers without a "
                                  "named seat", "example": "economy"},
     )
@@ -121,3 +123,51 @@ class OrderSchema(Schema):
 class OrderPageSchema(Schema):
     items = fields.List(fields.Nested(OrderSchema))
     next_cursor = fields.String(allow_none=True)
+
+
+# -- the audit (``order.audit_orders``, read by ``make audit``) ------------------------------
+
+MAX_AUDIT_PAGE = 1000
+
+
+class AuditQuerySchema(Schema):
+    after = fields.String(load_default=None, allow_none=True,
+                          validate=validate.Regexp(ORDER_ID_PATTERN, error="Not a valid cursor."))
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=MAX_AUDIT_PAGE))
+
+
+class AuditRefundSchema(Schema):
+    refund_id = fields.String(allow_none=True)
+    amount = fields.Integer(allow_none=True)
+
+
+class AuditOrderSchema(Schema):
+    """An order as the audit reconciles it with payment's and ticket's records."""
+
+    id = fields.String()
+    status = fields.String(validate=validate.OneOf(STATES))
+    flight_id = fields.String()
+    amount = fields.Integer()
+    currency = fields.String()
+    payment_id = fields.String(allow_none=True)
+    refund = fields.Nested(AuditRefundSchema, allow_none=True)
+    tickets = fields.List(fields.String())
+    expires_at = UtcDateTime()
+    updated_at = fields.String()
+
+    @pre_dump
+    def from_document(self, order, **kwargs):
+        history = list((order.get("history") or {}).values())
+        # orders written before updated_at existed: their latest state change
+        updated_at = order.get("updated_at") or max(history, default=None) or iso(order["created_at"])
+        return {
+            "id": order["_id"], "status": order["status"], "flight_id": order["flight_id"],
+            "amount": order["amount"], "currency": order["currency"], "payment_id": order.get("payment_id"),
+            "refund": order.get("refund"), "tickets": [ticket["number"] for ticket in order.get("tickets") or []],
+            "expires_at": order["expires_at"], "updated_at": updated_at,
+        }
+
+
+class AuditOrderPageSchema(Schema):
+    items = fields.List(fields.Nested(AuditOrderSchema))
+    next = fields.String(allow_none=True)

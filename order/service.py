@@ -1,15 +1,21 @@
 """The order service: nameko entrypoints only; the saga logic is in ``order.saga``."""
+import logging
+
 from nameko.events import EventDispatcher
 
+from common.config import SettingsProvider
 from common.entrypoints import config_timer, event_handler, rpc
 from order.dependencies import BoundedRpc, MongoDatabase, RequestContext
 from order.saga import Orders, order_view
 from order.store import OrderStore, create_indexes
 
+log = logging.getLogger(__name__)
+
 
 class OrderService:
     name = "order"
 
+    settings = SettingsProvider()
     db = MongoDatabase(create_indexes)
     services = BoundedRpc()
     dispatch = EventDispatcher()
@@ -45,9 +51,20 @@ class OrderService:
     def cancel_order(self, order_id, user_id):
         return self.orders.cancel(order_id, user_id)
 
+    @rpc
+    def audit_orders(self, after=None, limit=500):
+        """Every order, paged (``next`` is the ``after`` of the next page), for ``make audit``."""
+        return self.orders.audit(after, limit)
+
     @config_timer("expiry_sweep_seconds")
     def expire_overdue_orders(self):
         self.orders.expire_overdue()
+
+    @config_timer("expiry_sweep_seconds")
+    def relay_events(self):
+        relayed = self.orders.relay_events(self.settings.order_event_relay_seconds)
+        if relayed:
+            log.warning("relayed %d order events that were written but not published", relayed)
 
     @event_handler("payment", "payment_succeeded")
     def handle_payment_succeeded(self, payload):

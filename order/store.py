@@ -5,6 +5,13 @@ sort by creation time and serve as the paging cursor). Its ``history`` is a map
 ``{status: ISO time}``: every state is entered at most once, so recording a
 transition is one ``$set`` in the same conditional update that changes the status.
 
+Each order also carries its own outbox: ``outbox`` is a map ``{event id: {type,
+payload, at}}`` of the events decided with a change and not yet published, written in
+the same ``find_one_and_update`` as the change (a map set with ``$set``, as the local
+MongoDB stand-in mangles ``$push`` of sub-documents), with ``outbox_pending`` (how many)
+and ``outbox_at`` (epoch milliseconds of the latest, or of the relay's claim) for the
+relay's query. ``updated_at`` is the ISO time of the order's latest change.
+
 ``idempotency_keys``: ``{user_id, key, fingerprint, order_id, created_at}``, unique
 on (user_id, key): the first request with a key claims it for one order id.
 
@@ -20,7 +27,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from order.domain import EXPIRED, PAID, PENDING_PAYMENT, REFUNDED, iso, sources_of, utcnow
+from order.domain import EXPIRED, PAID, PENDING_PAYMENT, REFUNDED, epoch_millis, iso, sources_of, utcnow
 
 
 class DuplicateOrder(Exception):
@@ -35,7 +42,28 @@ def create_indexes(db):
     db.orders.create_index("user_id")
     db.orders.create_index([("status", ASCENDING), ("expires_at", ASCENDING)])
     db.orders.create_index([("flight_id", ASCENDING), ("status", ASCENDING)])
+    db.orders.create_index([("outbox_pending", ASCENDING), ("outbox_at", ASCENDING)])
     db.idempotency_keys.create_index([("user_id", ASCENDING), ("key", ASCENDING)], unique=True)
+
+
+def outbox_update(update, events, now):
+    """Add ``events`` to the order's outbox in ``update`` (a ``{"$set": …}`` being built)."""
+    if not events:
+        return update
+    for event in events:
+        update["$set"][f"outbox.{event['id']}"] = {"type": event["type"], "payload": event["payload"],
+                                                   "at": iso(now)}
+    update["$set"]["outbox_at"] = epoch_millis(now)
+    update.setdefault("$inc", {})["outbox_pending"] = len(events)
+    return update
+
+
+def with_outbox(order, events, now):
+    """A new order document carrying ``events`` in its outbox."""
+    order = dict(order, outbox={}, outbox_pending=len(events), outbox_at=epoch_millis(now), updated_at=iso(now))
+    for event in events:
+        order["outbox"][event["id"]] = {"type": event["type"], "payload": event["payload"], "at": iso(now)}
+    return order
 
 
 class OrderStore:
@@ -60,6 +88,14 @@ class OrderStore:
         next_cursor = docs[limit - 1]["_id"] if len(docs) > limit else None
         return docs[:limit], next_cursor
 
+    def audit_page(self, after, limit):
+        """Every order, oldest first, after the id ``after`` (None: from the start); and
+        the cursor of the next page (None if none)."""
+        query = {"_id": {"$gt": after}} if after else {}
+        docs = list(self.db.orders.find(query).sort("_id", ASCENDING).limit(limit + 1))
+        next_cursor = docs[limit - 1]["_id"] if len(docs) > limit else None
+        return docs[:limit], next_cursor
+
     def overdue(self, now, limit):
         """Orders still waiting for payment whose ``expires_at`` is before ``now``."""
         return list(self.db.orders.find({"status": PENDING_PAYMENT, "expires_at": {"$lt": now}}).limit(limit))
@@ -69,55 +105,85 @@ class OrderStore:
 
     # -- writing ---------------------------------------------------------------------
 
-    def insert(self, order):
-        """Insert; raises DuplicateOrder on a taken ``_id`` or ``booking_ref``."""
+    def insert(self, order, events=()):
+        """Insert, with ``events`` in its outbox; raises DuplicateOrder on a taken ``_id``
+        or ``booking_ref``. Returns the order as stored."""
+        stored = with_outbox(order, events, utcnow())
         try:
-            self.db.orders.insert_one(order)
+            self.db.orders.insert_one(stored)
         except DuplicateKeyError:
             raise DuplicateOrder(order["_id"])
-        return order
+        return stored
 
-    def transition(self, order_id, target, set_fields=None):
-        """Move an order to ``target`` (setting ``set_fields``) if it is in a state that allows it.
+    def transition(self, order_id, target, set_fields=None, events=()):
+        """Move an order to ``target`` (setting ``set_fields``, adding ``events`` to its
+        outbox) if it is in a state that allows it.
 
         One round trip: the filter names the allowed source states, so two racing
         transitions cannot both win. Returns the updated order, or None if the
         order is not (or no longer) in a source state.
         """
-        return self._transition(order_id, target, set_fields)
+        return self._transition(order_id, target, set_fields, events=events)
 
-    def _transition(self, order_id, target, set_fields=None, conditions=None):
+    def _transition(self, order_id, target, set_fields=None, conditions=None, events=()):
         query = {"_id": order_id, "status": {"$in": sources_of(target)}}
         query.update(conditions or {})
-        update = {"status": target, f"history.{target}": iso(utcnow())}
+        now = utcnow()
+        update = {"status": target, f"history.{target}": iso(now), "updated_at": iso(now)}
         update.update(set_fields or {})
-        return self.db.orders.find_one_and_update(query, {"$set": update}, return_document=ReturnDocument.AFTER)
+        return self.db.orders.find_one_and_update(query, outbox_update({"$set": update}, events, now),
+                                                  return_document=ReturnDocument.AFTER)
 
-    def expire(self, order_id, now):
+    def expire(self, order_id, now, events=()):
         """PENDING_PAYMENT → EXPIRED if ``expires_at`` is before ``now``; None otherwise."""
-        return self._transition(order_id, EXPIRED, conditions={"expires_at": {"$lt": now}})
+        return self._transition(order_id, EXPIRED, conditions={"expires_at": {"$lt": now}}, events=events)
 
-    def mark_paid(self, order_id, payment_id, amount):
+    def mark_paid(self, order_id, payment_id, amount, events=()):
         """PENDING_PAYMENT → PAID by ``payment_id`` if it paid the order's amount and was not
         refunded already (a refund that arrived before its payment_succeeded); None otherwise."""
         return self._transition(order_id, PAID, {"payment_id": payment_id}, conditions={
             "amount": amount, f"refunded_payments.{payment_id}": {"$exists": False},
-        })
+        }, events=events)
 
     def mark_refunded(self, order_id, payment_id, refund):
         """PAID or TICKETED → REFUNDED if ``payment_id`` is the payment that paid it; None otherwise."""
         return self._transition(order_id, REFUNDED, {"refund": refund}, conditions={"payment_id": payment_id})
 
-    def set_fields(self, order_id, values):
+    def add_events(self, order_id, events, status=None, set_fields=None):
+        """Add ``events`` to the order's outbox (and set ``set_fields``, a change of the order
+        that moves ``updated_at``), if it is in ``status`` (any status if None). Returns the
+        updated order, or None."""
+        query = {"_id": order_id}
+        if status is not None:
+            query["status"] = status
+        now = utcnow()
+        update = {"$set": dict(set_fields, updated_at=iso(now)) if set_fields else {}}
+        return self.db.orders.find_one_and_update(query, outbox_update(update, events, now),
+                                                  return_document=ReturnDocument.AFTER)
+
+    def clear_event(self, order_id, event_id):
+        """Forget a published event; False if it was gone already (published by another worker)."""
+        field = f"outbox.{event_id}"
+        result = self.db.orders.update_one(
+            {"_id": order_id, field: {"$exists": True}}, {"$unset": {field: ""}, "$inc": {"outbox_pending": -1}},
+        )
+        return result.modified_count == 1
+
+    def claim_unpublished(self, written_before, now):
+        """One order with events written before ``written_before`` (epoch ms) and not
+        published, claimed for the relay: its ``outbox_at`` moves to ``now``, so no other
+        relay takes it until it is as old again. None if there is none."""
         return self.db.orders.find_one_and_update(
-            {"_id": order_id}, {"$set": values}, return_document=ReturnDocument.AFTER,
+            {"outbox_pending": {"$gt": 0}, "outbox_at": {"$lt": written_before}},
+            {"$set": {"outbox_at": now}}, return_document=ReturnDocument.AFTER,
         )
 
     def remember_refunded_payment(self, order_id, payment_id, at):
         """Note a refund of a payment this order never took (written once; a replay changes nothing)."""
         field = f"refunded_payments.{payment_id}"
         self.db.orders.update_one(
-            {"_id": order_id, "status": {"$ne": REFUNDED}, field: {"$exists": False}}, {"$set": {field: at}},
+            {"_id": order_id, "status": {"$ne": REFUNDED}, field: {"$exists": False}},
+            {"$set": {field: at, "updated_at": at}},
         )
 
     # -- idempotency keys --------------------------------------------------------------

@@ -6,9 +6,9 @@ import copy
 import itertools
 from datetime import timedelta
 
-from common.errors import Conflict
-from order.domain import EXPIRED, PAID, PENDING_PAYMENT, REFUNDED, iso, sources_of, utcnow
-from order.store import DuplicateOrder
+from common.errors import Conflict, NotFound, ServiceUnavailable
+from order.domain import EXPIRED, PAID, PENDING_PAYMENT, REFUNDED, epoch_millis, iso, sources_of, utcnow
+from order.store import DuplicateOrder, with_outbox
 
 
 def _set(document, dotted, value):
@@ -17,6 +17,15 @@ def _set(document, dotted, value):
     for key in parents:
         document = document.setdefault(key, {})
     document[leaf] = value
+
+
+def _add_events(order, events, now):
+    for event in events:
+        order.setdefault("outbox", {})[event["id"]] = {
+            "type": event["type"], "payload": copy.deepcopy(event["payload"]), "at": iso(now)}
+    if events:
+        order["outbox_at"] = epoch_millis(now)
+        order["outbox_pending"] = order.get("outbox_pending", 0) + len(events)
 
 
 class FakeOrderStore:
@@ -39,6 +48,11 @@ class FakeOrderStore:
         next_cursor = mine[limit - 1]["_id"] if len(mine) > limit else None
         return copy.deepcopy(mine[:limit]), next_cursor
 
+    def audit_page(self, after, limit):
+        docs = sorted((o for o in self.orders.values() if not after or o["_id"] > after), key=lambda o: o["_id"])
+        next_cursor = docs[limit - 1]["_id"] if len(docs) > limit else None
+        return copy.deepcopy(docs[:limit]), next_cursor
+
     def overdue(self, now, limit):
         due = [o for o in self.orders.values() if o["status"] == PENDING_PAYMENT and o["expires_at"] < now]
         return copy.deepcopy(due[:limit])
@@ -48,49 +62,71 @@ class FakeOrderStore:
 
     # -- writing ---------------------------------------------------------------------
 
-    def insert(self, order):
+    def insert(self, order, events=()):
         taken_refs = {o["booking_ref"] for o in self.orders.values()}
         if order["_id"] in self.orders or order["booking_ref"] in taken_refs:
             raise DuplicateOrder(order["_id"])
-        self.orders[order["_id"]] = copy.deepcopy(order)
-        return order
+        stored = with_outbox(order, events, utcnow())
+        self.orders[order["_id"]] = copy.deepcopy(stored)
+        return stored
 
-    def transition(self, order_id, target, set_fields=None):
-        return self._transition(order_id, target, set_fields)
+    def transition(self, order_id, target, set_fields=None, events=()):
+        return self._transition(order_id, target, set_fields, events=events)
 
-    def _transition(self, order_id, target, set_fields=None, condition=lambda order: True):
+    def _transition(self, order_id, target, set_fields=None, condition=lambda order: True, events=()):
         order = self.orders.get(order_id)
         if order is None or order["status"] not in sources_of(target) or not condition(order):
             return None
+        now = utcnow()
         order["status"] = target
-        _set(order, f"history.{target}", iso(utcnow()))
+        _set(order, f"history.{target}", iso(now))
+        order["updated_at"] = iso(now)
         for field, value in (set_fields or {}).items():
             _set(order, field, copy.deepcopy(value))
+        _add_events(order, events, now)
         return copy.deepcopy(order)
 
-    def expire(self, order_id, now):
-        return self._transition(order_id, EXPIRED, condition=lambda order: order["expires_at"] < now)
+    def expire(self, order_id, now, events=()):
+        return self._transition(order_id, EXPIRED, condition=lambda order: order["expires_at"] < now, events=events)
 
-    def mark_paid(self, order_id, payment_id, amount):
+    def mark_paid(self, order_id, payment_id, amount, events=()):
         return self._transition(order_id, PAID, {"payment_id": payment_id}, condition=lambda order: (
-            order["amount"] == amount and payment_id not in order.get("refunded_payments", {})))
+            order["amount"] == amount and payment_id not in order.get("refunded_payments", {})), events=events)
 
     def mark_refunded(self, order_id, payment_id, refund):
         return self._transition(order_id, REFUNDED, {"refund": refund},
                                 condition=lambda order: order.get("payment_id") == payment_id)
 
-    def set_fields(self, order_id, values):
+    def add_events(self, order_id, events, status=None, set_fields=None):
         order = self.orders.get(order_id)
-        if order is None:
+        if order is None or (status is not None and order["status"] != status):
             return None
-        for field, value in values.items():
+        now = utcnow()
+        for field, value in (dict(set_fields, updated_at=iso(now)) if set_fields else {}).items():
             _set(order, field, copy.deepcopy(value))
+        _add_events(order, events, now)
         return copy.deepcopy(order)
+
+    def clear_event(self, order_id, event_id):
+        order = self.orders.get(order_id)
+        if order is None or event_id not in order.get("outbox", {}):
+            return False
+        del order["outbox"][event_id]
+        order["outbox_pending"] -= 1
+        return True
+
+    def claim_unpublished(self, written_before, now):
+        for order in self.orders.values():
+            if order.get("outbox_pending", 0) > 0 and order["outbox_at"] < written_before:
+                order["outbox_at"] = now
+                return copy.deepcopy(order)
+        return None
 
     def remember_refunded_payment(self, order_id, payment_id, at):
         order = self.orders.get(order_id)
-        if order is not None and order["status"] != REFUNDED:
-            order.setdefault("refunded_payments", {}).setdefault(payment_id, at)
+        if order is not None and order["status"] != REFUNDED and payment_id not in order.get("refunded_payments", {}):
+            order.setdefault("refunded_payments", {})[payment_id] = at
+            order["updated_at"] = at
 
     # -- idempotency keys --------------------------------------------------------------
 
@@ -138,3 +174,22 @@ class FakeTicket:
     def release_hold(self, order_id):
         self.released.append(order_id)
         self.holds.pop(order_id, None)
+
+
+class FakeTrack:
+    """track's ``get_flight`` as order calls it: ``flights`` maps an id to ``{status,
+    departure_at}``; ``away`` makes it answer ``ServiceUnavailable``."""
+
+    def __init__(self):
+        self.flights = {}
+        self.away = False
+
+    def schedule(self, flight_id, departure_in=timedelta(days=30), status="scheduled"):
+        self.flights[flight_id] = {"id": flight_id, "status": status, "departure_at": iso(utcnow() + departure_in)}
+
+    def get_flight(self, flight_id):
+        if self.away:
+            raise ServiceUnavailable("track is not answering")
+        if flight_id not in self.flights:
+            raise NotFound("No such flight.", details={"flight_id": flight_id})
+        return copy.deepcopy(self.flights[flight_id])

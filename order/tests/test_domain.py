@@ -1,4 +1,6 @@
-"""Order rules as plain functions: transitions, references, fingerprints, seats."""
+"""Order rules as plain functions: transitions, references, fingerprints, seats, departure."""
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from order import domain
@@ -90,3 +92,27 @@ def test_history_map_becomes_an_ordered_list():
         {"status": PENDING_PAYMENT, "at": "2026-01-01T10:00:00+00:00"},
         {"status": PAID, "at": "2026-01-01T10:05:00+00:00"},
     ]
+
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("status, departure_at, departed", [
+    ("scheduled", "2026-06-01T13:00:00+00:00", False),
+    ("delayed", "2026-06-01T13:00:00+00:00", False),
+    ("boarding", "2026-06-01T13:00:00+00:00", True),
+    ("departed", "2026-06-01T13:00:00+00:00", True),
+    ("arrived", "2026-06-01T13:00:00+00:00", True),
+    ("scheduled", "2026-06-01T12:00:00+00:00", True),  # its time has come, whatever the status says
+    ("delayed", "2026-06-01T11:59:00+00:00", True),
+    ("cancelled", "2026-06-01T11:00:00+00:00", False),  # refunded by the cancellation, not refused
+])
+def test_when_a_flight_counts_as_departed(status, departure_at, departed):
+    assert domain.flight_has_departed({"status": status, "departure_at": departure_at}, NOW) is departed
+
+
+def test_outbox_event_ids_sort_by_creation_time():
+    first = domain.new_event("order_created", {}, now=NOW)
+    later = domain.new_event("order_paid", {}, now=NOW + timedelta(milliseconds=1))
+
+    assert first["id"] < later["id"] and first["id"].isalnum() and not first["id"][0].isdigit()

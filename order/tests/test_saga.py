@@ -4,34 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from common.errors import Conflict, NotFound, ServiceUnavailable
-from order.domain import CANCELLED, EXPIRED, PAID, PENDING_PAYMENT, REFUNDED, TICKETED, utcnow
-from order.saga import Orders
-from order.tests.fakes import FakeOrderStore, FakeTicket
-from tests.helpers.fakes import Dispatcher, Services
-
-USER = "user-1"
-BODY = {"flight_id": "flight-1", "passengers": [{"name": "Ada Lovelace", "seat": "3C"}, {"name": "Bo"}]}
-
-
-@pytest.fixture
-def ticket():
-    return FakeTicket(price=100_000)
-
-
-@pytest.fixture
-def store():
-    return FakeOrderStore()
-
-
-@pytest.fixture
-def dispatch():
-    return Dispatcher()
-
-
-@pytest.fixture
-def orders(store, ticket, dispatch):
-    return Orders(store, Services(ticket=ticket), dispatch)
+from common.errors import Conflict, NotFound, ServiceUnavailable, load_or_raise
+from order.domain import CANCELLED, EXPIRED, PAID, PENDING_PAYMENT, REFUNDED, TICKETED, request_fingerprint, utcnow
+from order.schemas import PlaceOrderSchema
+from order.tests.conftest import BODY, USER
 
 
 def on_seat(seat):
@@ -89,7 +65,7 @@ def test_a_refused_hold_stores_nothing(orders, store, ticket):
 
 
 def test_an_order_that_cannot_be_stored_releases_its_hold(orders, store, ticket, monkeypatch):
-    def broken_insert(order):
+    def broken_insert(order, events=()):
         raise ConnectionError("the store is down")
 
     monkeypatch.setattr(store, "insert", broken_insert)
@@ -127,9 +103,9 @@ def test_the_same_idempotency_key_with_another_body_is_refused(orders):
     assert refused.value.code == "IDEMPOTENCY_KEY_REUSED" and refused.value.details == {"order_id": first["id"]}
 
 
-def test_a_key_whose_order_failed_can_be_used_again(orders, store, ticket):
-    ticket.failure = ServiceUnavailable("ticket is not answering")
-    with pytest.raises(ServiceUnavailable):
+def test_a_key_whose_hold_was_refused_can_be_used_again(orders, store, ticket):
+    ticket.failure = Conflict("Seats not available.", code="SEAT_UNAVAILABLE")
+    with pytest.raises(Conflict):
         orders.place(USER, BODY, idempotency_key="key-1")
     assert store.claims == {}
 
@@ -137,6 +113,45 @@ def test_a_key_whose_order_failed_can_be_used_again(orders, store, ticket):
     order = orders.place(USER, BODY, idempotency_key="key-1")
 
     assert store.find(order["id"])["status"] == PENDING_PAYMENT
+
+
+def test_a_key_whose_hold_timed_out_stays_claimed_and_a_retry_completes_the_same_order(orders, store, ticket):
+    own_order_id = f"{1:024x}"
+    ticket.failure = ServiceUnavailable("ticket is not answering")
+    with pytest.raises(ServiceUnavailable):
+        orders.place(USER, BODY, idempotency_key="key-1")
+    # the hold may have been made after the deadline: neither it nor the key is let go
+    assert ticket.released == [] and store.claims[(USER, "key-1")]["order_id"] == own_order_id
+
+    ticket.failure = None
+    order = orders.place(USER, BODY, idempotency_key="key-1")
+
+    assert order["id"] == own_order_id and store.find(own_order_id)["status"] == PENDING_PAYMENT
+
+
+def test_a_retry_whose_hold_times_out_leaves_the_first_requests_order_and_seats(orders, store, ticket):
+    # the first request claimed the key and is still running (its hold made, no order yet)
+    store.claim_idempotency_key(USER, "key-1", request_fingerprint(load_or_raise(PlaceOrderSchema(), BODY)),
+                                "f" * 24)
+    ticket.hold_seats("f" * 24, "flight-1", ["3C"], cabin_class="economy", count=1)
+    ticket.failure = ServiceUnavailable("ticket is not answering")
+
+    with pytest.raises(ServiceUnavailable):
+        orders.place(USER, BODY, idempotency_key="key-1")
+
+    assert ticket.released == [] and "f" * 24 in ticket.holds
+    assert store.claims[(USER, "key-1")]["order_id"] == "f" * 24
+
+
+def test_a_retry_whose_hold_is_refused_never_frees_the_first_requests_key(orders, store, ticket):
+    first = orders.place(USER, BODY, idempotency_key="key-1")
+    del store.orders[first["id"]]  # as if the first request were still between its hold and its insert
+    ticket.failure = Conflict("This order can no longer hold seats.", code="ORDER_CLOSED")
+
+    with pytest.raises(Conflict):
+        orders.place(USER, BODY, idempotency_key="key-1")
+
+    assert store.claims[(USER, "key-1")]["order_id"] == first["id"] and ticket.released == []
 
 
 # -- paying ----------------------------------------------------------------------------------

@@ -55,3 +55,17 @@ def test_list_query_limits_and_cursor():
     for bad in ({"limit": 0}, {"limit": 101}, {"limit": "x"}, {"cursor": "not-a-cursor"}):
         with pytest.raises(InvalidInput):
             load_or_raise(schema, bad)
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\u202e", "\n"])
+def test_a_control_character_in_a_passenger_name_is_refused(char):
+    errors = fields_of({"flight_id": "f1", "passengers": [{"name": "Ada"}, {"name": f"Bo{char}b"}]})
+
+    assert errors == {"passengers": {1: {"name": [f"Contains a control character (U+{ord(char):04X})."]}}}
+
+
+@pytest.mark.parametrize("field", ["flight_id", "class"])
+def test_a_control_character_in_any_other_text_is_refused(field):
+    body = {"flight_id": "f1", "passengers": [{"name": "Ada"}], field: "x\u202ey"}
+
+    assert list(fields_of(body)) == [field]

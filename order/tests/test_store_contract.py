@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from common.mongo import mongo_client
-from order.domain import CANCELLED, EXPIRED, PAID, PENDING_PAYMENT, REFUNDED, TICKETED, utcnow
+from order.domain import CANCELLED, EXPIRED, PAID, PENDING_PAYMENT, REFUNDED, TICKETED, new_event, utcnow
 from order.store import DuplicateOrder, OrderStore, create_indexes
 from order.tests.fakes import FakeOrderStore
 
@@ -115,10 +115,53 @@ def test_a_refunded_payment_is_remembered_once(store):
     assert store.find(order["_id"])["refunded_payments"] == {"pay-1": "first"}
 
 
-def test_set_fields(store):
-    order = an_order(store)
+def test_add_events_sets_fields_only_in_the_given_status(store):
+    order = an_order(store, status=TICKETED)
+    event = new_event("order_cancelled", {"order_id": order["_id"]})
 
-    assert store.set_fields(order["_id"], {"cancellation_requested_at": "now"})["cancellation_requested_at"] == "now"
+    assert store.add_events(order["_id"], [event], status=PAID, set_fields={"cancellation_requested_at": "x"}) is None
+    moved = store.add_events(order["_id"], [event], status=TICKETED, set_fields={"cancellation_requested_at": "now"})
+
+    assert moved["cancellation_requested_at"] == "now"
+    assert moved["outbox"][event["id"]]["payload"] == {"order_id": order["_id"]} and moved["outbox_pending"] == 1
+
+
+def test_an_event_written_with_its_change_stays_until_cleared(store):
+    order = an_order(store)
+    paid = new_event("order_paid", {"order_id": order["_id"], "passengers": [{"name": "Ada", "seat": "1A"}]})
+
+    moved = store.mark_paid(order["_id"], "pay-1", 1000, events=[paid])
+
+    assert moved["status"] == PAID and moved["outbox"][paid["id"]]["type"] == "order_paid"
+    assert moved["outbox"][paid["id"]]["payload"]["passengers"] == [{"name": "Ada", "seat": "1A"}]
+    assert store.clear_event(order["_id"], paid["id"]) is True
+    assert store.clear_event(order["_id"], paid["id"]) is False  # cleared once only
+    stored = store.find(order["_id"])
+    assert stored["outbox"] == {} and stored["outbox_pending"] == 0
+
+
+def test_an_unpublished_event_is_claimed_by_one_relay_at_a_time(store):
+    order = an_order(store)
+    event = new_event("order_expired", {"order_id": order["_id"]})
+    store.expire(order["_id"], utcnow() + timedelta(hours=1), events=[event])
+    written = store.find(order["_id"])["outbox_at"]
+
+    assert store.claim_unpublished(written, written + 5000) is None  # not older than the cut-off yet
+    claimed = store.claim_unpublished(written + 1, written + 5000)
+    assert claimed["_id"] == order["_id"] and list(claimed["outbox"]) == [event["id"]]
+    assert store.claim_unpublished(written + 1, written + 5000) is None  # another relay: already taken
+    store.clear_event(order["_id"], event["id"])
+    assert store.claim_unpublished(written + 10_000, written + 10_000) is None  # nothing left
+
+
+def test_the_audit_pages_every_order_oldest_first(store):
+    ids = [an_order(store, user_id=user)["_id"] for user in ("u1", "u2", "u3")]
+
+    page, cursor = store.audit_page(None, 2)
+    rest, end = store.audit_page(cursor, 2)
+
+    assert [o["_id"] for o in page] == ids[:2] and cursor == ids[1]
+    assert [o["_id"] for o in rest] == ids[2:] and end is None
 
 
 def test_the_listing_pages_newest_first(store):
