@@ -18,7 +18,8 @@ def seats_of(rows, letters, cabin_class):
     return [{"seat": f"{row}{letter}", "class": cabin_class} for row in rows for letter in letters]
 
 
-def flight_payload(flight_id=None, business_rows=range(1, 3), economy_rows=range(3, 11), departure_in=timedelta(days=30)):
+def flight_payload(flight_id=None, business_rows=range(1, 3), economy_rows=range(3, 11),
+                   departure_in=timedelta(days=30)):
     departure = datetime.now(UTC) + departure_in
     return {
         "flight_id": flight_id or uuid.uuid4().hex,
