@@ -133,9 +133,16 @@ def cancelled_payload(order_id, flight_id, numbers, reason):
             "paid": True}
 
 
-def pending(session, order_ids=None, older_than_seconds=None):
+def relay(session, older_than_seconds):
+    """Events left pending ``older_than_seconds`` (the broker failed after the
+    commit, the process died), claimed for this relay alone (``store.claim_stuck_orders``)."""
+    claimed = store.claim_stuck_orders(session, older_than_seconds)
+    return pending(session, order_ids=claimed) if claimed else []
+
+
+def pending(session, order_ids):
     """Events decided but not yet published, rebuilt from the tables."""
-    orders, tickets = store.pending_orders(session, order_ids=order_ids, older_than_seconds=older_than_seconds)
+    orders, tickets = store.pending_orders(session, order_ids)
     announcements = []
     for order in orders:
         own = tickets.get(order.order_id, [])

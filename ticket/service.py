@@ -104,7 +104,7 @@ class TicketService:
         if released:
             log.info("released %d lapsed seat holds", released)
         with self.db.get_session() as session:
-            stuck = issuing.pending(session, older_than_seconds=self.settings.ticket_event_relay_seconds)
+            stuck = issuing.relay(session, self.settings.ticket_event_relay_seconds)
         self._publish(stuck)
 
     # -- tickets ------------------------------------------------------------------------

@@ -369,15 +369,11 @@ def tickets_of_order(session, order_id):
 
 # -- the outbox -------------------------------------------------------------------------
 
-def pending_orders(session, order_ids=None, older_than_seconds=None, limit=1000):
-    """Orders with an event decided but not yet published, and their tickets
-    (``{order_id: [tickets in number order]}``)."""
-    query = sa.select(Order).where(Order.pending_event.is_not(None))
-    if order_ids is not None:
-        query = query.where(Order.order_id.in_(order_ids))
-    if older_than_seconds is not None:
-        query = query.where(Order.updated_at < NOW - sa.func.make_interval(0, 0, 0, 0, 0, 0, older_than_seconds))
-    orders = session.execute(query.order_by(Order.order_id).limit(limit)).scalars().all()
+def pending_orders(session, order_ids):
+    """Those of the orders with an event decided but not yet published, and their
+    tickets (``{order_id: [tickets in number order]}``)."""
+    query = sa.select(Order).where(Order.pending_event.is_not(None), Order.order_id.in_(order_ids))
+    orders = session.execute(query.order_by(Order.order_id)).scalars().all()
     tickets = {}
     if orders:
         for found in session.execute(
@@ -385,6 +381,27 @@ def pending_orders(session, order_ids=None, older_than_seconds=None, limit=1000)
         ).scalars():
             tickets.setdefault(found.order_id, []).append(found)
     return orders, tickets
+
+
+def claim_stuck_orders(session, older_than_seconds, limit=1000):
+    """Orders whose event has waited ``older_than_seconds`` since it was decided
+    (or last relayed), claimed for this relay: ``SKIP LOCKED`` leaves those another
+    replica's relay is claiming, and ``updated_at`` moved to now keeps them from the
+    next relay for as long again, so replicas do not publish the same event
+    together (a relay that dies before publishing leaves it to the next one: at
+    least once). Returns their ids."""
+    stuck = (
+        sa.select(Order.order_id)
+        .where(Order.pending_event.is_not(None),
+               Order.updated_at < NOW - sa.func.make_interval(0, 0, 0, 0, 0, 0, older_than_seconds))
+        .order_by(Order.updated_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return session.execute(
+        sa.update(Order).where(Order.order_id.in_(stuck.scalar_subquery())).values(updated_at=NOW)
+        .returning(Order.order_id)
+    ).scalars().all()
 
 
 def mark_published(session, announcements):
