@@ -242,7 +242,7 @@ class Cursor(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         try:
-            key = json.loads(base64.urlsafe_b64decode(text.encode("ascii")))
+            key = json.loads(base64.b64decode(text.encode("ascii"), altchars=b"-_", validate=True))
         except (ValueError, UnicodeError) as exc:
             raise ValidationError("Not a cursor from a previous page.") from exc
         if not isinstance(key, list) or not all(isinstance(part, str) for part in key):
