@@ -18,7 +18,7 @@ def plant_stuck_events(db, flight_id, count):
     order_ids = [uuid.uuid4().hex for _ in range(count)]
     db.execute(
         "INSERT INTO orders (order_id, flight_id, state, paid, reason, pending_event, updated_at)"
-        " SELECT o, :f, 'closed', true, 'hold_lost', 'tickets_cancelled', now() - interval '10 seconds'"
+        " SELECT o, :f, 'closed', true, 'hold_lost', 'tickets_cancelled', now() - interval '60 seconds'"
         " FROM unnest(CAST(:ids AS text[])) AS o",
         f=flight_id, ids=order_ids,
     )
@@ -33,7 +33,7 @@ def pending_left(db, order_ids):
 @pytest.fixture
 def two_replicas(make_system):
     """Two ticket services sharing the database and the vhost, timers every second."""
-    settings = {"EXPIRY_SWEEP_SECONDS": 1, "TICKET_EVENT_RELAY_SECONDS": 3, "HOLD_TTL_SECONDS": 1}
+    settings = {"EXPIRY_SWEEP_SECONDS": 1, "TICKET_EVENT_RELAY_SECONDS": 10, "HOLD_TTL_SECONDS": 1}
     with make_system(services=["ticket"], **settings) as first, \
             running_system(first.config, services=["ticket"]) as second:
         yield first, second
@@ -44,9 +44,9 @@ def test_two_relays_publish_each_stuck_event_once(two_replicas):
     db = TicketDb(first.config)
     flight = schedule_flight(first)
     with recording_ticket_events(first.config) as events:
-        stuck = plant_stuck_events(db, flight["flight_id"], 40)
+        stuck = plant_stuck_events(db, flight["flight_id"], 600)
         for order_id in stuck:
-            events.wait(CANCELLED, order_id, timeout=20)
+            events.wait(CANCELLED, order_id, timeout=60)
         wait_for(lambda: pending_left(db, stuck) == 0, message="events left pending")
         # a later one relayed too: both relays have run again since
         [marker] = plant_stuck_events(db, flight["flight_id"], 1)
