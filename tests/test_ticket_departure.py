@@ -140,22 +140,22 @@ def test_a_booking_expires_at_departure_at_the_latest(system):
     assert datetime.fromisoformat(order["expires_at"].replace("Z", "+00:00")) == departure
 
 
-def test_a_booking_paid_as_the_airplane_leaves_is_refunded_not_ticketed(make_system):
+def test_a_booking_paid_as_boarding_starts_is_refunded_not_ticketed(make_system):
     with make_system() as system:
         flight_id = booking.schedule_flight(system)
         client, _ = booking.customer(system)
         order = booking.place(client, flight_id, {"name": "Ann"}, {"name": "Bob"})
-        # the payment is captured, then the airplane leaves before ticket gets to it
+        # the payment is captured, then boarding starts before ticket gets to it
         booking.pause_event_handler(system, "ticket", "on_order_paid")
         booking.pay(client, order["id"])
         booking.wait_for_status(client, order["id"], "PAID")
-        system.dispatch("track", "flight_status_changed", {"flight_id": flight_id, "old": "boarding",
-                                                           "new": "departed"})
-        wait_for(lambda: booking.seat_map(system, flight_id)["status"] == "closed", message="flight not closed")
+        system.dispatch("track", "flight_status_changed", {"flight_id": flight_id, "old": "scheduled",
+                                                           "new": "boarding"})
+        wait_for(lambda: refusal(system, flight_id, ["3D"]) == "boarding", message="flight not boarding")
 
         with running_system(system.config, services=["ticket"]):  # the order_paid it missed arrives now
             refunded = booking.wait_for_status(client, order["id"], "REFUNDED", timeout=20)
-            assert refunded["tickets"] == []
+            assert refunded["tickets"] == [] and refunded["refund"]["reason"] == "flight_departed"
             booking.wait_until(lambda: booking.flight_money(system, flight_id) == {
                 "captured": order["amount"], "refunded": order["amount"], "ticketed": 0}, what="the refund")
             assert set(booking.seat_statuses(system, flight_id).values()) == {"available"}
