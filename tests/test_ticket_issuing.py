@@ -120,7 +120,7 @@ def test_payment_after_the_seats_went_to_someone_else_is_refunded(system, make_s
         short.dispatch("order", "order_paid", paid_event(late, flight["flight_id"], ["7A", "7B"]))
         cancelled = ticket_events.wait(CANCELLED, late)
         assert cancelled == {"order_id": late, "flight_id": flight["flight_id"], "ticket_numbers": [],
-                             "reason": "hold_lost"}
+                             "reason": "hold_lost", "paid": True}
         with system.rpc() as rpc:
             assert rpc.ticket.tickets_for_order(late) == []
             assert rpc.ticket.hold_seats(quick, flight["flight_id"], ["7B"])["seats"][0]["seat"] == "7B"
@@ -155,7 +155,7 @@ def test_cancelling_a_ticketed_order_cancels_its_tickets_once(system, ticket_eve
     system.dispatch("order", "order_cancelled", closed)
     cancelled = ticket_events.wait(CANCELLED, order_id)
     assert cancelled == {"order_id": order_id, "flight_id": flight["flight_id"], "ticket_numbers": numbers,
-                         "reason": "order_cancelled"}
+                         "reason": "order_cancelled", "paid": True}
     system.dispatch("order", "order_cancelled", closed)
     system.dispatch("order", "order_paid", paid_event(order_id, flight["flight_id"], ["9A", "9B"]))
     settle(system, ticket_events)
@@ -190,7 +190,8 @@ def test_a_cancelled_flight_releases_everything_and_announces_each_paid_order(sy
                     {"flight_id": flight_id, "old": "scheduled", "new": "cancelled"})
     system.dispatch("track", "flight_cancelled", {"flight_id": flight_id})
     assert ticket_events.wait(CANCELLED, first) == {
-        "order_id": first, "flight_id": flight_id, "ticket_numbers": first_numbers, "reason": "flight_cancelled"}
+        "order_id": first, "flight_id": flight_id, "ticket_numbers": first_numbers, "reason": "flight_cancelled",
+        "paid": True}
     assert ticket_events.wait(CANCELLED, second)["ticket_numbers"] == second_numbers
 
     system.dispatch("track", "flight_cancelled", {"flight_id": flight_id})
@@ -240,7 +241,7 @@ def test_an_event_left_unpublished_is_relayed_by_the_timer(make_system):
         )
         cancelled = events.wait(CANCELLED, order_id, timeout=10)
         assert cancelled == {"order_id": order_id, "flight_id": flight["flight_id"], "ticket_numbers": [],
-                             "reason": "hold_lost"}
+                             "reason": "hold_lost", "paid": True}
         wait_until(lambda: db.rows("SELECT pending_event FROM orders WHERE order_id = :o",
                                  o=order_id)[0]["pending_event"] is None)
         assert len(events.of(CANCELLED, order_id)) == 1

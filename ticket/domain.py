@@ -1,6 +1,7 @@
 """Rules of the seat inventory and e-tickets, as plain functions (no database, no broker)."""
 import re
 from collections import namedtuple
+from datetime import timedelta
 from itertools import groupby
 
 from common.errors import Conflict, InvalidInput
@@ -10,6 +11,10 @@ AVAILABLE, HELD, SOLD = "available", "held", "sold"
 OPEN, CLOSED = "open", "closed"
 # track statuses after which nobody may book the flight any more
 CLOSING_STATUSES = ("departed", "arrived", "cancelled")
+# a track status that stops booking for as long as it lasts (boarding can go back to delayed)
+BOARDING = "boarding"
+# why a flight takes no holds and issues no tickets (``FLIGHT_NOT_BOOKABLE``'s ``details.reason``)
+DEPARTED = "departed"
 
 # ticket's record of an order: held (seats held) -> ticketed (tickets issued)
 # -> closed (released, expired, cancelled or hold lost; tickets cancelled)
@@ -21,6 +26,8 @@ ISSUED, CANCELLED = "issued", "cancelled"
 REASON_ORDER_CANCELLED = "order_cancelled"
 REASON_FLIGHT_CANCELLED = "flight_cancelled"
 REASON_HOLD_LOST = "hold_lost"
+REASON_FLIGHT_DEPARTED = "flight_departed"  # paid, but the airplane had left (or was boarding)
+REASON_TICKETING_FAILED = "ticketing_failed"  # order_paid kept failing and was dead-lettered
 
 TICKETS_ISSUED, TICKETS_CANCELLED = "tickets_issued", "tickets_cancelled"
 
@@ -47,6 +54,41 @@ def seat_is_free_for(order_id, seat, now):
     ``now`` is the database's clock, the one the SQL form (``store.free_for``) reads."""
     return (seat_is_free(seat.status, seat.hold_expires_at, now)
             or (seat.status == HELD and seat.order_id == order_id))
+
+
+def closed_for_booking_because(flight):
+    """Why nobody may hold seats on or be ticketed for ``flight`` now, or ``None``.
+
+    ``flight`` has ``status``, ``closed_reason``, ``track_status``, ``departure_at``
+    and ``now`` (the database's clock). Booking ends at departure at the latest:
+    when track says so (departed, arrived, cancelled), while boarding, or once the
+    departure time has passed, whichever comes first."""
+    if flight.status != OPEN:
+        return flight.closed_reason or CLOSED
+    if flight.track_status == BOARDING:
+        return BOARDING
+    if flight.departure_at is None or flight.departure_at <= flight.now:
+        return DEPARTED
+    return None
+
+
+def hold_expiry(now, ttl_seconds, departure_at):
+    """A hold lasts ``ttl_seconds``, and never past the flight's departure."""
+    expires = now + timedelta(seconds=ttl_seconds)
+    return min(expires, departure_at) if departure_at is not None else expires
+
+
+def refusal_of_ticketing(order_state, flight):
+    """Why a paid order gets no tickets (its payment is refunded), or ``None`` to issue them.
+
+    An order no longer holding (cancelled, expired) or a cancelled flight lost its
+    hold; a flight that has left or is boarding is too late to ticket."""
+    if order_state != ORDER_HELD or flight is None:
+        return REASON_HOLD_LOST
+    closed = closed_for_booking_because(flight)
+    if closed is None:
+        return None
+    return REASON_HOLD_LOST if closed == "cancelled" else REASON_FLIGHT_DEPARTED
 
 
 def check_named_seats(locked, order_id, seats, cabin_class):

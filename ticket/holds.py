@@ -34,16 +34,18 @@ class Hold:
 
 
 def hold_seats(session, request, ttl_seconds):
-    """All the requested seats for the order until ``ttl_seconds`` from now, or none
-    (an error, and the caller rolls back). A retry returns the existing hold."""
+    """All the requested seats for the order until ``ttl_seconds`` from now (the
+    flight's departure at the latest), or none (an error, and the caller rolls
+    back). A retry returns the existing hold."""
     order_id, flight_id = request["order_id"], request["flight_id"]
     flight = store.lock_flight(session, flight_id)
     if flight is None:
         raise NotFound("No such flight.", details={"flight_id": flight_id})
-    if flight.status != domain.OPEN or not flight.upcoming:
+    closed = domain.closed_for_booking_because(flight)
+    if closed:
         raise Conflict("This flight is not open for booking.", code="FLIGHT_NOT_BOOKABLE",
-                       details={"flight_id": flight_id})
-    expires = store.seconds_from_now(ttl_seconds)
+                       details={"flight_id": flight_id, "reason": closed})
+    expires = domain.hold_expiry(flight.now, ttl_seconds, flight.departure_at)
     order = store.claim_order(session, order_id, flight_id, state=domain.ORDER_HELD, hold_expires_at=expires)
     expires_at = order.hold_expires_at
     if not order.created:
@@ -120,6 +122,21 @@ def hold_answer(order_id, flight_id, currency, expires_at, seats):
         "expires_at": iso(expires_at),
         "seats": [{"seat": s.seat, "class": s.cabin_class, "price": s.price} for s in seats],
     }
+
+
+def follow_flight_status(session, event):
+    """``track.flight_status_changed``: booking closed for good (departed, arrived,
+    cancelled), or track's status and departure time followed. Holds end when
+    booking does (boarding, departed, arrived) and never outlast a new departure."""
+    flight_id, new = event["flight_id"], event["new"]
+    if new in domain.CLOSING_STATUSES:
+        store.close_flight(session, flight_id, new)
+    else:
+        store.follow_track(session, flight_id, new, event["departure_at"])
+    if new in (domain.BOARDING, "departed", "arrived"):
+        store.cap_holds(session, flight_id, store.NOW)
+    elif event["departure_at"] and new != "cancelled":
+        store.cap_holds(session, flight_id, event["departure_at"])
 
 
 def release_hold(session, order_id):

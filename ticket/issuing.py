@@ -18,15 +18,17 @@ from ticket.schemas import dump_ticket, dump_tickets
 
 def issue_tickets(session, event, airline_prefix):
     """``order_paid``: the order's seats sold and one ticket per passenger, or, when
-    the seats cannot be had any more, no tickets and a ``tickets_cancelled``
-    (``hold_lost``) so the payment is refunded."""
+    the seats cannot be had any more (``hold_lost``) or the flight has left or is
+    boarding (``flight_departed``), no tickets, the seats released and a
+    ``tickets_cancelled`` so the payment is refunded."""
     order_id, flight_id = event["order_id"], event["flight_id"]
     flight = store.lock_flight(session, flight_id)
     order = store.claim_order(session, order_id, flight_id, state=domain.ORDER_HELD, user_id=event["user_id"])
     if order.paid:
         return []
-    if order.state != domain.ORDER_HELD or flight is None or flight.status != domain.OPEN:
-        return close(session, order, domain.REASON_HOLD_LOST, paid=True)
+    refused = domain.refusal_of_ticketing(order.state, flight)
+    if refused:
+        return close(session, order, refused, paid=True)
 
     seats = [p["seat"] for p in event["passengers"]]
     rows = {r.seat: r for r in store.lock_seats(session, flight_id, seats)}
@@ -70,6 +72,26 @@ def close_order(session, event):
     return close(session, order, reason, paid=order.paid or event["paid"])
 
 
+def give_up_ticketing(session, order_id, flight_id):
+    """An ``order_paid`` that failed every time (dead-lettered): the paid order is
+    closed without tickets, its seats released, and ``tickets_cancelled``
+    (``ticketing_failed``) announced so the money goes back. Nothing if the order
+    was ticketed or refunded meanwhile."""
+    flight_id = store.flight_of_order(session, order_id) or flight_id
+    if flight_id is None:
+        return []
+    store.lock_flight(session, flight_id)
+    order = store.claim_order(
+        session, order_id, flight_id, state=domain.ORDER_CLOSED, reason=domain.REASON_TICKETING_FAILED,
+        paid=True, pending_event=domain.TICKETS_CANCELLED,
+    )
+    if order.created:
+        return _refund_announcement(order_id, flight_id, [], domain.REASON_TICKETING_FAILED, True)
+    if order.paid:
+        return []
+    return close(session, order, domain.REASON_TICKETING_FAILED, paid=True)
+
+
 def close(session, order, reason, paid):
     """End a (locked) order: tickets cancelled, seats back on sale; a paid order is
     announced as ``tickets_cancelled`` so its payment is refunded."""
@@ -105,12 +127,22 @@ def issued_payload(order_id, flight_id, user_id, tickets):
 
 
 def cancelled_payload(order_id, flight_id, numbers, reason):
-    return {"order_id": order_id, "flight_id": flight_id, "ticket_numbers": numbers, "reason": reason}
+    """Announced only for a paid order (``paid`` says so to the consumers); no
+    ``ticket_numbers`` when it was never ticketed."""
+    return {"order_id": order_id, "flight_id": flight_id, "ticket_numbers": numbers, "reason": reason,
+            "paid": True}
 
 
-def pending(session, order_ids=None, older_than_seconds=None):
+def relay(session, older_than_seconds):
+    """Events left pending ``older_than_seconds`` (the broker failed after the
+    commit, the process died), claimed for this relay alone (``store.claim_stuck_orders``)."""
+    claimed = store.claim_stuck_orders(session, older_than_seconds)
+    return pending(session, order_ids=claimed) if claimed else []
+
+
+def pending(session, order_ids):
     """Events decided but not yet published, rebuilt from the tables."""
-    orders, tickets = store.pending_orders(session, order_ids=order_ids, older_than_seconds=older_than_seconds)
+    orders, tickets = store.pending_orders(session, order_ids)
     announcements = []
     for order in orders:
         own = tickets.get(order.order_id, [])

@@ -29,6 +29,8 @@ class Flight(Base):
     flight_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     status: Mapped[str] = mapped_column(sa.String(8), nullable=False, server_default="open")
     closed_reason: Mapped[str | None] = mapped_column(sa.String(16))
+    # track's latest status of an open flight (boarding stops booking until it changes)
+    track_status: Mapped[str | None] = mapped_column(sa.String(16))
     # unknown when a cancellation arrived before the schedule (events out of order)
     departure_at: Mapped[datetime | None] = _timestamp()
     currency: Mapped[str | None] = mapped_column(sa.String(3))

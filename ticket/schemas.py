@@ -3,8 +3,12 @@ and answers. Event payloads ignore unknown fields: publishers may add to them.
 
 The answer schemas are the one definition of what ticket returns: its answers are
 made by dumping them, and the gateway documents its routes with them."""
+import base64
+import json
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from common.schemas import UtcDateTime
 from ticket.domain import (
     AVAILABLE,
     CANCELLED,
@@ -116,6 +120,13 @@ class OrderPaidSchema(_Event):
             raise ValidationError(f"Seats given to two passengers: {', '.join(repeated)}.", "passengers")
 
 
+class OrderRefSchema(_Event):
+    """What a compensation needs of an ``order_paid`` whose handling kept failing."""
+
+    order_id = _id(required=True)
+    flight_id = _id(load_default=None, allow_none=True)
+
+
 class OrderClosedSchema(_Event):
     order_id = _id(required=True)
     flight_id = _id(load_default=None, allow_none=True)
@@ -218,3 +229,63 @@ def availability_answer(rows):
     for row in rows:
         answer.setdefault(row.flight_id, {})[row.cabin_class] = {"available": row.available, "price": row.price}
     return answer
+
+
+# -- the audit (``make audit``): this service's own records, page by page ------------------
+
+AUDIT_MAX_PAGE = 1000
+
+
+class Cursor(fields.String):
+    """An opaque page cursor: the sort key of the last row of the previous page."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            key = json.loads(base64.b64decode(text.encode("ascii"), altchars=b"-_", validate=True))
+        except (ValueError, UnicodeError) as exc:
+            raise ValidationError("Not a cursor from a previous page.") from exc
+        if not isinstance(key, list) or not all(isinstance(part, str) for part in key):
+            raise ValidationError("Not a cursor from a previous page.")
+        return key
+
+
+def cursor(*key):
+    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode("ascii")
+
+
+class AuditPageSchema(Schema):
+    after = Cursor(load_default=None, allow_none=True)
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=AUDIT_MAX_PAGE))
+
+
+class AuditTicketSchema(Schema):
+    """One e-ticket, as ``ticket.audit_tickets`` lists it (issued or cancelled)."""
+
+    number = fields.String()
+    order_id = fields.String()
+    flight_id = fields.String()
+    seat = fields.String()
+    status = fields.String(validate=validate.OneOf((ISSUED, CANCELLED)))
+    fare = fields.Integer(metadata={"description": "minor units of currency"})
+    currency = fields.String()
+    updated_at = UtcDateTime(metadata={"description": "issued or cancelled at"})
+
+
+class AuditSeatSchema(Schema):
+    """A seat that is not available, as ``ticket.audit_seats`` lists it (a lapsed hold
+    the sweep has not tidied yet included, with its expiry)."""
+
+    flight_id = fields.String()
+    seat = fields.String()
+    status = fields.String(validate=validate.OneOf((HELD, SOLD)))
+    order_id = fields.String()
+    hold_expires_at = UtcDateTime(allow_none=True)
+
+
+def audit_page(schema, rows, limit, key):
+    """``{"items", "next"}``: ``rows`` were read with one more than ``limit``, so a
+    full page knows whether another follows."""
+    page = rows[:limit]
+    more = len(rows) > limit
+    return {"items": schema.dump(page, many=True), "next": cursor(*key(page[-1])) if more else None}

@@ -10,16 +10,18 @@ from common.config import SettingsProvider
 from common.entrypoints import config_timer, event_handler, rpc
 from common.errors import load_or_raise
 from common.sql import check
-from ticket import domain, holds, issuing, store
+from ticket import audit, holds, issuing, store
 from ticket.dependencies import Database, RequestContext
 from ticket.models import Base
 from ticket.schemas import (
+    AuditPageSchema,
     FlightRefSchema,
     FlightScheduledSchema,
     FlightStatusChangedSchema,
     HoldRequestSchema,
     OrderClosedSchema,
     OrderPaidSchema,
+    OrderRefSchema,
 )
 
 log = logging.getLogger(__name__)
@@ -73,10 +75,7 @@ class TicketService:
         if not event:
             return
         with self.db.get_session() as session:
-            if event["new"] in domain.CLOSING_STATUSES:
-                store.close_flight(session, event["flight_id"], event["new"])
-            elif event["departure_at"]:
-                store.reschedule(session, event["flight_id"], event["departure_at"])
+            holds.follow_flight_status(session, event)
 
     # -- holds --------------------------------------------------------------------------
 
@@ -105,16 +104,25 @@ class TicketService:
         if released:
             log.info("released %d lapsed seat holds", released)
         with self.db.get_session() as session:
-            stuck = issuing.pending(session, older_than_seconds=self.settings.ticket_event_relay_seconds)
+            stuck = issuing.relay(session, self.settings.ticket_event_relay_seconds)
         self._publish(stuck)
 
     # -- tickets ------------------------------------------------------------------------
 
-    @event_handler("order", "order_paid")
+    @event_handler("order", "order_paid", on_dead_letter="give_up_ticketing")
     def on_order_paid(self, payload):
         event = load_event(OrderPaidSchema(), payload, "order_paid")
         if event:
             self._decide(issuing.issue_tickets, event, self.settings.ticket_airline_prefix)
+
+    def give_up_ticketing(self, payload, error):
+        """The compensation of an ``order_paid`` that failed every attempt (it is
+        dead-lettered next): the customer has paid, so the order is closed without
+        tickets and ``tickets_cancelled`` (``ticketing_failed``) refunds the money."""
+        order = load_event(OrderRefSchema(), payload, "order_paid")
+        if order:
+            log.error("order %s cannot be ticketed (%s); its payment is refunded", order["order_id"], error)
+            self._decide(issuing.give_up_ticketing, order["order_id"], order["flight_id"])
 
     @event_handler("order", "order_cancelled")
     def on_order_cancelled(self, payload):
@@ -148,6 +156,20 @@ class TicketService:
     def tickets_for_order(self, order_id):
         with self.db.get_session() as session:
             return issuing.tickets_of_order(session, order_id)
+
+    # -- the audit ----------------------------------------------------------------------
+
+    @rpc
+    def audit_tickets(self, after=None, limit=500):
+        page = load_or_raise(AuditPageSchema(), {"after": after, "limit": limit})
+        with self.db.get_session() as session:
+            return audit.tickets(session, page["after"], page["limit"])
+
+    @rpc
+    def audit_seats(self, after=None, limit=500):
+        page = load_or_raise(AuditPageSchema(), {"after": after, "limit": limit})
+        with self.db.get_session() as session:
+            return audit.seats(session, page["after"], page["limit"])
 
     def _decide(self, operation, *args):
         """Run a change in one transaction, then publish the events it decided."""

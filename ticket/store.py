@@ -34,10 +34,6 @@ def seat_order():
     return (Seat.row, Seat.letter)
 
 
-def seconds_from_now(seconds):
-    return NOW + sa.func.make_interval(0, 0, 0, 0, 0, 0, seconds)
-
-
 # -- flights ----------------------------------------------------------------------------
 
 def build_inventory(session, event):
@@ -74,18 +70,39 @@ def close_flight(session, flight_id, reason):
     ))
 
 
-def reschedule(session, flight_id, departure_at):
+def follow_track(session, flight_id, track_status, departure_at=None):
+    """Track's latest status of an open flight, and its new departure time if it
+    moved; like a closing, it waits for the bookings in progress."""
+    values = {"track_status": track_status}
+    if departure_at is not None:
+        values["departure_at"] = departure_at
     session.execute(
-        sa.update(Flight)
-        .where(Flight.flight_id == flight_id, Flight.status == domain.OPEN)
-        .values(departure_at=departure_at)
+        sa.update(Flight).where(Flight.flight_id == flight_id, Flight.status == domain.OPEN).values(**values)
+    )
+
+
+def cap_holds(session, flight_id, bound):
+    """No hold of the flight lasts past ``bound`` (a time, or ``NOW``). Called after
+    the flight row was updated, so no booking of the flight is in progress: the
+    order rows, then the seat rows, are taken in the usual order."""
+    session.execute(
+        sa.update(Order)
+        .where(Order.flight_id == flight_id, Order.state == domain.ORDER_HELD, Order.hold_expires_at > bound)
+        .values(hold_expires_at=bound, updated_at=NOW)
+    )
+    session.execute(
+        sa.update(Seat)
+        .where(Seat.flight_id == flight_id, Seat.status == domain.HELD, Seat.hold_expires_at > bound)
+        .values(hold_expires_at=bound)
     )
 
 
 def lock_flight(session, flight_id):
-    """The flight row ``FOR SHARE``: bookings run side by side, a closing waits for them."""
+    """The flight row ``FOR SHARE``: bookings run side by side, a closing waits for
+    them. With what ``domain.closed_for_booking_because`` judges, and the clock."""
     return session.execute(
-        sa.select(Flight.status, Flight.currency, (Flight.departure_at > NOW).label("upcoming"))
+        sa.select(Flight.status, Flight.closed_reason, Flight.track_status, Flight.currency, Flight.departure_at,
+                  NOW.label("now"))
         .where(Flight.flight_id == flight_id)
         .with_for_update(read=True)
     ).one_or_none()
@@ -108,7 +125,9 @@ def seat_statuses(session, flight_id):
 
 
 def bookable():
-    return sa.and_(Flight.status == domain.OPEN, Flight.departure_at > NOW)
+    """``domain.closed_for_booking_because`` is ``None``, in SQL."""
+    return sa.and_(Flight.status == domain.OPEN, Flight.departure_at > NOW,
+                   sa.func.coalesce(Flight.track_status, "") != domain.BOARDING)
 
 
 def free_seats_per_class(session, flight_ids):
@@ -282,12 +301,16 @@ def release_flight(session, flight_id):
 
 
 def sweep_expired_holds(session):
-    """Lapsed holds back on sale in one statement. ``SKIP LOCKED``: a seat a booking
-    is working on right now is left for the next sweep, never waited for."""
+    """Lapsed holds back on sale in one statement: past their expiry or past their
+    flight's departure, whichever is first. ``SKIP LOCKED``: a seat a booking (or
+    another replica's sweep) is working on right now is left for the next sweep,
+    never waited for."""
+    departed = sa.select(Flight.flight_id).where(Flight.departure_at <= NOW)
     lapsed = (
         sa.select(Seat.flight_id, Seat.seat)
-        .where(Seat.status == domain.HELD, Seat.hold_expires_at <= NOW)
-        .with_for_update(skip_locked=True)
+        .where(Seat.status == domain.HELD,
+               sa.or_(Seat.hold_expires_at <= NOW, Seat.flight_id.in_(departed.scalar_subquery())))
+        .with_for_update(of=Seat, skip_locked=True)
     )
     result = session.execute(
         sa.update(Seat)
@@ -346,15 +369,11 @@ def tickets_of_order(session, order_id):
 
 # -- the outbox -------------------------------------------------------------------------
 
-def pending_orders(session, order_ids=None, older_than_seconds=None, limit=1000):
-    """Orders with an event decided but not yet published, and their tickets
-    (``{order_id: [tickets in number order]}``)."""
-    query = sa.select(Order).where(Order.pending_event.is_not(None))
-    if order_ids is not None:
-        query = query.where(Order.order_id.in_(order_ids))
-    if older_than_seconds is not None:
-        query = query.where(Order.updated_at < NOW - sa.func.make_interval(0, 0, 0, 0, 0, 0, older_than_seconds))
-    orders = session.execute(query.order_by(Order.order_id).limit(limit)).scalars().all()
+def pending_orders(session, order_ids):
+    """Those of the orders with an event decided but not yet published, and their
+    tickets (``{order_id: [tickets in number order]}``)."""
+    query = sa.select(Order).where(Order.pending_event.is_not(None), Order.order_id.in_(order_ids))
+    orders = session.execute(query.order_by(Order.order_id)).scalars().all()
     tickets = {}
     if orders:
         for found in session.execute(
@@ -362,6 +381,27 @@ def pending_orders(session, order_ids=None, older_than_seconds=None, limit=1000)
         ).scalars():
             tickets.setdefault(found.order_id, []).append(found)
     return orders, tickets
+
+
+def claim_stuck_orders(session, older_than_seconds, limit=1000):
+    """Orders whose event has waited ``older_than_seconds`` since it was decided
+    (or last relayed), claimed for this relay: ``SKIP LOCKED`` leaves those another
+    replica's relay is claiming, and ``updated_at`` moved to now keeps them from the
+    next relay for as long again, so replicas do not publish the same event
+    together (a relay that dies before publishing leaves it to the next one: at
+    least once). Returns their ids."""
+    stuck = (
+        sa.select(Order.order_id)
+        .where(Order.pending_event.is_not(None),
+               Order.updated_at < NOW - sa.func.make_interval(0, 0, 0, 0, 0, 0, older_than_seconds))
+        .order_by(Order.updated_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return session.execute(
+        sa.update(Order).where(Order.order_id.in_(stuck.scalar_subquery())).values(updated_at=NOW)
+        .returning(Order.order_id)
+    ).scalars().all()
 
 
 def mark_published(session, announcements):
@@ -372,3 +412,26 @@ def mark_published(session, announcements):
                 [(a.order_id, a.event_type) for a in announcements]))
             .values(pending_event=None)
         )
+
+
+# -- the audit: read-only pages in key order ---------------------------------------------
+
+def audit_tickets(session, after, count):
+    """``count`` tickets after ticket number ``after`` (or from the first), in number order."""
+    query = sa.select(
+        Ticket.number, Ticket.order_id, Ticket.flight_id, Ticket.seat, Ticket.status, Ticket.fare, Ticket.currency,
+        sa.func.coalesce(Ticket.cancelled_at, Ticket.issued_at).label("updated_at"),
+    )
+    if after is not None:
+        query = query.where(Ticket.number > after)
+    return session.execute(query.order_by(Ticket.number).limit(count)).all()
+
+
+def audit_seats(session, after, count):
+    """``count`` seats that are not available (held, lapsed or not, or sold) after the
+    ``(flight_id, seat)`` ``after``, in that order."""
+    query = sa.select(Seat.flight_id, Seat.seat, Seat.status, Seat.order_id, Seat.hold_expires_at).where(
+        Seat.status != domain.AVAILABLE, Seat.order_id.is_not(None))
+    if after is not None:
+        query = query.where(sa.tuple_(Seat.flight_id, Seat.seat) > tuple(after))
+    return session.execute(query.order_by(Seat.flight_id, Seat.seat).limit(count)).all()
