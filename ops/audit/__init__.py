@@ -6,10 +6,14 @@ complete reading ``recheck_seconds`` after the first; a clean first reading ends
 audit at once. See docs/operations.md, "Auditing money and seats".
 """
 import time
+import warnings
 
-from common.config import Settings
-from ops.audit.fetch import Unreachable, fetch_records
-from ops.audit.reconcile import Discrepancy, Records, Rules, reconcile, totals
+# operators read this output: keep eventlet's deprecation notice (nameko imports it) out of it
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+from common.config import Settings  # noqa: E402
+from ops.audit.fetch import Unreachable, fetch_records  # noqa: E402
+from ops.audit.reconcile import Discrepancy, Records, Rules, reconcile, totals  # noqa: E402
 
 __all__ = ["Audit", "Discrepancy", "Records", "Rules", "Unreachable", "audit", "audit_system",
            "default_recheck_seconds", "fetch_records", "reconcile", "rules_from", "totals"]

@@ -3,20 +3,18 @@
 import argparse
 import json
 import sys
-import warnings
 
-# operators read this output: keep eventlet's deprecation notice out of it
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
-
-from common.config import Settings, load_config  # noqa: E402
-from ops.audit import HOLD_MARGIN_SECONDS, Unreachable, audit_system, default_recheck_seconds, totals  # noqa: E402
+from common.config import Settings, load_config
+from ops.audit import HOLD_MARGIN_SECONDS, Unreachable, audit_system, default_recheck_seconds, totals
 
 CLEAN, DISCREPANCIES, UNREACHABLE = 0, 1, 2
 
 
 def main(argv=None, out=sys.stdout, err=sys.stderr):
     config = load_config()
-    parser = argparse.ArgumentParser(prog="python -m ops.audit", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m ops.audit",
+        description="Reconcile order's, payment's and ticket's records through their audit RPCs (read-only).")
     parser.add_argument("--recheck-seconds", type=float, default=None,
                         help="pause before the second reading (default: from the system's timers, "
                              f"now {default_recheck_seconds(Settings.from_config(config)):g}s)")
