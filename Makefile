@@ -57,6 +57,12 @@ shell: install
 dlq: install
 	@$(PY) -m ops.deadletters $(ARGS)
 
+# Reconcile order's, payment's and ticket's records through their audit RPCs (read-only, safe on a
+# live system): exit 0 clean, 1 discrepancies (printed with their ids), 2 a service could not be read.
+# AUDIT_ARGS: see python -m ops.audit -h (e.g. AUDIT_ARGS="--json --recheck-seconds 60")
+audit: install
+	@$(PY) -m ops.audit $(AUDIT_ARGS)
+
 # Follow every log of the system started by `make up`
 logs:
 	@ls $(RUN_DIR)/*.log >/dev/null 2>&1 || { echo "no logs in $(RUN_DIR): run make up first"; exit 1; }

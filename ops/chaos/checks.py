@@ -3,13 +3,15 @@ seat maps) and the services' own RPCs (payments and tickets of an order), never
 from another service's database.
 
 A check is a function ``check(snapshot) -> [Violation]`` registered with
-:func:`invariant`; ``make audit``'s reconciliation can be plugged in the same way.
+:func:`invariant`; one of them runs ``make audit``'s reconciliation on the chaos system.
 """
 import collections
 import dataclasses
 import time
 
 from nameko.standalone.rpc import ClusterRpcProxy
+
+from ops.audit import Unreachable, audit_system
 
 CAPTURED = ("succeeded",)  # money taken and kept
 IN_FLIGHT_PAYMENT = ("pending", "refunding")  # an outcome still to be settled
@@ -36,6 +38,7 @@ class Snapshot:
     """What the system says now about every order the buyers placed, its money and its seats."""
 
     def __init__(self, system, load):
+        self.config = system.config
         self.recorder = load.recorder
         self.orders = {}  # order id -> order as GET /orders shows it
         self.active_tickets = []  # every buyer's GET /tickets, status issued
@@ -194,6 +197,17 @@ def no_server_errors(snapshot):
 def idempotency_key_gives_one_order(snapshot):
     return [Violation("idempotency", "the same Idempotency-Key made two orders", dict(brk))
             for brk in snapshot.recorder.idempotency_breaks]
+
+
+@invariant
+def audit_finds_nothing(snapshot):
+    """``make audit`` on the chaos system (its AMQP_URI and fast timers): every service's records
+    reconciled, not only the buyers' orders; a finding counts if a second reading still has it."""
+    try:
+        result = audit_system(snapshot.config)
+    except Unreachable as exc:
+        return [Violation("audit", f"could not read the records: {exc}", {})]
+    return [Violation("audit", f"{found.kind}: {found.what}", found.ids) for found in result.discrepancies]
 
 
 def run_checks(snapshot, seen):

@@ -1,0 +1,231 @@
+"""The reconciliation itself: plain functions over the services' audit records, no broker.
+
+``Records`` holds what ``order.audit_orders``, ``payment.audit_payments``,
+``ticket.audit_tickets`` and ``ticket.audit_seats`` answered (dicts, as the audit
+contract shapes them). Each invariant is ``function(records, rules) -> [Discrepancy]``,
+registered with :func:`invariant`; :func:`reconcile` runs them all.
+"""
+import collections
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+# payment statuses in which the processor took the card's money (refunding: not yet given back)
+CAPTURED = ("succeeded", "refunding", "refunded")
+TICKETED, REFUNDED, PENDING_PAYMENT = "TICKETED", "REFUNDED", "PENDING_PAYMENT"
+ISSUED, SOLD, HELD = "issued", "sold", "held"
+
+
+@dataclasses.dataclass(frozen=True)
+class Records:
+    orders: list
+    payments: list
+    tickets: list
+    seats: list  # only seats that are not available
+    read_at: datetime  # when the reading started: the "now" of every time rule
+
+
+@dataclasses.dataclass(frozen=True)
+class Rules:
+    """How late a hold may still be there: one expiry sweep plus a margin (seconds)."""
+
+    expiry_sweep_seconds: float
+    hold_margin_seconds: float
+
+    @property
+    def hold_allowance(self):
+        return timedelta(seconds=self.expiry_sweep_seconds + self.hold_margin_seconds)
+
+
+@dataclasses.dataclass
+class Discrepancy:
+    kind: str
+    what: str
+    ids: dict
+
+    @property
+    def key(self):
+        """What makes two readings' findings the same one: the kind and the ids, not the figures."""
+        return self.kind, tuple(sorted((name, _frozen(value)) for name, value in self.ids.items()))
+
+    def line(self):
+        ids = " ".join(f"{name}={_shown(value)}" for name, value in self.ids.items())
+        return f"{self.kind}: {self.what} [{ids}]"
+
+
+def _frozen(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _shown(value):
+    return ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+
+
+def parse_time(text):
+    """An ISO 8601 string from the contract as an aware UTC datetime (naive means UTC)."""
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+INVARIANTS = []
+
+
+def invariant(function):
+    INVARIANTS.append(function)
+    return function
+
+
+def reconcile(records, rules):
+    """Every discrepancy every invariant finds in ``records``."""
+    return [found for check in INVARIANTS for found in check(records, rules)]
+
+
+# -- the invariants -----------------------------------------------------------------
+
+@invariant
+def captured_payments_belong_to_settled_orders(records, rules):
+    """Money taken belongs to an order that is TICKETED by that very payment, or it was
+    given back by a refund the order records too (or, for a stray second capture the
+    order never took, a refund of the whole of it)."""
+    orders = {order["id"]: order for order in records.orders}
+    found = []
+    for payment in records.payments:
+        if payment["status"] not in CAPTURED:
+            continue
+        ids = {"payment_id": payment["id"], "order_id": payment["order_id"]}
+        order = orders.get(payment["order_id"])
+        if order is None:
+            found.append(Discrepancy("payment_without_order", f"a {payment['status']} payment of "
+                                     f"{payment['amount']} {payment['currency']} for an order order does not know",
+                                     ids))
+            continue
+        ids["flight_id"] = order["flight_id"]
+        the_orders_payment = order.get("payment_id") == payment["id"]
+        refund = payment.get("refund")
+        if payment["status"] == "succeeded":
+            if not (the_orders_payment and order["status"] == TICKETED):
+                taken_by = "its payment" if the_orders_payment else f"paid by {order.get('payment_id')}"
+                found.append(Discrepancy("captured_not_ticketed", f"payment succeeded but the order is "
+                                         f"{order['status']} ({taken_by})", ids))
+        elif payment["status"] == "refunding":
+            found.append(Discrepancy("refund_unfinished", f"refund {(refund or {}).get('refund_id')} of "
+                                     f"{(refund or {}).get('amount')} still not given back; order {order['status']}",
+                                     ids))
+        elif refund is None:
+            found.append(Discrepancy("refund_missing", "payment refunded without a refund record", ids))
+        elif the_orders_payment:
+            shown = order.get("refund") or {}
+            if order["status"] != REFUNDED or (shown.get("refund_id"), shown.get("amount")) != (
+                    refund["refund_id"], refund["amount"]):
+                found.append(Discrepancy("refund_not_on_order", f"refund {refund['refund_id']} of {refund['amount']} "
+                                         f"but the order is {order['status']} showing refund {shown or None}",
+                                         dict(ids, refund_id=refund["refund_id"])))
+        elif refund["amount"] != payment["amount"]:
+            found.append(Discrepancy("stray_capture_kept", f"a capture the order never took, refunded "
+                                     f"{refund['amount']} of {payment['amount']}",
+                                     dict(ids, refund_id=refund["refund_id"])))
+    return found
+
+
+@invariant
+def issued_tickets_match_sold_seats(records, rules):
+    """An issued ticket's seat is sold to the ticket's order, and a sold seat has an issued
+    ticket of its order (ticket sells seats and issues tickets in one transaction)."""
+    seats = {(seat["flight_id"], seat["seat"]): seat for seat in records.seats}
+    ticketed = set()
+    found = []
+    for ticket in records.tickets:
+        if ticket["status"] != ISSUED:
+            continue
+        place = (ticket["flight_id"], ticket["seat"])
+        ticketed.add((*place, ticket["order_id"]))
+        seat = seats.get(place)
+        if seat is None or seat["status"] != SOLD or seat["order_id"] != ticket["order_id"]:
+            state = "available" if seat is None else f"{seat['status']} to order {seat['order_id']}"
+            found.append(Discrepancy("ticket_seat_not_sold", f"ticket issued but its seat is {state}", {
+                "ticket": ticket["number"], "order_id": ticket["order_id"], "flight_id": ticket["flight_id"],
+                "seat": ticket["seat"]}))
+    for seat in records.seats:
+        if seat["status"] == SOLD and (seat["flight_id"], seat["seat"], seat["order_id"]) not in ticketed:
+            found.append(Discrepancy("sold_seat_without_ticket", "seat sold with no issued ticket of its order", {
+                "flight_id": seat["flight_id"], "seat": seat["seat"], "order_id": seat["order_id"]}))
+    return found
+
+
+@invariant
+def no_seat_sold_twice(records, rules):
+    holders = collections.defaultdict(set)
+    for ticket in records.tickets:
+        if ticket["status"] == ISSUED:
+            holders[(ticket["flight_id"], ticket["seat"])].add(ticket["number"])
+    found = [Discrepancy("seat_sold_twice", f"{len(numbers)} issued tickets for one seat",
+                         {"flight_id": flight, "seat": seat, "tickets": sorted(numbers)})
+             for (flight, seat), numbers in holders.items() if len(numbers) > 1]
+    buyers = collections.defaultdict(set)
+    for seat in records.seats:
+        if seat["status"] == SOLD:
+            buyers[(seat["flight_id"], seat["seat"])].add(seat["order_id"])
+    found += [Discrepancy("seat_sold_twice", f"seat sold to {len(orders)} orders",
+                          {"flight_id": flight, "seat": seat, "orders": sorted(orders)})
+              for (flight, seat), orders in buyers.items() if len(orders) > 1]
+    return found
+
+
+@invariant
+def no_hold_outlives_its_sweep(records, rules):
+    """A lapsed hold is tidied by the next expiry sweep: seats by ticket's, unpaid orders by order's."""
+    cutoff = records.read_at - rules.hold_allowance
+    found = []
+    for seat in records.seats:
+        if seat["status"] == HELD and seat.get("hold_expires_at") and parse_time(seat["hold_expires_at"]) < cutoff:
+            found.append(Discrepancy("hold_overdue", f"seat held past its expiry {seat['hold_expires_at']} "
+                                     f"by more than {rules.hold_allowance.total_seconds():g}s",
+                                     {"flight_id": seat["flight_id"], "seat": seat["seat"],
+                                      "order_id": seat["order_id"]}))
+    for order in records.orders:
+        if order["status"] == PENDING_PAYMENT and parse_time(order["expires_at"]) < cutoff:
+            found.append(Discrepancy("order_hold_overdue", f"order still PENDING_PAYMENT past its expiry "
+                                     f"{order['expires_at']} by more than {rules.hold_allowance.total_seconds():g}s",
+                                     {"order_id": order["id"], "flight_id": order["flight_id"]}))
+    return found
+
+
+@invariant
+def money_adds_up(records, rules):
+    """Per order and currency: money captured = fares of the tickets issued + money refunded."""
+    flights = {order["id"]: order["flight_id"] for order in records.orders}
+    found = []
+    for (order_id, currency), books in sorted(ledgers(records).items()):
+        if books["captured"] != books["ticketed"] + books["refunded"]:
+            found.append(Discrepancy("money_mismatch", f"captured {books['captured']} {currency} but tickets issued "
+                                     f"{books['ticketed']} + refunded {books['refunded']}", {
+                                         "order_id": order_id, "flight_id": flights.get(order_id),
+                                         "payments": sorted(books["payments"]), "tickets": sorted(books["tickets"])}))
+    return found
+
+
+def ledgers(records):
+    """``{(order_id, currency): {captured, ticketed, refunded, payments, tickets}}``."""
+    books = collections.defaultdict(lambda: {"captured": 0, "ticketed": 0, "refunded": 0,
+                                             "payments": [], "tickets": []})
+    for payment in records.payments:
+        if payment["status"] in CAPTURED:
+            entry = books[(payment["order_id"], payment["currency"])]
+            entry["captured"] += payment["amount"]
+            entry["payments"].append(payment["id"])
+            if payment["status"] == "refunded" and payment.get("refund"):
+                entry["refunded"] += payment["refund"]["amount"]
+    for ticket in records.tickets:
+        if ticket["status"] == ISSUED:
+            entry = books[(ticket["order_id"], ticket["currency"])]
+            entry["ticketed"] += ticket["fare"]
+            entry["tickets"].append(ticket["number"])
+    return books
+
+
+def totals(records):
+    """The whole system's books per currency: ``{currency: {captured, ticketed, refunded}}``."""
+    summed = collections.defaultdict(lambda: {"captured": 0, "ticketed": 0, "refunded": 0})
+    for (_, currency), books in ledgers(records).items():
+        for name in ("captured", "ticketed", "refunded"):
+            summed[currency][name] += books[name]
+    return dict(summed)
