@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from common.config import ROOT
 from common.sql import service_db_uri
 from ops.audit import audit_system
-from order.tests.booking_helpers import customer, pay, place, schedule_flight, store, wait_for_status
+from tests.helpers.booking import customer, pay, place, schedule_flight, store, wait_for_status
 from tests.helpers.harness import amqp_uri_for, create_vhost, delete_vhost
 from ticket.models import Seat, Ticket
 

@@ -1,6 +1,8 @@
 """No refund once the flight has left: cancelling a paid booking asks track, through the
 gateway, on flights an admin scheduled and moved along (boarding, departed, arrived)."""
-from order.tests.booking_helpers import (
+from tests.helpers import assert_error, wait_until
+from tests.helpers.accounts import admin_client
+from tests.helpers.booking import (
     GOOD_CARD,
     customer,
     find_documents,
@@ -8,13 +10,11 @@ from order.tests.booking_helpers import (
     pay,
     place,
     schedule_flight,
-    seat_map,
     wait_for_status,
-    wait_until,
 )
-from tests.helpers import assert_error
-from track.tests.fleet_helpers import admin_client, create_airplane, utc_in
-from track.tests.fleet_helpers import schedule_flight as schedule_through_track
+from tests.helpers.fleet import create_airplane, utc_in
+from tests.helpers.fleet import schedule_flight as schedule_through_track
+from tests.helpers.tickets import seat_map
 
 PASSENGER = {"name": "Ada Lovelace"}
 

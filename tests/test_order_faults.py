@@ -7,7 +7,8 @@ from common.errors import InvalidInput
 from common.mongo import mongo_client, service_db_name
 from order.domain import TICKETED, closing_payload, iso, new_event, utcnow
 from order.store import OrderStore
-from order.tests.booking_helpers import (
+from tests.helpers import assert_error
+from tests.helpers.booking import (
     GOOD_CARD,
     customer,
     find_documents,
@@ -16,10 +17,9 @@ from order.tests.booking_helpers import (
     pay,
     place,
     schedule_flight,
-    seat_statuses,
     wait_for_status,
 )
-from tests.helpers import assert_error
+from tests.helpers.tickets import seat_statuses
 
 
 @pytest.fixture(scope="module")

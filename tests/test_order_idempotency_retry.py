@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from kombu import Connection
 
 from common.sql import service_db_uri
-from order.tests.booking_helpers import customer, find_documents, get_order, schedule_flight, seat_statuses
 from tests.helpers import assert_error, wait_until
+from tests.helpers.booking import customer, find_documents, get_order, schedule_flight
 from tests.helpers.harness import build_config, create_vhost, delete_vhost, running_system
+from tests.helpers.tickets import seat_statuses
 
 RPC_TIMEOUT = 4
 

@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 
 from common.errors import InvalidInput
-from ticket.tests.support import ECONOMY_FARE, paid_event, recording_ticket_events, schedule_flight
+from tests.helpers.tickets import ECONOMY_FARE, paid_event, recording_ticket_events, schedule_flight
 
 TICKET_KEYS = {"number", "order_id", "flight_id", "seat", "status", "fare", "currency", "updated_at"}
 SEAT_KEYS = {"flight_id", "seat", "status", "order_id", "hold_expires_at"}

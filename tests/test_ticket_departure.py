@@ -6,15 +6,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from common.errors import Conflict
-from order.tests import booking_helpers as booking
+from tests.helpers import booking, wait_until
 from tests.helpers.harness import running_system
-from ticket.tests.support import (
+from tests.helpers.tickets import (
     TicketDb,
     paid_event,
     recording_ticket_events,
     schedule_flight,
+    seat_statuses,
     statuses,
-    wait_for,
 )
 
 ISSUED, CANCELLED = "tickets_issued", "tickets_cancelled"
@@ -66,7 +66,7 @@ def test_boarding_stops_booking_and_ends_holds_until_the_flight_is_delayed(syste
     assert refusal(system, flight_id, ["3A"], order_id=held) is None
 
     status_changed(system, flight, "boarding")
-    wait_for(lambda: refusal(system, flight_id, ["4A"]) == "boarding", message="boarding flight still bookable")
+    wait_until(lambda: refusal(system, flight_id, ["4A"]) == "boarding", what="boarding flight still bookable")
     with system.rpc() as rpc:
         assert statuses(rpc.ticket.seat_map(flight_id))["3A"] == "available"  # the hold ended with booking
         assert rpc.ticket.availability([flight_id])[flight_id]["economy"]["available"] == 0
@@ -74,7 +74,7 @@ def test_boarding_stops_booking_and_ends_holds_until_the_flight_is_delayed(syste
     # boarding can go back to delayed: booking opens again, until the new departure
     delayed_to = datetime.now(UTC) + timedelta(hours=3)
     status_changed(system, flight, "delayed", departure_at=delayed_to)
-    wait_for(lambda: refusal(system, flight_id, ["5A"]) is None, message="delayed flight not bookable again")
+    wait_until(lambda: refusal(system, flight_id, ["5A"]) is None, what="delayed flight not bookable again")
 
 
 def test_an_earlier_departure_cuts_holds_short_and_the_sweep_ends_them(make_system):
@@ -86,15 +86,15 @@ def test_an_earlier_departure_cuts_holds_short_and_the_sweep_ends_them(make_syst
         # the airplane leaves in three seconds instead of tomorrow
         advanced = datetime.now(UTC) + timedelta(seconds=3)
         status_changed(quick, flight, "delayed", departure_at=advanced)
-        wait_for(lambda: set(raw_holds(db, flight_id).values()) == {advanced}, message="holds not cut to departure")
-        wait_for(lambda: raw_holds(db, flight_id) == {}, timeout=15, message="holds past departure not swept")
+        wait_until(lambda: set(raw_holds(db, flight_id).values()) == {advanced}, what="holds not cut to departure")
+        wait_until(lambda: raw_holds(db, flight_id) == {}, timeout=15, what="holds past departure not swept")
         assert refusal(quick, flight_id, ["3A"]) == "departed"
 
         # a hold left from before this rule (expiry after departure) is swept all the same
         past = schedule_flight(quick, departure_in=timedelta(seconds=-5))
         db.execute("UPDATE seats SET status = 'held', order_id = 'legacy', hold_expires_at = now() + interval '1 hour'"
                    " WHERE flight_id = :f AND seat = '3C'", f=past["flight_id"])
-        wait_for(lambda: raw_holds(db, past["flight_id"]) == {}, timeout=15, message="legacy hold not swept")
+        wait_until(lambda: raw_holds(db, past["flight_id"]) == {}, timeout=15, what="legacy hold not swept")
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_an_order_paid_after_departure_gets_no_tickets_and_its_money_back(system
     order_id = new_order()
     assert refusal(system, flight_id, ["6A", "6B"], order_id=order_id) is None
     status_changed(system, flight, gone)
-    wait_for(lambda: refusal(system, flight_id, ["7A"]) == gone, message=f"flight not {gone}")
+    wait_until(lambda: refusal(system, flight_id, ["7A"]) == gone, what=f"flight not {gone}")
 
     event = paid_event(order_id, flight_id, ["6A", "6B"])
     system.dispatch("order", "order_paid", event)
@@ -124,7 +124,7 @@ def test_an_order_paid_after_departure_gets_no_tickets_and_its_money_back(system
     assert (seats["6A"], seats["6B"]) == ("available", "available")
     db = TicketDb(system.config)
     assert db.rows("SELECT status FROM seats WHERE flight_id = :f AND order_id = :o", f=flight_id, o=order_id) == []
-    wait_for(lambda: db.rows("SELECT pending_event FROM orders WHERE order_id = :o", o=order_id)[0]["pending_event"]
+    wait_until(lambda: db.rows("SELECT pending_event FROM orders WHERE order_id = :o", o=order_id)[0]["pending_event"]
              is None)
     assert ticket_events.of(ISSUED, order_id) == [] and len(ticket_events.of(CANCELLED, order_id)) == 1
 
@@ -151,11 +151,11 @@ def test_a_booking_paid_as_boarding_starts_is_refunded_not_ticketed(make_system)
         booking.wait_for_status(client, order["id"], "PAID")
         system.dispatch("track", "flight_status_changed", {"flight_id": flight_id, "old": "scheduled",
                                                            "new": "boarding"})
-        wait_for(lambda: refusal(system, flight_id, ["3D"]) == "boarding", message="flight not boarding")
+        wait_until(lambda: refusal(system, flight_id, ["3D"]) == "boarding", what="flight not boarding")
 
         with running_system(system.config, services=["ticket"]):  # the order_paid it missed arrives now
             refunded = booking.wait_for_status(client, order["id"], "REFUNDED", timeout=20)
             assert refunded["tickets"] == [] and refunded["refund"]["reason"] == "flight_departed"
-            booking.wait_until(lambda: booking.flight_money(system, flight_id) == {
+            wait_until(lambda: booking.flight_money(system, flight_id) == {
                 "captured": order["amount"], "refunded": order["amount"], "ticketed": 0}, what="the refund")
-            assert set(booking.seat_statuses(system, flight_id).values()) == {"available"}
+            assert set(seat_statuses(system, flight_id).values()) == {"available"}

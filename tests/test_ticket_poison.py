@@ -8,14 +8,14 @@ import uuid
 from common import deadletters
 from ops.deadletters import DeadLetterQueue
 from ops.deadletters import run as dead_letter_tool
-from order.tests import booking_helpers as booking
-from ticket.tests.support import (
+from tests.helpers import booking, wait_until
+from tests.helpers.tickets import (
     TicketDb,
     paid_event,
     recording_ticket_events,
     schedule_flight,
+    seat_statuses,
     statuses,
-    wait_for,
 )
 
 ISSUED, CANCELLED = "tickets_issued", "tickets_cancelled"
@@ -68,15 +68,15 @@ def test_a_paid_order_that_cannot_be_ticketed_is_refunded_and_others_go_on(make_
 
         refunded = booking.wait_for_status(poisoned_client, poisoned["id"], "REFUNDED", timeout=30)
         assert refunded["tickets"] == [] and refunded["refund"]["reason"] == "ticketing_failed"
-        [(headers, payload)] = wait_for(lambda: order_paid_letters(system.config, poisoned["id"]),
-                                        message="no dead letter")
+        [(headers, payload)] = wait_until(lambda: order_paid_letters(system.config, poisoned["id"]),
+                                        what="the dead letter")
         assert headers[deadletters.SERVICE] == "ticket" and headers[deadletters.ATTEMPTS] == 3
         assert "uq_tickets_issued_seat" in headers[deadletters.ERROR]
         assert payload["flight_id"] == flight_id
-        booking.wait_until(lambda: booking.flight_money(system, flight_id) == {
+        wait_until(lambda: booking.flight_money(system, flight_id) == {
             "captured": poisoned["amount"] + other["amount"], "refunded": poisoned["amount"],
             "ticketed": other["amount"]}, what="the poisoned order's refund")
-        assert booking.seat_statuses(system, flight_id)[seat] == "available"
+        assert seat_statuses(system, flight_id)[seat] == "available"
 
 
 def nul_named(order_id, flight_id, seat):
@@ -101,7 +101,7 @@ def test_a_nul_in_a_name_dead_letters_order_paid_and_refunds_it(make_system):
         assert events.wait(CANCELLED, poisoned) == {"order_id": poisoned, "flight_id": flight_id,
                                                     "ticket_numbers": [], "reason": "ticketing_failed",
                                                     "paid": True}
-        [(headers, _payload)] = wait_for(lambda: order_paid_letters(quick.config, poisoned), message="no dead letter")
+        [(headers, _payload)] = wait_until(lambda: order_paid_letters(quick.config, poisoned), what="no dead letter")
         assert headers[deadletters.ATTEMPTS] == 2 and "NUL" in headers[deadletters.ERROR]
         with quick.rpc() as rpc:
             assert statuses(rpc.ticket.seat_map(flight_id))["3A"] == "available"
@@ -110,7 +110,7 @@ def test_a_nul_in_a_name_dead_letters_order_paid_and_refunds_it(make_system):
         # an operator replays it: the order is settled, so nothing happens twice
         out = io.StringIO()
         assert dead_letter_tool("replay", headers[deadletters.ID], False, quick.config["AMQP_URI"], out=out) == 1
-        wait_for(lambda: order_paid_letters(quick.config, poisoned) == [], message="letter not replayed")
+        wait_until(lambda: order_paid_letters(quick.config, poisoned) == [], what="letter not replayed")
         again = uuid.uuid4().hex
         with quick.rpc() as rpc:
             rpc.ticket.hold_seats(again, flight_id, ["4A"])

@@ -6,8 +6,9 @@ import uuid
 import eventlet
 import pytest
 
+from tests.helpers import wait_until
 from tests.helpers.harness import running_system
-from ticket.tests.support import TicketDb, recording_ticket_events, schedule_flight, seats_of, wait_for
+from tests.helpers.tickets import TicketDb, recording_ticket_events, schedule_flight, seats_of
 
 CANCELLED = "tickets_cancelled"
 
@@ -47,7 +48,7 @@ def test_two_relays_publish_each_stuck_event_once(two_replicas):
         stuck = plant_stuck_events(db, flight["flight_id"], 600)
         for order_id in stuck:
             events.wait(CANCELLED, order_id, timeout=60)
-        wait_for(lambda: pending_left(db, stuck) == 0, message="events left pending")
+        wait_until(lambda: pending_left(db, stuck) == 0, what="events left pending")
         # a later one relayed too: both relays have run again since
         [marker] = plant_stuck_events(db, flight["flight_id"], 1)
         events.wait(CANCELLED, marker, timeout=20)
@@ -74,10 +75,10 @@ def test_two_sweeps_release_lapsed_holds_and_never_a_live_one(two_replicas, syst
         for _round in range(3):  # holds taken through both replicas while both sweep
             pool = eventlet.GreenPool()
             pool.spawn(hold_everything, first)
-            wait_for(lambda: held() > 0, message="no hold taken")
-            wait_for(lambda: held() == 0, timeout=20, message="lapsed holds not swept")
+            wait_until(lambda: held() > 0, what="no hold taken")
+            wait_until(lambda: held() == 0, timeout=20, what="lapsed holds not swept")
             pool.waitall()
-        wait_for(lambda: held() == 0, timeout=20, message="lapsed holds not swept")
+        wait_until(lambda: held() == 0, timeout=20, what="lapsed holds not swept")
 
         # a live hold (the usual TTL, through the main system) survives both sweeps
         live = uuid.uuid4().hex
@@ -85,7 +86,7 @@ def test_two_sweeps_release_lapsed_holds_and_never_a_live_one(two_replicas, syst
             rpc.ticket.hold_seats(live, flight_id, ["3A"])
         with second.rpc() as rpc:
             rpc.ticket.hold_seats(uuid.uuid4().hex, flight_id, ["3B"])
-        wait_for(lambda: held() == 1, timeout=20, message="the short hold taken after it not swept")
+        wait_until(lambda: held() == 1, timeout=20, what="the short hold taken after it not swept")
     assert db.rows("SELECT order_id FROM seats WHERE flight_id = :f AND status = 'held'", f=flight_id) == [
         {"order_id": live}]
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
