@@ -116,15 +116,69 @@ def test_an_order_is_charged_once(ledger, order):
     assert refused.value.code == "ORDER_ALREADY_PAID"
 
 
-def test_a_processor_that_does_not_answer_fails_the_payment(ledger, store, order, processor):
+def test_a_processor_that_does_not_answer_leaves_the_payment_pending(ledger, store, order, processor, dispatch):
     placed = order.add(an_order())
     processor.failure = TimeoutError("acquirer down")
 
-    with pytest.raises(ServiceUnavailable):
+    with pytest.raises(ServiceUnavailable) as unknown:
         ledger.pay(placed["id"], USER, GOOD_CARD)
 
     [payment] = store.for_order(placed["id"])
-    assert payment["status"] == FAILED and payment["decline_reason"] == "processor_error"
+    assert unknown.value.code == "PAYMENT_OUTCOME_UNKNOWN"
+    assert unknown.value.details == {"payment_id": payment["_id"], "order_id": placed["id"]}
+    assert payment["status"] == PENDING and payment["charge_key"] == placed["id"]
+    assert dispatch.events == []
+
+
+def test_an_answer_lost_after_capture_never_lets_the_order_be_charged_twice(ledger, store, order, processor,
+                                                                          dispatch):
+    placed = order.add(an_order())
+    processor.failure_after_capture = TimeoutError("answer lost")
+    with pytest.raises(ServiceUnavailable):
+        ledger.pay(placed["id"], USER, GOOD_CARD)
+    processor.failure_after_capture = None
+
+    with pytest.raises(Conflict) as retried:
+        ledger.pay(placed["id"], USER, GOOD_CARD)
+
+    [payment] = store.for_order(placed["id"])
+    assert retried.value.code == "PAYMENT_BEING_SETTLED"
+    assert retried.value.details == {"order_id": placed["id"], "payment_id": payment["_id"]}
+    assert list(processor.books) == [payment["_id"]]
+    age(store, payment["_id"])
+    assert ledger.settle_abandoned(GRACE) == 1
+    assert store.find(payment["_id"])["status"] == SUCCEEDED
+    assert [event["payment_id"] for event in dispatch.of("payment_succeeded")] == [payment["_id"]]
+    with pytest.raises(Conflict) as paid:
+        ledger.pay(placed["id"], USER, GOOD_CARD)
+    assert paid.value.code == "ORDER_ALREADY_PAID" and len(processor.books) == 1
+
+
+def test_a_charge_the_processor_never_received_is_failed_by_the_sweep_and_payable_again(ledger, store, order,
+                                                                                       processor):
+    placed = order.add(an_order())
+    processor.failure = ConnectionError("acquirer unreachable")
+    with pytest.raises(ServiceUnavailable):
+        ledger.pay(placed["id"], USER, GOOD_CARD)
+    processor.failure = None
+    [payment] = store.for_order(placed["id"])
+
+    assert ledger.settle_abandoned(GRACE) == 0  # its grace has not run out: it may still be answered
+    age(store, payment["_id"])
+    assert ledger.settle_abandoned(GRACE) == 1
+
+    assert store.find(payment["_id"])["status"] == FAILED
+    assert ledger.pay(placed["id"], USER, GOOD_CARD)["status"] == SUCCEEDED
+
+
+def test_a_processor_whose_books_cannot_be_read_leaves_the_payment_pending(ledger, store, order, processor):
+    payment_id = begin_payment(store, order, "a" * 24)
+    age(store, payment_id)
+    processor.on_lookup = lambda key: (_ for _ in ()).throw(TimeoutError("books unreachable"))
+
+    assert ledger.settle_abandoned(GRACE) == 0
+
+    assert store.find(payment_id)["status"] == PENDING
 
 
 def test_a_capture_the_sweep_gave_up_on_first_is_reversed(ledger, store, order, processor, dispatch):
