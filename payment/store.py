@@ -155,7 +155,11 @@ class PaymentStore:
         """Own ``task`` on the payment until ``until``, unless another sweep owns it after
         ``now``: the payment as it is then, or None if it is taken (or gone)."""
         field = f"claims.{task}"
-        return self.db.payments.find_one_and_update(
-            {"_id": payment_id, "$or": [{field: {"$exists": False}}, {field: {"$lte": stamp(now)}}]},
-            {"$set": {field: stamp(until)}}, return_document=ReturnDocument.AFTER,
-        )
+        # two conditional updates, not one with $or: the local stand-in applies an $or
+        # beside _id to whichever document matches the $or first
+        for free in ({field: {"$exists": False}}, {field: {"$lte": stamp(now)}}):
+            claimed = self.db.payments.find_one_and_update(
+                {"_id": payment_id, **free}, {"$set": {field: stamp(until)}}, return_document=ReturnDocument.AFTER)
+            if claimed is not None:
+                return claimed
+        return None

@@ -113,9 +113,11 @@ def test_refunds_left_refunding_or_unannounced_are_found_by_the_sweep(store):
 
 
 def test_a_task_on_a_payment_is_claimed_by_one_sweep_until_its_claim_ends(store):
+    other = a_payment(store, "order-0")
     payment = a_payment(store)
     now = datetime.now(UTC).replace(microsecond=0)
     until = now + timedelta(seconds=30)
+    other_claim = store.claim(other["_id"], "settle", now - timedelta(minutes=2), now - timedelta(minutes=1))
 
     claimed = store.claim(payment["_id"], "settle", now, until)
     assert claimed["_id"] == payment["_id"] and claimed["status"] == PENDING
@@ -123,6 +125,7 @@ def test_a_task_on_a_payment_is_claimed_by_one_sweep_until_its_claim_ends(store)
     assert store.claim(payment["_id"], "announce", now, until) is not None  # another task is free
     assert store.claim(payment["_id"], "settle", until, until + timedelta(seconds=30)) is not None  # ended
     assert store.claim(store.new_id(), "settle", now, until) is None
+    assert store.find(other["_id"])["claims"] == other_claim["claims"]  # only the payment named is claimed
 
 
 def test_the_audit_pages_every_payment_in_id_order(store):
