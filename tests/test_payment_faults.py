@@ -3,6 +3,9 @@ capture, an acquirer that cannot be reached, a refund it did not confirm. The si
 processor's test cards (``payment.processor``) make it fail; its books (its own
 collections) say what money moved."""
 
+import pytest
+
+from common.errors import InvalidInput
 from order.tests.booking_helpers import (
     GOOD_CARD,
     customer,
@@ -112,3 +115,44 @@ def test_a_refund_the_processor_did_not_confirm_is_finished_by_the_sweep(make_sy
         assert refund["amount"] == order["amount"]
         assert flight_money(system, flight) == {"captured": order["amount"], "refunded": order["amount"],
                                                 "ticketed": 0}
+
+
+def audited(system, limit):
+    """Every payment as ``payment.audit_payments`` pages them, by id."""
+    items, after = {}, None
+    with system.rpc() as rpc:
+        while True:
+            page = rpc.payment.audit_payments(after=after, limit=limit)
+            items.update((item["id"], item) for item in page["items"])
+            if page["next"] is None:
+                return items
+            after = page["next"]
+
+
+def test_the_audit_answers_every_payment_as_the_contract_says(system):
+    flight = schedule_flight(system)
+    client, _ = customer(system)
+    kept = place(client, flight, {"name": "Ann"})
+    cancelled = place(client, flight, {"name": "Bob"})
+    captured = pay(client, kept["id"])
+    refunded = pay(client, cancelled["id"])
+    wait_for_status(client, cancelled["id"], "TICKETED", timeout=30)
+    assert client.post(f"/orders/{cancelled['id']}/cancel").status_code == 200
+    wait_for_status(client, cancelled["id"], "REFUNDED", timeout=30)
+
+    items = audited(system, limit=2)
+
+    assert items == audited(system, limit=1000)
+    assert items[captured["id"]] == {
+        "id": captured["id"], "order_id": kept["id"], "status": "succeeded", "amount": kept["amount"],
+        "currency": kept["currency"], "refund": None, "updated_at": items[captured["id"]]["updated_at"],
+    }
+    refund = payments_of(system, cancelled["id"])[0]["refund"]
+    assert items[refunded["id"]]["status"] == "refunded"
+    assert items[refunded["id"]]["refund"] == {"refund_id": refund["id"], "amount": cancelled["amount"],
+                                               "status": "refunded"}
+    assert items[refunded["id"]]["updated_at"].endswith("+00:00")
+    with system.rpc() as rpc:
+        for limit in (0, 1001):
+            with pytest.raises(InvalidInput):
+                rpc.payment.audit_payments(limit=limit)
