@@ -1,7 +1,7 @@
 """The card processor failing for real, through the gateway: an answer lost after the
 capture, an acquirer that cannot be reached, a refund it did not confirm. The simulated
 processor's test cards (``payment.processor``) make it fail; its books (its own
-collections) say what money moved."""
+collections) say what money moved. And the audit RPC, on the real store."""
 
 import pytest
 
