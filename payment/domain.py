@@ -5,6 +5,7 @@ from datetime import date
 SUCCEEDED = "succeeded"
 PENDING = "pending"
 FAILED = "failed"
+REFUNDING = "refunding"
 REFUNDED = "refunded"
 
 _SEPARATORS = re.compile(r"[ -]")

@@ -1,13 +1,24 @@
 """Charging and refunding. Money rules:
 
-- at most one payment per order can be pending or captured (``charge_key``);
-- a captured payment is refunded at most once (conditional SUCCEEDED → REFUNDED);
+- at most one payment per order can be pending or hold money (``charge_key``);
+- only a definite answer fails a payment (the card was declined, or the processor's
+  books show it never received the charge). An exception or a timeout from the
+  processor leaves the payment ``pending`` with its charge key: the customer gets 503
+  ``PAYMENT_OUTCOME_UNKNOWN``, a second ``pay`` of the order 409 ``PAYMENT_BEING_SETTLED``,
+  and the sweep settles it from the processor's books (captured → succeeded and
+  announced, then ticketed or refunded if the order has closed meanwhile; never
+  received → failed, and the order can be paid again);
+- a refund goes succeeded → refunding (the refund id recorded first) → the processor
+  is asked with that refund id as its idempotency key → refunded → ``payment_refunded``
+  published, so the order shows REFUNDED only once the money has moved. A refund the
+  processor did not confirm stays ``refunding`` and the sweep asks again, same key;
 - a capture the order cannot take (expired, cancelled) is refunded: the order
-  service answers it with ``payment_rejected``;
-- a payment left ``pending`` by a crash (the processor's answer never recorded) is
-  settled by the sweep from the processor's own books: captured → succeeded and
-  announced (then ticketed, or refunded if the order has closed meanwhile), never
-  received → failed, and the order can be paid again.
+  service answers it with ``payment_rejected``.
+
+Several payment processes may sweep at once: each sweep first claims a payment by a
+conditional update (``PaymentStore.claim``, owned for ``grace_seconds``), and every move
+is conditional on the state it leaves, so a capture is announced, and a refund moved
+and announced, once.
 
 Whether an order can be paid is order's rule: ``pay`` asks ``order.get_payable_order``,
 which answers the order or raises ``Conflict`` ``ORDER_NOT_PAYABLE``.
@@ -15,12 +26,16 @@ which answers the order or raises ``Conflict`` ``ORDER_NOT_PAYABLE``.
 ``Ledger`` gets the payment store, RPC clients, the event dispatcher and the card
 processor, so a test can hand it in-memory stand-ins (``payment/tests/test_ledger.py``).
 """
+import logging
 from datetime import UTC, datetime, timedelta
 
-from common.errors import Conflict, NotFound, PaymentDeclined, ServiceUnavailable, load_or_raise
-from payment.domain import FAILED, REFUNDED, SUCCEEDED
-from payment.schemas import CardSchema, PaymentSchema
+from common.errors import Conflict, InvalidInput, NotFound, PaymentDeclined, ServiceUnavailable, load_or_raise
+from payment.domain import FAILED, PENDING, REFUNDED, REFUNDING, SUCCEEDED
+from payment.schemas import AuditPaymentSchema, CardSchema, PaymentSchema
 from payment.store import OrderAlreadyCharged
+
+log = logging.getLogger(__name__)
+AUDIT_PAGE_MAX = 1000
 
 
 def payment_view(payment):
@@ -55,14 +70,19 @@ class Ledger:
         try:
             payment = self.store.insert_pending(payment)
         except OrderAlreadyCharged:
-            raise Conflict("This order already has a payment in progress or completed.",
-                           code="ORDER_ALREADY_PAID", details={"order_id": order["id"]})
+            raise self._already_charged(order["id"])
 
         try:
             result = self.processor.charge(payment["_id"], card["card_number"], payment["amount"], payment["currency"])
         except Exception:
-            self.store.mark_failed(payment["_id"], "processor_error")
-            raise ServiceUnavailable("The card processor is not answering; nothing was charged.")
+            # no answer is not a no: the charge may have been captured, so the payment stays
+            # pending (and keeps the order's charge key) until the sweep reads the processor's books
+            log.warning("payment %s: no answer from the card processor; left pending for the sweep",
+                        payment["_id"], exc_info=True)
+            raise ServiceUnavailable(
+                "The card processor did not answer. Whether the card was charged is being settled with it; "
+                "the order shows the outcome shortly.",
+                code="PAYMENT_OUTCOME_UNKNOWN", details={"payment_id": payment["_id"], "order_id": order["id"]})
         if not result.approved:
             self.store.mark_failed(payment["_id"], result.decline_reason)
             self.dispatch("payment_failed", {
@@ -76,6 +96,15 @@ class Ledger:
             captured = self._settled_meanwhile(payment, result)
         self.announce(captured)
         return payment_view(captured)
+
+    def _already_charged(self, order_id):
+        current = self.store.captured_for_order(order_id)
+        if current is not None and current["status"] == PENDING:
+            return Conflict("A payment of this order is waiting for the card processor's answer; "
+                            "it is being settled. Look at the order again shortly.",
+                            code="PAYMENT_BEING_SETTLED", details={"order_id": order_id, "payment_id": current["_id"]})
+        return Conflict("This order already has a payment in progress or completed.",
+                        code="ORDER_ALREADY_PAID", details={"order_id": order_id})
 
     def _settled_meanwhile(self, payment, result):
         """The sweep settled this payment while the processor was answering: it either
@@ -96,55 +125,116 @@ class Ledger:
         self.store.mark_announced(payment["_id"])
 
     def announce_forgotten(self, grace_seconds):
-        """Re-publish captures older than ``grace_seconds`` that were never announced."""
-        stale = self.store.unannounced_captures(_now() - timedelta(seconds=grace_seconds))
-        for payment in stale:
-            self.announce(payment)
-        return len(stale)
+        """Re-publish captures and refunds older than ``grace_seconds`` that were never
+        announced (a crash between the move and the event); returns how many."""
+        now, lease = _now(), timedelta(seconds=grace_seconds)
+        announced = 0
+        for payment in self.store.unannounced_captures(now - lease):
+            claimed = self.store.claim(payment["_id"], "announce", now, now + lease)
+            if claimed is not None and not claimed.get("announced"):
+                self.announce(claimed)
+                announced += 1
+        for payment in self.store.unannounced_refunds(now - lease):
+            claimed = self.store.claim(payment["_id"], "announce_refund", now, now + lease)
+            if claimed is not None and not claimed.get("refund_announced"):
+                self.announce_refund(claimed)
+                announced += 1
+        return announced
 
     def settle_abandoned(self, grace_seconds):
-        """Payments still pending ``grace_seconds`` after they began: their worker died
-        between asking the processor and recording its answer. The processor's books say
-        what happened."""
+        """Payments still pending ``grace_seconds`` after they began: their worker died, or
+        the processor did not answer it. The processor's books say what happened; a
+        processor that still does not answer leaves them pending for the next sweep."""
+        now, lease = _now(), timedelta(seconds=grace_seconds)
         settled = 0
-        for payment in self.store.stale_pending(_now() - timedelta(seconds=grace_seconds)):
-            result = self.processor.lookup(payment["_id"])
-            if result is not None and result.approved:
+        for payment in self.store.stale_pending(now - lease):
+            claimed = self.store.claim(payment["_id"], "settle", now, now + lease)
+            if claimed is None or claimed["status"] != PENDING:
+                continue
+            try:
+                result = self.processor.lookup(payment["_id"])
+            except Exception:
+                log.warning("payment %s: the card processor's books cannot be read; settled later",
+                            payment["_id"], exc_info=True)
+                continue
+            if result is None:
+                self.store.mark_failed(payment["_id"], "abandoned")
+            elif result.approved:
                 captured = self.store.mark_succeeded(payment["_id"], result.reference)
                 if captured is not None:
                     self.announce(captured)
             else:
-                self.store.mark_failed(payment["_id"], result.decline_reason if result else "abandoned")
+                self.store.mark_failed(payment["_id"], result.decline_reason)
             settled += 1
         return settled
 
+    def finish_refunds(self, grace_seconds):
+        """Refunds recorded more than ``grace_seconds`` ago and not known to be done (a
+        crash, or a processor that did not answer): asked again with the same refund id,
+        which the processor applies once. Returns how many were finished."""
+        now, lease = _now(), timedelta(seconds=grace_seconds)
+        finished = 0
+        for payment in self.store.stale_refunding(now - lease):
+            claimed = self.store.claim(payment["_id"], "refund", now, now + lease)
+            if claimed is not None and claimed["status"] == REFUNDING and self._complete_refund(claimed):
+                finished += 1
+        return finished
+
     def refund_order(self, order_id, reason):
-        """Refund whatever the order captured (tickets cancelled); nothing if it captured nothing."""
+        """Refund whatever the order captured (tickets cancelled); nothing if it captured nothing.
+        A payment still pending is refunded once settled: order rejects a late capture."""
         payment = self.store.captured_for_order(order_id)
         if payment is not None:
             self.refund_payment(payment["_id"], reason)
 
     def refund_payment(self, payment_id, reason):
         payment = self.store.find(payment_id)
-        if payment is None or payment["status"] not in (SUCCEEDED, REFUNDED):
+        if payment is None or payment["status"] not in (SUCCEEDED, REFUNDING, REFUNDED):
             return
-        if payment["status"] != REFUNDED:
+        if payment["status"] == SUCCEEDED:
             refund = {"id": "re_" + self.store.new_id(), "amount": payment["amount"], "reason": reason,
                       "at": _now().isoformat()}
-            claimed = self.store.mark_refunded(payment_id, refund)
-            if claimed is not None:
-                # only the worker that recorded the refund moves the money, so it moves once;
-                # the refund id is the processor's idempotency key
-                self.processor.refund(payment.get("processor_reference"), refund["id"], refund["amount"],
-                                      payment["currency"])
-            payment = claimed or self.store.find(payment_id)
-        # Published again on a replay: the order's handler is idempotent, and this
-        # repairs a crash between recording the refund and announcing it.
+            # recorded before the processor is asked: whoever finds it refunding asks with this id
+            payment = self.store.mark_refunding(payment_id, refund) or self.store.find(payment_id)
+        if payment["status"] == REFUNDING:
+            self._complete_refund(payment)
+        elif payment["status"] == REFUNDED:
+            # a replay: the order's handler is idempotent, and this repairs a crash
+            # between recording the refund and announcing it
+            self.announce_refund(payment)
+
+    def _complete_refund(self, payment):
+        """Ask the processor for a recorded refund, then mark it refunded and announce it;
+        the refunded payment, or None if the processor did not answer (or another worker
+        finished it first and announces it)."""
+        refund = payment["refund"]
+        try:
+            self.processor.refund(payment.get("processor_reference"), refund["id"], refund["amount"],
+                                  payment["currency"])
+        except Exception:
+            log.warning("refund %s of payment %s: no answer from the card processor; the sweep asks again",
+                        refund["id"], payment["_id"], exc_info=True)
+            return None
+        refunded = self.store.mark_refunded(payment["_id"], refund["id"])
+        if refunded is not None:
+            self.announce_refund(refunded)
+        return refunded
+
+    def announce_refund(self, payment):
         self.dispatch("payment_refunded", {
             "payment_id": payment["_id"], "refund_id": payment["refund"]["id"], "order_id": payment["order_id"],
             "amount": payment["refund"]["amount"], "currency": payment["currency"],
             "reason": payment["refund"]["reason"],
         })
+        self.store.mark_refund_announced(payment["_id"])
+
+    def audit(self, after=None, limit=500):
+        """One page of every payment, as the audit contract says (read-only)."""
+        if not isinstance(limit, int) or not 1 <= limit <= AUDIT_PAGE_MAX:
+            raise InvalidInput(f"limit is 1 to {AUDIT_PAGE_MAX}.", details={"limit": limit})
+        page = self.store.audit_page(after, limit)
+        return {"items": AuditPaymentSchema(many=True).dump(page),
+                "next": page[-1]["_id"] if len(page) == limit else None}
 
     def get(self, payment_id):
         payment = self.store.find(payment_id)

@@ -3,14 +3,24 @@
 Error messages never echo the card number or the CVC."""
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
-from payment.domain import card_brand, cvc_valid, expiry_in_future, luhn_valid, normalise_card_number, parse_expiry
+from common.schemas import UtcDateTime, no_control_characters
+from payment.domain import (
+    REFUNDED,
+    card_brand,
+    cvc_valid,
+    expiry_in_future,
+    luhn_valid,
+    normalise_card_number,
+    parse_expiry,
+)
 
 
 class CardSchema(Schema):
     card_number = fields.String(required=True, metadata={"example": "4242424242424242"})
     expiry = fields.String(required=True, metadata={"example": "12/30", "description": "MM/YY"})
     cvc = fields.String(required=True, metadata={"example": "123"})
-    holder = fields.String(required=True, validate=validate.Length(max=100), metadata={"example": "Ada Lovelace"})
+    holder = fields.String(required=True, validate=[validate.Length(max=100), no_control_characters],
+                           metadata={"example": "Ada Lovelace"})
 
     @validates("card_number")
     def check_number(self, value, **kwargs):
@@ -73,3 +83,34 @@ class PaymentSchema(Schema):
     decline_reason = fields.String(allow_none=True)
     refund = fields.Nested(RefundSchema, allow_none=True)
     created_at = fields.DateTime()
+
+
+class AuditRefundSchema(Schema):
+    refund_id = fields.String(attribute="id")
+    amount = fields.Integer()
+    status = fields.String(metadata={"description": "refunding, or refunded once the processor gave it back"})
+
+
+class AuditPaymentSchema(Schema):
+    """One payment as ``payment.audit_payments`` answers it (the audit contract)."""
+
+    id = fields.String(attribute="_id")
+    order_id = fields.String()
+    status = fields.String(metadata={"description": "pending, failed, succeeded, refunding or refunded"})
+    amount = fields.Integer()
+    currency = fields.String()
+    refund = fields.Method("dump_refund", allow_none=True)
+    updated_at = fields.Method("dump_updated_at")
+
+    def dump_refund(self, payment):
+        refund = payment.get("refund")
+        if refund is None:
+            return None
+        status = "refunded" if payment["status"] == REFUNDED else "refunding"
+        return AuditRefundSchema().dump(dict(refund, status=status))
+
+    def dump_updated_at(self, payment):
+        if payment.get("updated_at"):
+            return payment["updated_at"]  # already ISO 8601 UTC (payment.store.stamp)
+        # payments written before updated_at existed: their last move is unknown, their start is not
+        return UtcDateTime()._serialize(payment["created_at"], None, payment)

@@ -2,10 +2,16 @@
 from nameko.events import EventDispatcher
 
 from common.entrypoints import config_timer, event_handler, rpc
+from payment import processor, store
 from payment.dependencies import BoundedRpc, MongoDatabase, RequestContext, SettingsProvider
 from payment.ledger import Ledger
 from payment.processor import SimulatedProcessor
-from payment.store import PaymentStore, create_indexes
+from payment.store import PaymentStore
+
+
+def create_indexes(db):
+    store.create_indexes(db)
+    processor.create_indexes(db)
 
 
 class PaymentService:
@@ -38,13 +44,20 @@ class PaymentService:
     def payments_for_order(self, order_id):
         return self.ledger.for_order(order_id)
 
+    @rpc
+    def audit_payments(self, after=None, limit=500):
+        return self.ledger.audit(after, limit)
+
     @config_timer("expiry_sweep_seconds")
     def recover_after_crashes(self):
-        """Payments a crash left half-done: pending ones settled from the processor's
-        books, captures whose ``payment_succeeded`` never left announced again."""
+        """Payments a crash or a silent processor left half-done: pending ones settled from
+        the processor's books, refunds not known to be done asked again, captures and
+        refunds whose event never left announced again. Every replica runs it: the ledger
+        claims each payment before touching it."""
         grace = self.settings.payment_announce_grace_seconds
         ledger = self.ledger
         ledger.settle_abandoned(grace)
+        ledger.finish_refunds(grace)
         ledger.announce_forgotten(grace)
 
     @event_handler("ticket", "tickets_cancelled")

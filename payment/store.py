@@ -1,9 +1,14 @@
 """All of the payment service's MongoDB access: its collection, its indexes, every query.
 
 ``payments``: one document per attempt to pay an order. Only the card's brand,
-last four digits and holder are stored, never the number or the CVC. A refunded
-payment carries ``refund: {id, amount, reason, at}`` (shown as ``refund_id`` by
-``payment.schemas.RefundSchema``).
+last four digits and holder are stored, never the number or the CVC. Its status goes
+pending -> failed | succeeded -> refunding -> refunded (``payment.domain``). A payment
+being refunded or refunded carries ``refund: {id, amount, reason, at}`` (shown as
+``refund_id`` by ``payment.schemas.RefundSchema``); the refund id is written before
+the processor is asked and is its idempotency key. ``updated_at`` is the time of the
+last move; ``announced`` / ``refund_announced`` note that ``payment_succeeded`` /
+``payment_refunded`` left; ``claims.<task>`` is the time until which one sweep owns a
+task on the payment (two replicas sweep the same collection).
 
 ``charge_key`` (= the order id) is set on a payment while it is pending or has
 captured money, and removed when it fails; a sparse unique index on it makes a
@@ -18,11 +23,13 @@ shapes are in ``payment.schemas``. The simulated card processor keeps its own bo
 ``PaymentStore`` is what ``payment.ledger`` talks to; a test can stand an in-memory
 store with the same methods in its place (``payment/tests/fakes.py``).
 """
+from datetime import UTC, datetime
+
 from bson import ObjectId
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from payment.domain import FAILED, PENDING, REFUNDED, SUCCEEDED
+from payment.domain import FAILED, PENDING, REFUNDED, REFUNDING, SUCCEEDED
 
 
 class OrderAlreadyCharged(Exception):
@@ -34,6 +41,18 @@ def create_indexes(db):
     db.payments.create_index("charge_key", unique=True, sparse=True)
     db.payments.create_index([("order_id", ASCENDING)])
     db.payments.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
+    db.payments.create_index([("status", ASCENDING), ("updated_at", ASCENDING)])
+
+
+def stamp(moment):
+    """A time as the store keeps ``updated_at`` and claims: ISO 8601 UTC of fixed width,
+    so string order is time order. Strings, because the local stand-in (nx-27017)
+    turns a datetime written by ``$set`` into a string of its own (docs/booking.md)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def _now():
+    return stamp(datetime.now(UTC))
 
 
 class PaymentStore:
@@ -50,7 +69,8 @@ class PaymentStore:
         return self.db.payments.find_one({"_id": payment_id})
 
     def captured_for_order(self, order_id):
-        """The order's payment that holds money (pending, succeeded or refunded), if any."""
+        """The order's payment that holds (or may hold) money: pending, succeeded,
+        refunding or refunded; None if there is none."""
         return self.db.payments.find_one({"charge_key": order_id})
 
     def for_order(self, order_id):
@@ -67,39 +87,79 @@ class PaymentStore:
         """Payments still waiting for the processor's answer long after they began."""
         return list(self.db.payments.find({"status": PENDING, "created_at": {"$lt": created_before}}).limit(limit))
 
+    def stale_refunding(self, updated_before, limit=100):
+        """Refunds recorded but not known to be done since before ``updated_before``."""
+        return list(self.db.payments.find(
+            {"status": REFUNDING, "updated_at": {"$lt": stamp(updated_before)}}).limit(limit))
+
+    def unannounced_refunds(self, updated_before, limit=100):
+        """Refunded payments whose ``payment_refunded`` may never have left."""
+        return list(self.db.payments.find(
+            {"status": REFUNDED, "refund_announced": {"$exists": False},
+             "updated_at": {"$lt": stamp(updated_before)}},
+        ).limit(limit))
+
+    def audit_page(self, after, limit):
+        """Up to ``limit`` payments in id order, from the one after ``after`` (None: the first)."""
+        query = {"_id": {"$gt": after}} if after is not None else {}
+        return list(self.db.payments.find(query).sort("_id", ASCENDING).limit(limit))
+
     # -- writing ---------------------------------------------------------------------
 
     def insert_pending(self, payment):
         """Raises OrderAlreadyCharged if the order already has a pending or captured payment."""
         try:
-            self.db.payments.insert_one(dict(payment, status=PENDING, charge_key=payment["order_id"]))
+            self.db.payments.insert_one(dict(payment, status=PENDING, charge_key=payment["order_id"],
+                                             updated_at=stamp(payment["created_at"])))
         except DuplicateKeyError:
             raise OrderAlreadyCharged(payment["order_id"])
         return self.find(payment["_id"])
 
+    def _move(self, payment_id, source, values, unset=None):
+        update = {"$set": dict(values, updated_at=_now())}
+        if unset:
+            update["$unset"] = {field: "" for field in unset}
+        return self.db.payments.find_one_and_update(
+            {"_id": payment_id, "status": source}, update, return_document=ReturnDocument.AFTER)
+
     def mark_succeeded(self, payment_id, processor_reference):
         """PENDING → SUCCEEDED; None if it was not PENDING (the sweep settled it first)."""
-        return self.db.payments.find_one_and_update(
-            {"_id": payment_id, "status": PENDING},
-            {"$set": {"status": SUCCEEDED, "processor_reference": processor_reference}},
-            return_document=ReturnDocument.AFTER,
-        )
+        return self._move(payment_id, PENDING, {"status": SUCCEEDED, "processor_reference": processor_reference})
 
     def mark_failed(self, payment_id, reason):
-        """PENDING → FAILED, and the order may be charged again; None if it was not PENDING."""
-        return self.db.payments.find_one_and_update(
-            {"_id": payment_id, "status": PENDING},
-            {"$set": {"status": FAILED, "decline_reason": reason}, "$unset": {"charge_key": ""}},
-            return_document=ReturnDocument.AFTER,
-        )
+        """PENDING → FAILED, and the order may be charged again; None if it was not PENDING.
+        Only for a definite answer: the processor declined, or its books show it never
+        received the charge."""
+        return self._move(payment_id, PENDING, {"status": FAILED, "decline_reason": reason}, unset=("charge_key",))
 
-    def mark_refunded(self, payment_id, refund):
-        """SUCCEEDED → REFUNDED exactly once; None if it was not SUCCEEDED."""
+    def mark_refunding(self, payment_id, refund):
+        """SUCCEEDED → REFUNDING with ``refund`` (its id is the processor's idempotency
+        key), exactly once; None if it was not SUCCEEDED."""
+        return self._move(payment_id, SUCCEEDED, {"status": REFUNDING, "refund": refund})
+
+    def mark_refunded(self, payment_id, refund_id):
+        """REFUNDING → REFUNDED once the processor has given the money back; None if it
+        was not REFUNDING with that refund."""
         return self.db.payments.find_one_and_update(
-            {"_id": payment_id, "status": SUCCEEDED},
-            {"$set": {"status": REFUNDED, "refund": refund}},
-            return_document=ReturnDocument.AFTER,
+            {"_id": payment_id, "status": REFUNDING, "refund.id": refund_id},
+            {"$set": {"status": REFUNDED, "updated_at": _now()}}, return_document=ReturnDocument.AFTER,
         )
 
     def mark_announced(self, payment_id):
         self.db.payments.update_one({"_id": payment_id}, {"$set": {"announced": True}})
+
+    def mark_refund_announced(self, payment_id):
+        self.db.payments.update_one({"_id": payment_id}, {"$set": {"refund_announced": True}})
+
+    def claim(self, payment_id, task, now, until):
+        """Own ``task`` on the payment until ``until``, unless another sweep owns it after
+        ``now``: the payment as it is then, or None if it is taken (or gone)."""
+        field = f"claims.{task}"
+        # two conditional updates, not one with $or: the local stand-in applies an $or
+        # beside _id to whichever document matches the $or first
+        for free in ({field: {"$exists": False}}, {field: {"$lte": stamp(now)}}):
+            claimed = self.db.payments.find_one_and_update(
+                {"_id": payment_id, **free}, {"$set": {field: stamp(until)}}, return_document=ReturnDocument.AFTER)
+            if claimed is not None:
+                return claimed
+        return None

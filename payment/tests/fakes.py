@@ -4,11 +4,12 @@ the card processor and order's RPC (the dispatcher and the proxies' holder are i
 ``payment.store.PaymentStore``, and ``test_store_contract.py`` checks both the same way."""
 import copy
 import itertools
+from datetime import UTC, datetime
 
 from common.errors import Conflict, NotFound
 from payment import processor
-from payment.domain import FAILED, PENDING, REFUNDED, SUCCEEDED
-from payment.store import OrderAlreadyCharged
+from payment.domain import FAILED, PENDING, REFUNDED, REFUNDING, SUCCEEDED
+from payment.store import OrderAlreadyCharged, stamp
 
 
 class FakePaymentStore:
@@ -39,19 +40,31 @@ class FakePaymentStore:
         return copy.deepcopy([p for p in self.payments.values()
                               if p["status"] == PENDING and p["created_at"] < created_before][:limit])
 
+    def stale_refunding(self, updated_before, limit=100):
+        return copy.deepcopy([p for p in self.payments.values()
+                              if p["status"] == REFUNDING and p["updated_at"] < stamp(updated_before)][:limit])
+
+    def unannounced_refunds(self, updated_before, limit=100):
+        return copy.deepcopy([p for p in self.payments.values() if p["status"] == REFUNDED
+                              and "refund_announced" not in p and p["updated_at"] < stamp(updated_before)][:limit])
+
+    def audit_page(self, after, limit):
+        return copy.deepcopy([p for _, p in sorted(self.payments.items()) if after is None or p["_id"] > after][:limit])
+
     # -- writing ---------------------------------------------------------------------
 
     def insert_pending(self, payment):
         if self.captured_for_order(payment["order_id"]) is not None:
             raise OrderAlreadyCharged(payment["order_id"])
-        self.payments[payment["_id"]] = dict(copy.deepcopy(payment), status=PENDING, charge_key=payment["order_id"])
+        self.payments[payment["_id"]] = dict(copy.deepcopy(payment), status=PENDING, charge_key=payment["order_id"],
+                                             updated_at=stamp(payment["created_at"]))
         return self.find(payment["_id"])
 
     def _move(self, payment_id, source, values, unset=()):
         payment = self.payments.get(payment_id)
         if payment is None or payment["status"] != source:
             return None
-        payment.update(copy.deepcopy(values))
+        payment.update(copy.deepcopy(values), updated_at=stamp(datetime.now(UTC)))
         for field in unset:
             payment.pop(field, None)
         return copy.deepcopy(payment)
@@ -62,24 +75,53 @@ class FakePaymentStore:
     def mark_failed(self, payment_id, reason):
         return self._move(payment_id, PENDING, {"status": FAILED, "decline_reason": reason}, unset=("charge_key",))
 
-    def mark_refunded(self, payment_id, refund):
-        return self._move(payment_id, SUCCEEDED, {"status": REFUNDED, "refund": refund})
+    def mark_refunding(self, payment_id, refund):
+        return self._move(payment_id, SUCCEEDED, {"status": REFUNDING, "refund": refund})
+
+    def mark_refunded(self, payment_id, refund_id):
+        payment = self.payments.get(payment_id)
+        if payment is None or payment.get("refund", {}).get("id") != refund_id:
+            return None
+        return self._move(payment_id, REFUNDING, {"status": REFUNDED})
 
     def mark_announced(self, payment_id):
         if payment_id in self.payments:
             self.payments[payment_id]["announced"] = True
 
+    def mark_refund_announced(self, payment_id):
+        if payment_id in self.payments:
+            self.payments[payment_id]["refund_announced"] = True
+
+    def claim(self, payment_id, task, now, until):
+        payment = self.payments.get(payment_id)
+        if payment is None:
+            return None
+        owned_until = payment.get("claims", {}).get(task)
+        if owned_until is not None and owned_until > stamp(now):
+            return None
+        payment.setdefault("claims", {})[task] = stamp(until)
+        return copy.deepcopy(payment)
+
 
 class FakeProcessor:
     """The acquirer, with its books in memory: the same card decisions as the simulated
-    processor (``processor.charge``). ``failure`` makes ``charge`` raise it; ``on_charge``
-    runs between the acquirer's decision and its answer (to race the sweep)."""
+    processor (``processor.charge``), a repeated refund id being the same refund.
+
+    ``failure`` makes ``charge`` raise it before the acquirer receives the charge,
+    ``failure_after_capture`` after it is in the books (the answer lost);
+    ``refund_failure`` makes ``refund`` raise it before anything is refunded.
+    ``on_charge`` / ``on_lookup`` / ``on_refund`` run inside those calls (to race a sweep)."""
 
     def __init__(self):
         self.books = {}
         self.refunds = []
         self.failure = None
+        self.failure_after_capture = None
+        self.refund_failure = None
         self.on_charge = None
+        self.on_lookup = None
+        self.on_refund = None
+        self.refund_calls = 0
 
     def charge(self, idempotency_key, card_number, amount, currency):
         if self.failure is not None:
@@ -87,15 +129,26 @@ class FakeProcessor:
         result = self.books.setdefault(idempotency_key, processor.charge(card_number, amount, currency))
         if self.on_charge is not None:
             self.on_charge(idempotency_key)
+        if self.failure_after_capture is not None:
+            raise self.failure_after_capture
         return result
 
     def lookup(self, idempotency_key):
+        if self.on_lookup is not None:
+            self.on_lookup(idempotency_key)
         return self.books.get(idempotency_key)
 
     def refund(self, charge_reference, refund_id, amount, currency):
-        self.refunds.append({"charge": charge_reference, "refund_id": refund_id, "amount": amount,
-                             "currency": currency})
-        return self.refunds[-1]
+        self.refund_calls += 1
+        if self.refund_failure is not None:
+            raise self.refund_failure
+        if self.on_refund is not None:
+            self.on_refund(refund_id)
+        done = next((r for r in self.refunds if r["refund_id"] == refund_id), None)
+        if done is None:
+            done = {"charge": charge_reference, "refund_id": refund_id, "amount": amount, "currency": currency}
+            self.refunds.append(done)
+        return dict(done)
 
 
 class FakeOrder:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from common.errors import Conflict, InvalidInput, NotFound, PaymentDeclined, ServiceUnavailable
-from payment.domain import FAILED, PENDING, REFUNDED, SUCCEEDED
+from payment.domain import FAILED, PENDING, REFUNDED, REFUNDING, SUCCEEDED
 from payment.ledger import Ledger
 from payment.tests.fakes import FakeOrder, FakePaymentStore, FakeProcessor
 from tests.helpers.fakes import Dispatcher, Services
@@ -116,15 +116,69 @@ def test_an_order_is_charged_once(ledger, order):
     assert refused.value.code == "ORDER_ALREADY_PAID"
 
 
-def test_a_processor_that_does_not_answer_fails_the_payment(ledger, store, order, processor):
+def test_a_processor_that_does_not_answer_leaves_the_payment_pending(ledger, store, order, processor, dispatch):
     placed = order.add(an_order())
     processor.failure = TimeoutError("acquirer down")
 
-    with pytest.raises(ServiceUnavailable):
+    with pytest.raises(ServiceUnavailable) as unknown:
         ledger.pay(placed["id"], USER, GOOD_CARD)
 
     [payment] = store.for_order(placed["id"])
-    assert payment["status"] == FAILED and payment["decline_reason"] == "processor_error"
+    assert unknown.value.code == "PAYMENT_OUTCOME_UNKNOWN"
+    assert unknown.value.details == {"payment_id": payment["_id"], "order_id": placed["id"]}
+    assert payment["status"] == PENDING and payment["charge_key"] == placed["id"]
+    assert dispatch.events == []
+
+
+def test_an_answer_lost_after_capture_never_lets_the_order_be_charged_twice(ledger, store, order, processor,
+                                                                          dispatch):
+    placed = order.add(an_order())
+    processor.failure_after_capture = TimeoutError("answer lost")
+    with pytest.raises(ServiceUnavailable):
+        ledger.pay(placed["id"], USER, GOOD_CARD)
+    processor.failure_after_capture = None
+
+    with pytest.raises(Conflict) as retried:
+        ledger.pay(placed["id"], USER, GOOD_CARD)
+
+    [payment] = store.for_order(placed["id"])
+    assert retried.value.code == "PAYMENT_BEING_SETTLED"
+    assert retried.value.details == {"order_id": placed["id"], "payment_id": payment["_id"]}
+    assert list(processor.books) == [payment["_id"]]
+    age(store, payment["_id"])
+    assert ledger.settle_abandoned(GRACE) == 1
+    assert store.find(payment["_id"])["status"] == SUCCEEDED
+    assert [event["payment_id"] for event in dispatch.of("payment_succeeded")] == [payment["_id"]]
+    with pytest.raises(Conflict) as paid:
+        ledger.pay(placed["id"], USER, GOOD_CARD)
+    assert paid.value.code == "ORDER_ALREADY_PAID" and len(processor.books) == 1
+
+
+def test_a_charge_the_processor_never_received_is_failed_by_the_sweep_and_payable_again(ledger, store, order,
+                                                                                       processor):
+    placed = order.add(an_order())
+    processor.failure = ConnectionError("acquirer unreachable")
+    with pytest.raises(ServiceUnavailable):
+        ledger.pay(placed["id"], USER, GOOD_CARD)
+    processor.failure = None
+    [payment] = store.for_order(placed["id"])
+
+    assert ledger.settle_abandoned(GRACE) == 0  # its grace has not run out: it may still be answered
+    age(store, payment["_id"])
+    assert ledger.settle_abandoned(GRACE) == 1
+
+    assert store.find(payment["_id"])["status"] == FAILED
+    assert ledger.pay(placed["id"], USER, GOOD_CARD)["status"] == SUCCEEDED
+
+
+def test_a_processor_whose_books_cannot_be_read_leaves_the_payment_pending(ledger, store, order, processor):
+    payment_id = begin_payment(store, order, "a" * 24)
+    age(store, payment_id)
+    processor.on_lookup = lambda key: (_ for _ in ()).throw(TimeoutError("books unreachable"))
+
+    assert ledger.settle_abandoned(GRACE) == 0
+
+    assert store.find(payment_id)["status"] == PENDING
 
 
 def test_a_capture_the_sweep_gave_up_on_first_is_reversed(ledger, store, order, processor, dispatch):
@@ -256,3 +310,213 @@ def test_payments_of_an_order_oldest_first(ledger, order):
 def test_an_unknown_payment_is_not_found(ledger):
     with pytest.raises(NotFound):
         ledger.get("f" * 24)
+
+
+# -- refunds that do not finish at once ---------------------------------------------------------
+
+def refunded_event_ids(dispatch):
+    return [event["refund_id"] for event in dispatch.of("payment_refunded")]
+
+
+def test_a_refund_is_recorded_as_refunding_before_the_processor_is_asked(ledger, store, order, processor,
+                                                                        dispatch):
+    placed = order.add(an_order())
+    payment = ledger.pay(placed["id"], USER, GOOD_CARD)
+    seen = []
+    processor.on_refund = lambda refund_id: seen.append(
+        (refund_id, store.find(payment["id"]), dispatch.of("payment_refunded")))
+
+    ledger.refund_order(placed["id"], "order_cancelled")
+
+    [(refund_id, while_asked, announced_before)] = seen
+    assert while_asked["status"] == REFUNDING and while_asked["refund"]["id"] == refund_id
+    assert announced_before == []  # the order shows REFUNDED only once the money has moved
+    assert store.find(payment["id"])["status"] == REFUNDED and refunded_event_ids(dispatch) == [refund_id]
+
+
+def test_a_refund_the_processor_did_not_confirm_stays_refunding_and_the_sweep_finishes_it(ledger, store, order,
+                                                                                          processor, dispatch):
+    placed = order.add(an_order())
+    payment = ledger.pay(placed["id"], USER, GOOD_CARD)
+    processor.refund_failure = TimeoutError("acquirer down")
+
+    ledger.refund_order(placed["id"], "order_cancelled")  # the handler does not fail: the sweep takes over
+
+    refunding = store.find(payment["id"])
+    assert refunding["status"] == REFUNDING and processor.refunds == []
+    assert dispatch.of("payment_refunded") == []  # the order must not show REFUNDED yet
+    processor.refund_failure = None
+    assert ledger.finish_refunds(GRACE) == 0  # recorded just now: its worker may still be asking
+    store.payments[payment["id"]]["updated_at"] = "2000-01-01T00:00:00.000000+00:00"
+    assert ledger.finish_refunds(GRACE) == 1
+    assert ledger.finish_refunds(GRACE) == 0
+
+    refunded = store.find(payment["id"])
+    assert refunded["status"] == REFUNDED and refunded["refund"]["id"] == refunding["refund"]["id"]
+    assert [r["refund_id"] for r in processor.refunds] == [refunding["refund"]["id"]]
+    assert refunded_event_ids(dispatch) == [refunding["refund"]["id"]]
+
+
+def test_a_refund_asked_twice_with_its_id_is_one_refund(ledger, store, order, processor, dispatch):
+    """The crash after the processor refunded and before it was recorded: asked again, same key."""
+    placed = order.add(an_order())
+    payment = ledger.pay(placed["id"], USER, GOOD_CARD)
+    real_mark_refunded = store.mark_refunded
+    store.mark_refunded = lambda payment_id, refund_id: None  # the worker dies before recording it
+    ledger.refund_order(placed["id"], "order_cancelled")
+    store.mark_refunded = real_mark_refunded
+    store.payments[payment["id"]]["updated_at"] = "2000-01-01T00:00:00.000000+00:00"
+
+    assert ledger.finish_refunds(GRACE) == 1
+
+    assert processor.refund_calls == 2 and len(processor.refunds) == 1
+    assert store.find(payment["id"])["status"] == REFUNDED and len(dispatch.of("payment_refunded")) == 1
+
+
+def test_a_refund_announced_never_is_announced_by_the_sweep(ledger, store, order, dispatch, monkeypatch):
+    placed = order.add(an_order())
+    payment = ledger.pay(placed["id"], USER, GOOD_CARD)
+    monkeypatch.setattr(store, "mark_refund_announced", lambda payment_id: None)
+    monkeypatch.setattr(ledger, "dispatch", lambda *event: None)  # the crash: refunded, never announced
+    ledger.refund_order(placed["id"], "order_cancelled")
+    monkeypatch.undo()
+    store.payments[payment["id"]]["updated_at"] = "2000-01-01T00:00:00.000000+00:00"
+
+    assert ledger.announce_forgotten(GRACE) == 1
+    assert ledger.announce_forgotten(GRACE) == 0
+
+    assert refunded_event_ids(dispatch) == [store.find(payment["id"])["refund"]["id"]]
+
+
+# -- two replicas sweeping at once ------------------------------------------------------------
+
+@pytest.fixture
+def replica(store, order, dispatch, processor):
+    """A second payment process: its own Ledger on the same store, processor and broker."""
+    return Ledger(store, Services(order=order), dispatch, processor)
+
+
+def test_two_sweeps_settle_an_abandoned_capture_once(ledger, replica, store, order, processor, dispatch):
+    payment_id = begin_payment(store, order, "a" * 24)
+    processor.charge(payment_id, "4242424242424242", 250_000, "IDR")
+    age(store, payment_id)
+    second = []
+    processor.on_lookup = lambda key: second.append(replica.settle_abandoned(GRACE)) if not second else None
+
+    assert ledger.settle_abandoned(GRACE) == 1
+
+    assert second == [0]  # the replica found it claimed
+    assert store.find(payment_id)["status"] == SUCCEEDED
+    assert [event["payment_id"] for event in dispatch.of("payment_succeeded")] == [payment_id]
+
+
+def test_two_sweeps_finish_a_refund_once(ledger, replica, store, order, processor, dispatch):
+    placed = order.add(an_order())
+    payment = ledger.pay(placed["id"], USER, GOOD_CARD)
+    processor.refund_failure = TimeoutError("acquirer down")
+    ledger.refund_order(placed["id"], "order_cancelled")
+    processor.refund_failure = None
+    store.payments[payment["id"]]["updated_at"] = "2000-01-01T00:00:00.000000+00:00"
+    second = []
+    processor.on_refund = lambda refund_id: second.append(replica.finish_refunds(GRACE)) if not second else None
+
+    assert ledger.finish_refunds(GRACE) == 1
+
+    assert second == [0] and processor.refund_calls == 2  # the failed ask, then the one sweep's
+    assert len(processor.refunds) == 1 and len(dispatch.of("payment_refunded")) == 1
+
+
+class InterleavingDispatcher(Dispatcher):
+    """Runs ``meanwhile`` the first time an event is published (the other replica's sweep)."""
+
+    def __init__(self):
+        super().__init__()
+        self.meanwhile = None
+
+    def __call__(self, event_type, payload):
+        run, self.meanwhile = self.meanwhile, None
+        if run is not None:
+            run()
+        super().__call__(event_type, payload)
+
+
+def test_two_sweeps_announce_a_forgotten_capture_and_refund_once(store, order, processor, monkeypatch):
+    dispatch = InterleavingDispatcher()
+    ledger = Ledger(store, Services(order=order), dispatch, processor)
+    replica = Ledger(store, Services(order=order), dispatch, processor)
+    placed = order.add(an_order())
+    refunded = order.add(an_order("b" * 24))
+    monkeypatch.setattr(store, "mark_announced", lambda payment_id: None)
+    monkeypatch.setattr(store, "mark_refund_announced", lambda payment_id: None)
+    capture = ledger.pay(placed["id"], USER, GOOD_CARD)
+    refund = ledger.pay(refunded["id"], USER, GOOD_CARD)
+    ledger.refund_order(refunded["id"], "order_cancelled")
+    monkeypatch.undo()
+    dispatch.events.clear()
+    for payment_id in (capture["id"], refund["id"]):
+        age(store, payment_id)
+        store.payments[payment_id]["updated_at"] = "2000-01-01T00:00:00.000000+00:00"
+    second = []
+    dispatch.meanwhile = lambda: second.append(replica.announce_forgotten(GRACE))
+
+    # the replica runs while the first announces the capture: it finds the capture claimed and
+    # announces the refund, which the first then finds claimed
+    assert ledger.announce_forgotten(GRACE) == 1
+
+    assert second == [1]
+    assert [event["payment_id"] for event in dispatch.of("payment_succeeded")] == [capture["id"]]
+    assert [event["payment_id"] for event in dispatch.of("payment_refunded")] == [refund["id"]]
+
+
+def test_a_claim_left_by_a_replica_that_died_ends_after_the_grace(ledger, store, order, processor, dispatch):
+    payment_id = begin_payment(store, order, "a" * 24)
+    processor.charge(payment_id, "4242424242424242", 250_000, "IDR")
+    age(store, payment_id)
+    now = datetime.now(UTC)
+    store.claim(payment_id, "settle", now, now + timedelta(seconds=GRACE))  # then it died
+
+    assert ledger.settle_abandoned(GRACE) == 0
+    store.payments[payment_id]["claims"]["settle"] = "2000-01-01T00:00:00.000000+00:00"
+    assert ledger.settle_abandoned(GRACE) == 1
+    assert store.find(payment_id)["status"] == SUCCEEDED
+
+
+# -- the audit ---------------------------------------------------------------------------------
+
+def test_the_audit_pages_every_payment_with_its_refund(ledger, store, order, processor):
+    orders = [order.add(an_order(f"{n:024x}")) for n in range(1, 4)]
+    with pytest.raises(PaymentDeclined):
+        ledger.pay(orders[0]["id"], USER, DECLINED_CARD)
+    captured = ledger.pay(orders[1]["id"], USER, GOOD_CARD)
+    refunded = ledger.pay(orders[2]["id"], USER, GOOD_CARD)
+    ledger.refund_order(orders[2]["id"], "order_cancelled")
+
+    first = ledger.audit(limit=2)
+    rest = ledger.audit(after=first["next"], limit=2)
+
+    assert first["next"] is not None and rest["next"] is None
+    items = first["items"] + rest["items"]
+    assert [item["status"] for item in items] == [FAILED, SUCCEEDED, REFUNDED]
+    assert items[1] == {"id": captured["id"], "order_id": orders[1]["id"], "status": SUCCEEDED, "amount": 250_000,
+                        "currency": "IDR", "refund": None, "updated_at": store.find(captured["id"])["updated_at"]}
+    refund_id = store.find(refunded["id"])["refund"]["id"]
+    assert items[2]["refund"] == {"refund_id": refund_id, "amount": 250_000, "status": REFUNDED}
+    assert ledger.audit(after=items[2]["id"]) == {"items": [], "next": None}
+
+
+def test_the_audit_shows_a_refund_in_progress(ledger, order, processor):
+    placed = order.add(an_order())
+    payment = ledger.pay(placed["id"], USER, GOOD_CARD)
+    processor.refund_failure = TimeoutError("acquirer down")
+    ledger.refund_order(placed["id"], "order_cancelled")
+
+    [item] = ledger.audit()["items"]
+
+    assert item["id"] == payment["id"] and item["status"] == REFUNDING
+    assert item["refund"]["status"] == REFUNDING and item["refund"]["amount"] == 250_000
+
+
+@pytest.mark.parametrize("limit", [0, 1001, "10"])
+def test_the_audit_page_is_1_to_1000(ledger, limit):
+    with pytest.raises(InvalidInput):
+        ledger.audit(limit=limit)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from common.mongo import mongo_client
-from payment.domain import FAILED, PENDING, REFUNDED, SUCCEEDED
-from payment.store import OrderAlreadyCharged, PaymentStore, create_indexes
+from payment.domain import FAILED, PENDING, REFUNDED, REFUNDING, SUCCEEDED
+from payment.store import OrderAlreadyCharged, PaymentStore, create_indexes, stamp
 from payment.tests.fakes import FakePaymentStore
 
 
@@ -68,12 +68,75 @@ def test_a_payment_succeeds_or_fails_once(store):
 def test_a_payment_is_refunded_once_and_only_once_captured(store):
     payment = a_payment(store)
 
-    assert store.mark_refunded(payment["_id"], {"id": "re_1"}) is None
+    assert store.mark_refunding(payment["_id"], {"id": "re_1"}) is None
     store.mark_succeeded(payment["_id"], "ch_1")
-    refunded = store.mark_refunded(payment["_id"], {"id": "re_1", "amount": 1000})
+    assert store.mark_refunded(payment["_id"], "re_1") is None  # never recorded as refunding
+    refunding = store.mark_refunding(payment["_id"], {"id": "re_1", "amount": 1000})
+    assert refunding["status"] == REFUNDING and refunding["refund"] == {"id": "re_1", "amount": 1000}
+    assert store.mark_refunding(payment["_id"], {"id": "re_2"}) is None
+    assert store.mark_refunded(payment["_id"], "re_2") is None  # not the refund recorded
+    refunded = store.mark_refunded(payment["_id"], "re_1")
     assert refunded["status"] == REFUNDED and refunded["refund"] == {"id": "re_1", "amount": 1000}
-    assert store.mark_refunded(payment["_id"], {"id": "re_2"}) is None
+    assert store.mark_refunded(payment["_id"], "re_1") is None
+    assert store.mark_refunding(payment["_id"], {"id": "re_2"}) is None
     assert store.find(payment["_id"])["refund"]["id"] == "re_1"
+    assert store.captured_for_order("order-1")["_id"] == payment["_id"]
+
+
+def test_every_move_is_stamped_with_updated_at(store):
+    payment = a_payment(store, age=timedelta(minutes=5))
+    assert payment["updated_at"] == stamp(payment["created_at"])
+
+    moved = store.mark_succeeded(payment["_id"], "ch_1")
+
+    assert stamp(datetime.now(UTC) - timedelta(minutes=1)) < moved["updated_at"] <= stamp(datetime.now(UTC))
+
+
+def test_refunds_left_refunding_or_unannounced_are_found_by_the_sweep(store):
+    refunding = a_payment(store, "o1")
+    store.mark_succeeded(refunding["_id"], "ch_1")
+    store.mark_refunding(refunding["_id"], {"id": "re_1", "amount": 1000})
+    refunded = a_payment(store, "o2")
+    store.mark_succeeded(refunded["_id"], "ch_2")
+    store.mark_refunding(refunded["_id"], {"id": "re_2", "amount": 1000})
+    store.mark_refunded(refunded["_id"], "re_2")
+    announced = a_payment(store, "o3")
+    store.mark_succeeded(announced["_id"], "ch_3")
+    store.mark_refunding(announced["_id"], {"id": "re_3", "amount": 1000})
+    store.mark_refunded(announced["_id"], "re_3")
+    store.mark_refund_announced(announced["_id"])
+    later, earlier = datetime.now(UTC) + timedelta(minutes=1), datetime.now(UTC) - timedelta(minutes=1)
+
+    assert [p["_id"] for p in store.stale_refunding(later)] == [refunding["_id"]]
+    assert [p["_id"] for p in store.unannounced_refunds(later)] == [refunded["_id"]]
+    assert store.stale_refunding(earlier) == [] and store.unannounced_refunds(earlier) == []
+
+
+def test_a_task_on_a_payment_is_claimed_by_one_sweep_until_its_claim_ends(store):
+    other = a_payment(store, "order-0")
+    payment = a_payment(store)
+    now = datetime.now(UTC).replace(microsecond=0)
+    until = now + timedelta(seconds=30)
+    other_claim = store.claim(other["_id"], "settle", now - timedelta(minutes=2), now - timedelta(minutes=1))
+
+    claimed = store.claim(payment["_id"], "settle", now, until)
+    assert claimed["_id"] == payment["_id"] and claimed["status"] == PENDING
+    assert store.claim(payment["_id"], "settle", now, until) is None  # the other replica
+    assert store.claim(payment["_id"], "announce", now, until) is not None  # another task is free
+    assert store.claim(payment["_id"], "settle", until, until + timedelta(seconds=30)) is not None  # ended
+    assert store.claim(store.new_id(), "settle", now, until) is None
+    assert store.find(other["_id"])["claims"] == other_claim["claims"]  # only the payment named is claimed
+
+
+def test_the_audit_pages_every_payment_in_id_order(store):
+    ids = sorted(a_payment(store, f"order-{n}")["_id"] for n in range(5))
+
+    first = store.audit_page(None, 2)
+    second = store.audit_page(first[-1]["_id"], 2)
+    last = store.audit_page(second[-1]["_id"], 2)
+
+    assert [p["_id"] for p in first + second + last] == ids
+    assert store.audit_page(ids[-1], 2) == []
 
 
 def test_the_sweeps_find_only_what_is_older_than_the_cutoff(store):
