@@ -6,7 +6,9 @@ collections) say what money moved. And the audit RPC, on the real store."""
 import pytest
 
 from common.errors import InvalidInput
-from order.tests.booking_helpers import (
+from payment.processor import ANSWER_LOST_CARD, FIRST_REFUND_FAILS_CARD, UNREACHABLE_CARD
+from tests.helpers import assert_error, wait_until
+from tests.helpers.booking import (
     GOOD_CARD,
     customer,
     find_documents,
@@ -16,10 +18,7 @@ from order.tests.booking_helpers import (
     place,
     schedule_flight,
     wait_for_status,
-    wait_until,
 )
-from payment.processor import ANSWER_LOST_CARD, FIRST_REFUND_FAILS_CARD, UNREACHABLE_CARD
-from tests.helpers import assert_error
 
 # the sweep runs every second; a payment is left to its own worker for GRACE seconds first,
 # long enough to see it pending (or refunding) before the sweep settles it

@@ -3,7 +3,9 @@ second: payments whose processor answer was lost are settled once, refunds the p
 did not confirm are finished once, and every event is published once."""
 from collections import Counter
 
-from order.tests.booking_helpers import (
+from payment.processor import ANSWER_LOST_CARD, FIRST_REFUND_FAILS_CARD
+from tests.helpers import assert_error
+from tests.helpers.booking import (
     GOOD_CARD,
     customer,
     flight_money,
@@ -13,8 +15,6 @@ from order.tests.booking_helpers import (
     schedule_flight,
     wait_for_status,
 )
-from payment.processor import ANSWER_LOST_CARD, FIRST_REFUND_FAILS_CARD
-from tests.helpers import assert_error
 from tests.helpers.harness import running_system
 from tests.test_payment_faults import SETTLE_FAST, captures_of, payments_of, refunds_of
 
