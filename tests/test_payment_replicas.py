@@ -48,7 +48,7 @@ def test_two_payment_replicas_settle_and_refund_each_payment_once(make_system):
             assert len(payments_of(system, order["id"])) == 1 and len(captures_of(system, order["id"])) == 1
         for _, order in refunded:
             assert len(refunds_of(system, order["id"])) == 1
-        published = Counter((kind, payload["payment_id"]) for source, kind, payload in seen
+        published = Counter((kind, payload["payment_id"]) for source, kind, payload in seen.events
                             if source == "payment" and kind in ("payment_succeeded", "payment_refunded"))
         assert set(published.values()) == {1}, published
         assert len(published) == len(lost) + 2 * len(refunded)

@@ -157,8 +157,8 @@ def test_crash_before_the_processor_answered_frees_the_order_to_be_paid(make_sys
         client, user_id = customer(system)
         order = place(client, flight, {"name": "Ann"})
         payment_id = _leave_payment(system, order, user_id, flight, "pending", age=timedelta(0))
-        # still pending: never a second charge
-        assert_error(client.post(f"/orders/{order['id']}/pay", json=GOOD_CARD), 409, "ORDER_ALREADY_PAID")
+        # still pending, its outcome being settled: never a second charge
+        assert_error(client.post(f"/orders/{order['id']}/pay", json=GOOD_CARD), 409, "PAYMENT_BEING_SETTLED")
         assert find_documents(system, "payment", "payments", {"order_id": order["id"]}) == [
             find_documents(system, "payment", "payments", {"_id": payment_id})[0]]
 
