@@ -109,7 +109,11 @@ def withdraw_flight(session, flight_id, outbox_model, event_id):
 
 
 def flight_exists(session, flight_number, departure_at):
-    query = sa.select(Flight.id).where(Flight.flight_number == flight_number, Flight.departure_at == departure_at)
+    """Does ``flight_number`` depart at ``departure_at``, or was it scheduled to before a delay?"""
+    query = sa.select(Flight.id).where(
+        Flight.flight_number == flight_number,
+        sa.or_(Flight.departure_at == departure_at, Flight.scheduled_departure_at == departure_at),
+    )
     return session.execute(query).first() is not None
 
 
