@@ -104,6 +104,14 @@ def wait_until_healthy(config, names):
         time.sleep(0.5)
 
 
+def metrics_ports(config, names):
+    """``{process name: its METRICS_PORT}``, consecutive from config's METRICS_PORT (empty
+    when it is 0: not served). Processes on one machine share its ports; in a cluster each
+    pod has its own, so there every process uses the one port."""
+    base = int(config["METRICS_PORT"] or 0)
+    return {name: base + offset for offset, name in enumerate(names)} if base else {}
+
+
 def cmd_up(config, seed=True):
     names = wanted_names(replica_counts())
     check_servers(config)
@@ -112,9 +120,11 @@ def cmd_up(config, seed=True):
     migrate(config)
     started = []
     try:
+        ports = metrics_ports(config, names)
         for name in names:
             service = service_of(name)
-            if spawn(name, [str(BIN / "nameko"), "run", "--config", str(CONFIG_PATH), service_path(service)]):
+            argv = [str(BIN / "nameko"), "run", "--config", str(CONFIG_PATH), service_path(service)]
+            if spawn(name, argv, {"METRICS_PORT": str(ports[name])} if ports else None):
                 started.append(name)
         wait_until_healthy(config, names)
     except (SystemExit, KeyboardInterrupt):
@@ -134,9 +144,17 @@ API docs: {url}/docs   (OpenAPI: {url}/openapi.json)
 Admin:    {config.get('ADMIN_EMAIL') or '(ADMIN_EMAIL not set)'} / {config.get('ADMIN_PASSWORD') or ''}
           change them: ADMIN_EMAIL=... ADMIN_PASSWORD=... make up
 Logs:     {RUN_DIR}/*.log   (make logs)
+Metrics:  {url}/metrics{metrics_note(config, names)}
 Shell:    make shell SERVICE=order
 Stop:     make down
 """, flush=True)
+
+
+def metrics_note(config, names):
+    ports = metrics_ports(config, names)
+    if not ports:
+        return "   (each process on its own port: METRICS_PORT=9100 make up)"
+    return "   and per process: " + ", ".join(f"{name} :{port}" for name, port in ports.items())
 
 
 def cmd_seed(config):

@@ -2,6 +2,7 @@
 from nameko.events import EventDispatcher
 
 from common.entrypoints import config_timer, event_handler, rpc
+from common.metrics import Metrics
 from payment.dependencies import BoundedRpc, MongoDatabase, RequestContext, SettingsProvider
 from payment.ledger import Ledger
 from payment.processor import SimulatedProcessor
@@ -16,6 +17,7 @@ class PaymentService:
     services = BoundedRpc()
     dispatch = EventDispatcher()
     request_id = RequestContext()
+    metrics = Metrics()
 
     @property
     def ledger(self):
