@@ -183,3 +183,37 @@ def test_production_runs_in_production_mode_and_local_does_not(rendered):
 
 def test_production_secrets_are_never_committed():
     assert "deploy/k8s/overlays/production/secrets.env" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_prometheus_scrapes_every_service_and_grafana_reads_only_real_series():
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
+    (job,) = config["scrape_configs"]
+    targets = job["static_configs"][0]["targets"]
+    assert sorted(target.split(":")[0] for target in targets) == sorted(registry.ALL_NAMES)
+    assert "gateway:8000" in targets, "the gateway's GET /metrics carries the platform gauges"
+    defined = set(re.findall(r'^\w+ = (?:Counter|Gauge|Histogram)\(\s*"(\w+)"', "".join(
+        (ROOT / path).read_text() for path in ("common/metrics.py", "gateway/metrics.py")), re.M))
+    dashboard = json.loads((ROOT / "deploy" / "grafana" / "dashboards" / "flight-platform.json").read_text())
+    alerts = yaml.safe_load((ROOT / "deploy" / "prometheus" / "alerts.yml").read_text())
+    expressions = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    expressions += [rule["expr"] for group in alerts["groups"] for rule in group["rules"]]
+    for expr in expressions:
+        for series in re.findall(r"\b((?:nameko|gateway|flight)_\w+)", expr):
+            base = re.sub(r"_(total|bucket|count|sum)$", "", series)
+            assert base in defined, f"{series} in {expr!r} is no series of ours"
+
+
+def test_compose_observability_profile_adds_prometheus_and_grafana():
+    from tests.test_compose import SECRETS, compose_cli
+
+    result = subprocess.run(
+        [*compose_cli(), "-f", str(ROOT / "docker-compose.yml"), "--profile", "observability", "config",
+         "--format", "json"], capture_output=True, text=True, cwd=ROOT, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT), "COMPOSE_DISABLE_ENV_FILE": "1", **SECRETS})
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    assert {"prometheus", "grafana"} <= set(services)
+    mounted = [volume["source"] for volume in services["prometheus"]["volumes"]]
+    assert str(ROOT / "deploy" / "prometheus" / "prometheus.yml") in mounted
+    for name in registry.ALL_NAMES:
+        assert services[name]["environment"]["METRICS_PORT"] == "9100"
