@@ -4,6 +4,8 @@ The test system runs every service in one process, so the gateway's ``GET /metri
 (the process's registry) shows every service's series: the scrape here is the scrape
 Prometheus makes, and the deltas are what one booking moves.
 """
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -13,10 +15,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from prometheus_client.parser import text_string_to_metric_families
 
 from common import tracing
+from common.config import ROOT
 from common.metrics import serve_metrics
 from tests.helpers import wait_until
 from tests.helpers.booking import customer, pay, place, schedule_flight, wait_for_status
-from tests.helpers.harness import free_port
+from tests.helpers.harness import amqp_uri_for, create_vhost, delete_vhost, free_port
 
 
 def scrape(system):
@@ -141,3 +144,22 @@ def test_events_continue_the_trace_and_a_callers_traceparent_is_honoured(system,
     found = wait_until(handled, what="payment's RPC and the events it set off, in the caller's trace")
     consumers = [span for span in found if span.attributes.get("nameko.entrypoint_kind") == "event"]
     assert any(span.attributes.get("messaging.source.name") == "payment.payment_succeeded" for span in consumers)
+
+
+def test_ops_probe_is_the_readiness_check_of_an_rpc_service(system):
+    environ = {"PATH": "/usr/bin:/bin", "AMQP_URI": system.config["AMQP_URI"], "HEALTH_TIMEOUT": "5"}
+    ready = subprocess.run([sys.executable, "-m", "ops", "probe", "ticket"], capture_output=True, text=True,
+                           cwd=ROOT, env=environ, timeout=60)
+    assert ready.returncode == 0, ready.stderr
+    assert ready.stdout.strip() == "ticket: ok"
+    # a vhost of its own where no service runs: not ready, with the reason
+    vhost = f"probe{uuid.uuid4().hex[:8]}"
+    create_vhost(vhost)
+    try:
+        missing = subprocess.run([sys.executable, "-m", "ops", "probe", "payment"], capture_output=True, text=True,
+                                 cwd=ROOT, env={**environ, "AMQP_URI": amqp_uri_for(vhost), "HEALTH_TIMEOUT": "1"},
+                                 timeout=60)
+    finally:
+        delete_vhost(vhost)
+    assert missing.returncode != 0
+    assert "payment did not answer health" in missing.stderr
