@@ -9,6 +9,7 @@ from airplane.models import Base
 from airplane.schemas import AirplaneFilter, AirplaneInput, AirplaneModelInput, MaintenanceInput
 from common.entrypoints import rpc
 from common.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable, load_or_raise
+from common.metrics import Metrics
 from common.sql import check
 
 
@@ -19,6 +20,7 @@ class AirplaneService:
     services = BoundedRpc()
     dispatch = EventDispatcher()
     request_id = RequestContext()
+    metrics = Metrics()
 
     @rpc
     def health(self):

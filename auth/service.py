@@ -7,6 +7,7 @@ from auth.dependencies import Database, FirstAdmin, Redis, RequestContext, Setti
 from auth.models import Base
 from common.config import ProductionGuard
 from common.entrypoints import rpc
+from common.metrics import Metrics
 from common.sql import check
 
 PURGE_INTERVAL_SECONDS = 3600
@@ -19,6 +20,7 @@ class AuthService:
     db = Database(Base)
     redis = Redis()
     request_id = RequestContext()
+    metrics = Metrics()
     first_admin = FirstAdmin()
     production_guard = ProductionGuard()
 

@@ -85,6 +85,9 @@ class Settings:
     order_event_relay_seconds: float
     ticket_airline_prefix: str
     search_cache_ttl: float
+    # operating it
+    metrics_port: int
+    otel_exporter_otlp_endpoint: str
 
     @classmethod
     def from_config(cls, config):

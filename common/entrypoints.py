@@ -35,6 +35,7 @@ from nameko.timer import Timer
 from common import deadletters
 from common.config import Settings
 from common.errors import DomainError, ServiceUnavailable
+from common.metrics import DEAD_LETTERS
 
 
 def rpc(fn=None, **kwargs):
@@ -144,6 +145,7 @@ class ReliableEventHandler(EventHandler):
                 deadletters.FAILED_AT: datetime.now(UTC).isoformat(),
             },
         )
+        DEAD_LETTERS.labels(self.container.service_name, f"{self.source_service}.{self.event_type}").inc()
         log.error("%s event dead-lettered after %d attempts (id %s): %s",
                   self.event_type, attempt, letter_id, error)
 

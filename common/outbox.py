@@ -16,7 +16,11 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from common.metrics import OUTBOX_BACKLOG, OUTBOX_RELAYED
+
 RELAY_BATCH = 100
+# the backlog gauge counts this many at most: past it, the figure is alarm enough
+BACKLOG_COUNT_LIMIT = 10_000
 
 
 class Outbox:
@@ -50,12 +54,22 @@ class Outbox:
         session.commit()
         return len(rows)
 
-    def relay(self, session, dispatch, older_than_seconds):
-        """Publish what stayed unpublished for ``older_than_seconds``; returns how many."""
+    def relay(self, session, dispatch, older_than_seconds, service=None):
+        """Publish what stayed unpublished for ``older_than_seconds``; returns how many.
+
+        ``service`` labels the metrics (``flight_outbox_backlog``, ``flight_outbox_relayed``);
+        by default the package the outbox model lives in."""
         table = self.model.__table__
+        service = service or self.model.__module__.partition(".")[0]
         cutoff = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
+        OUTBOX_BACKLOG.labels(service).set(session.execute(
+            sa.select(sa.func.count()).select_from(
+                sa.select(table.c.id).where(table.c.published_at.is_(None)).limit(BACKLOG_COUNT_LIMIT).subquery())
+        ).scalar_one())
         ids = session.execute(
             sa.select(table.c.id).where(table.c.published_at.is_(None), table.c.created_at < cutoff)
             .order_by(table.c.id).limit(RELAY_BATCH)
         ).scalars().all()
-        return self.publish(session, dispatch, ids)
+        relayed = self.publish(session, dispatch, ids)
+        OUTBOX_RELAYED.labels(service).inc(relayed)
+        return relayed

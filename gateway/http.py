@@ -13,12 +13,17 @@ from dataclasses import dataclass, field
 from nameko.exceptions import RemoteError
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
+from common import tracing
 from common.errors import DomainError, InvalidInput, PayloadTooLarge
 from common.logs import REQUEST_ID_KEY, new_request_id
 from common.schemas import control_character_errors
+from gateway.metrics import UNMATCHED_ROUTE, observe_request
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("gateway.access")
@@ -135,8 +140,10 @@ class JsonWsgiApp(WsgiApp):
             request.path_values = values
             response = provider.handle_request(request)
         except HTTPException as exc:
+            started = time.monotonic()
             response = with_security_headers(response_for_exception(exc))
             response.headers[REQUEST_ID_HEADER] = _request_id_from(request)
+            observe_request(request.method, UNMATCHED_ROUTE, response.status_code, time.monotonic() - started)
         return response(environ, start_response)
 
 
@@ -161,7 +168,9 @@ class JsonWebServer(WebServer):
         return server
 
     def context_data_from_headers(self, request):
-        return {REQUEST_ID_KEY: _request_id_from(request)}
+        # called inside the request's span (JsonHttp.handle_request): the worker is its child
+        return {REQUEST_ID_KEY: _request_id_from(request),
+                tracing.TRACEPARENT_KEY: tracing.traceparent_of_current_span()}
 
 
 class JsonHttp(HttpRequestHandler):
@@ -173,14 +182,30 @@ class JsonHttp(HttpRequestHandler):
 
     def handle_request(self, request):
         started = time.monotonic()
-        response = with_security_headers(super().handle_request(request))
         request_id = _request_id_from(request)
-        response.headers[REQUEST_ID_HEADER] = request_id
-        access_log.info(
-            "%s %s -> %s in %.1f ms", request.method, request.path, response.status_code,
-            (time.monotonic() - started) * 1000, extra={"request_id": request_id},
-        )
-        return response
+        # a caller's W3C traceparent makes this request part of the caller's trace
+        parent = tracing.context_from_traceparent(request.headers.get("traceparent"))
+        span = tracing.tracer().start_span(
+            f"{request.method} {self.url}", context=parent, kind=SpanKind.SERVER,
+            attributes={"http.request.method": request.method, "http.route": self.url,
+                        "url.path": request.path, "nameko.request_id": request_id})
+        token = otel_context.attach(trace.set_span_in_context(span))
+        try:
+            response = with_security_headers(super().handle_request(request))
+            response.headers[REQUEST_ID_HEADER] = request_id
+            elapsed = time.monotonic() - started
+            span.set_attribute("http.response.status_code", response.status_code)
+            if response.status_code >= 500:
+                span.set_status(Status(StatusCode.ERROR))
+            observe_request(request.method, self.url, response.status_code, elapsed)
+            access_log.info(
+                "%s %s -> %s in %.1f ms", request.method, request.path, response.status_code,
+                elapsed * 1000, extra={"request_id": request_id},
+            )
+            return response
+        finally:
+            otel_context.detach(token)
+            span.end()
 
     def response_from_exception(self, exc):
         return response_for_exception(exc)

@@ -4,6 +4,7 @@ and asks the domain services over RPC (every call bounded by ``RPC_TIMEOUT``).
 Endpoints live in ``gateway/routes/*`` as mixins, one per domain; what a route
 combines from several calls lives beside them (``health.py``, ``cache.py``)."""
 from common.config import ProductionGuard
+from common.metrics import Metrics
 from gateway.dependencies import BoundedRpc, RequestContext, SearchCache, Security, SettingsProvider
 from gateway.routes.auth import AuthRoutes
 from gateway.routes.booking import BookingRoutes
@@ -20,4 +21,5 @@ class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, TrackingRoutes, Bookin
     security = Security()
     search_cache = SearchCache()
     request_id = RequestContext()
+    metrics = Metrics()
     production_guard = ProductionGuard()

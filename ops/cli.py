@@ -1,4 +1,4 @@
-"""Bring the local system up and down: ``python -m ops up|down|status|migrate|seed|shell|check``.
+"""Bring the local system up and down: ``python -m ops up|down|status|migrate|seed|shell|check|probe``.
 
 ``make up`` / ``make down`` call this. ``up`` checks the backing servers, starts the
 local MongoDB stand-in when nothing answers on MONGO_URI, creates the databases,
@@ -8,6 +8,7 @@ under RUN_DIR, default ``.run/``), waits for ``GET /health`` and seeds demo data
 ``REPLICAS_TICKET=3`` three of ticket; the gateway runs once (it binds its port).
 Running ``up`` again starts only what is not running. ``down`` stops only the
 processes whose pid files ``up`` wrote, and only if they still are those processes.
+``probe <service>`` asks one service's ``health`` over RPC (Kubernetes' readiness probe).
 """
 import argparse
 import os
@@ -104,6 +105,14 @@ def wait_until_healthy(config, names):
         time.sleep(0.5)
 
 
+def metrics_ports(config, names):
+    """``{process name: its METRICS_PORT}``, consecutive from config's METRICS_PORT (empty
+    when it is 0: not served). Processes on one machine share its ports; in a cluster each
+    pod has its own, so there every process uses the one port."""
+    base = int(config["METRICS_PORT"] or 0)
+    return {name: base + offset for offset, name in enumerate(names)} if base else {}
+
+
 def cmd_up(config, seed=True):
     names = wanted_names(replica_counts())
     check_servers(config)
@@ -112,9 +121,11 @@ def cmd_up(config, seed=True):
     migrate(config)
     started = []
     try:
+        ports = metrics_ports(config, names)
         for name in names:
             service = service_of(name)
-            if spawn(name, [str(BIN / "nameko"), "run", "--config", str(CONFIG_PATH), service_path(service)]):
+            argv = [str(BIN / "nameko"), "run", "--config", str(CONFIG_PATH), service_path(service)]
+            if spawn(name, argv, {"METRICS_PORT": str(ports[name])} if ports else None):
                 started.append(name)
         wait_until_healthy(config, names)
     except (SystemExit, KeyboardInterrupt):
@@ -134,9 +145,17 @@ API docs: {url}/docs   (OpenAPI: {url}/openapi.json)
 Admin:    {config.get('ADMIN_EMAIL') or '(ADMIN_EMAIL not set)'} / {config.get('ADMIN_PASSWORD') or ''}
           change them: ADMIN_EMAIL=... ADMIN_PASSWORD=... make up
 Logs:     {RUN_DIR}/*.log   (make logs)
+Metrics:  {url}/metrics{metrics_note(config, names)}
 Shell:    make shell SERVICE=order
 Stop:     make down
 """, flush=True)
+
+
+def metrics_note(config, names):
+    ports = metrics_ports(config, names)
+    if not ports:
+        return "   (each process on its own port: METRICS_PORT=9100 make up)"
+    return "   and per process: " + ", ".join(f"{name} :{port}" for name, port in ports.items())
 
 
 def cmd_seed(config):
@@ -177,6 +196,22 @@ def cmd_check(config):
     report_mongo(config)
 
 
+def cmd_probe(config, service):
+    """Exit 0 when ``service`` answers its ``health`` RPC within HEALTH_TIMEOUT, else 1 (a
+    Kubernetes readiness probe: the service reachable through the broker, its store up)."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    if service not in registry.DOMAIN_SERVICES:
+        sys.exit(f"probe: {service!r} is not one of {', '.join(registry.DOMAIN_SERVICES)}")
+    timeout = float(config["HEALTH_TIMEOUT"])
+    try:
+        with ClusterRpcProxy(config, timeout=timeout) as rpc:
+            answer = getattr(rpc, service).health()
+    except Exception as exc:  # any failure is "not ready"; the reason goes to the probe's log
+        sys.exit(f"{service} did not answer health within {timeout:g}s: {type(exc).__name__}: {exc}")
+    print(f"{service}: {answer.get('status')}", flush=True)
+
+
 def cmd_shell(config, service):
     print(f"Connected to {redact(config['AMQP_URI'])}. Try: n.rpc.{service}.health()", flush=True)
     os.execv(str(BIN / "nameko"), [str(BIN / "nameko"), "shell", "--config", str(CONFIG_PATH)])
@@ -184,7 +219,7 @@ def cmd_shell(config, service):
 
 COMMANDS = {
     "up": cmd_up, "down": cmd_down, "status": cmd_status, "migrate": cmd_migrate,
-    "seed": cmd_seed, "check": cmd_check, "shell": cmd_shell,
+    "seed": cmd_seed, "check": cmd_check, "shell": cmd_shell, "probe": cmd_probe,
 }
 
 
@@ -192,13 +227,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m ops", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=list(COMMANDS))
-    parser.add_argument("service", nargs="?", default="order", help="for `shell`: the service of the hint")
+    parser.add_argument("service", nargs="?", default="order",
+                        help="for `shell`: the service of the hint; for `probe`: the service asked")
     parser.add_argument("--no-seed", action="store_true", help="for `up`: skip the demo data")
     args = parser.parse_args(argv)
     config = load_config()
     if args.command == "up":
         cmd_up(config, seed=not args.no_seed)
-    elif args.command == "shell":
-        cmd_shell(config, args.service)
+    elif args.command in ("shell", "probe"):
+        COMMANDS[args.command](config, args.service)
     else:
         COMMANDS[args.command](config)

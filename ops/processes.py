@@ -108,8 +108,9 @@ def running_pid(name):
     return None
 
 
-def spawn(name, argv):
+def spawn(name, argv, environ=None):
     """Start ``argv`` in its own session with its log in RUN_DIR; remember its pid.
+    ``environ``: variables set for this process on top of ours.
 
     Returns the new pid, or None if ``name`` was already running."""
     pid = running_pid(name)
@@ -120,7 +121,7 @@ def spawn(name, argv):
     with open(log_file(name), "ab") as log:
         process = subprocess.Popen(
             argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
+            start_new_session=True, env={**os.environ, **(environ or {})},
         )
     pid_file(name).write_text(str(process.pid))
     _children[name] = process

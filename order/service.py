@@ -5,6 +5,7 @@ from nameko.events import EventDispatcher
 
 from common.config import SettingsProvider
 from common.entrypoints import config_timer, event_handler, rpc
+from common.metrics import Metrics
 from order.dependencies import BoundedRpc, MongoDatabase, RequestContext
 from order.saga import Orders, order_view
 from order.store import OrderStore, create_indexes
@@ -20,6 +21,7 @@ class OrderService:
     services = BoundedRpc()
     dispatch = EventDispatcher()
     request_id = RequestContext()
+    metrics = Metrics()
 
     @property
     def orders(self):

@@ -2,6 +2,7 @@
 from nameko.events import EventDispatcher
 
 from common.entrypoints import config_timer, event_handler, rpc
+from common.metrics import Metrics
 from payment import processor, store
 from payment.dependencies import BoundedRpc, MongoDatabase, RequestContext, SettingsProvider
 from payment.ledger import Ledger
@@ -22,6 +23,7 @@ class PaymentService:
     services = BoundedRpc()
     dispatch = EventDispatcher()
     request_id = RequestContext()
+    metrics = Metrics()
 
     @property
     def ledger(self):

@@ -92,6 +92,7 @@ def test_every_documented_route_answers_as_documented(system, conformance):
     # -- system ----------------------------------------------------------------------------
     api.check("GET", "/health", http.get("/health"))  # 200, or 503 while a service is slow
     api.call(http, "GET", "/openapi.json", 200)
+    api.call(http, "GET", "/metrics", 200)
     api.call(http, "GET", "/docs", 200)
     api.call(http, "GET", "/docs/static/{filename}", 200, path="/docs/static/swagger-ui.css")
     api.call(http, "GET", "/docs/static/{filename}", 404, path="/docs/static/no-such-file.js")

@@ -9,6 +9,7 @@ from nameko.events import EventDispatcher
 from common.config import SettingsProvider
 from common.entrypoints import config_timer, event_handler, rpc
 from common.errors import load_or_raise
+from common.metrics import Metrics
 from common.sql import check
 from ticket import audit, holds, issuing, store
 from ticket.dependencies import Database, RequestContext
@@ -43,6 +44,7 @@ class TicketService:
     settings = SettingsProvider()
     db = Database(Base)
     request_id = RequestContext()
+    metrics = Metrics()
     dispatch = EventDispatcher()
 
     @rpc

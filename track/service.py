@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from common.config import SettingsProvider
 from common.entrypoints import config_timer, rpc
 from common.errors import InvalidInput, NotFound, load_or_raise
+from common.metrics import Metrics
 from common.sql import check
 from track import domain, scheduling, schemas, store, tracking
 from track.dependencies import AirportTimeZones, BoundedRpc, Database, EventDispatcher, RequestContext
@@ -36,6 +37,7 @@ class TrackService:
     services = BoundedRpc()
     dispatch = EventDispatcher()
     request_id = RequestContext()
+    metrics = Metrics()
 
     @rpc
     def health(self):

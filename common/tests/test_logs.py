@@ -1,7 +1,13 @@
+import json
 import logging
+import logging.config
 import sys
 
-from common.logs import QuietExpectedErrors
+import pytest
+
+from common import tracing
+from common.config import load_config
+from common.logs import QuietExpectedErrors, RequestIdFilter
 
 
 def _record(name, msg):
@@ -26,3 +32,31 @@ def test_real_errors_keep_their_traceback():
     QuietExpectedErrors().filter(other_logger)
     assert unexpected.exc_info is not None
     assert other_logger.exc_info is not None
+
+
+def _formatter(**environ):
+    config = load_config(environ=environ)["LOGGING"]
+    formatter_config = dict(config["formatters"]["default"])
+    factory = logging.config.DictConfigurator({}).resolve(formatter_config.pop("()"))
+    return factory(**formatter_config)
+
+
+def test_log_format_json_gives_one_object_a_line_with_request_and_trace_ids():
+    formatter = _formatter(LOG_FORMAT="json")
+    tracing.configure_tracing()
+    with tracing.tracer().start_as_current_span("a request") as span:
+        record = logging.LogRecord("order.saga", logging.INFO, __file__, 1, "placed %s", ("o-1",), None)
+        RequestIdFilter().filter(record)
+    line = json.loads(formatter.format(record))
+    assert line["message"] == "placed o-1" and line["logger"] == "order.saga" and line["level"] == "INFO"
+    assert line["trace_id"] == format(span.get_span_context().trace_id, "032x")
+    assert line["request_id"] == "-"  # outside a worker; inside one, the worker's id
+
+
+def test_log_format_text_keeps_the_request_id_field_and_refuses_unknown_formats():
+    formatter = _formatter(LOG_FORMAT="text")
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "hi", (), None)
+    record.request_id, record.trace_id = "r-1", "-"
+    assert "[req=r-1] hi" in formatter.format(record)
+    with pytest.raises(ValueError, match="LOG_FORMAT"):
+        _formatter(LOG_FORMAT="xml")

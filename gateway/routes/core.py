@@ -3,10 +3,12 @@ import json
 import mimetypes
 from pathlib import Path
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.wrappers import Response
 
 from common.errors import NotFound
+from gateway import metrics
 from gateway.health import platform_health
 from gateway.http import json_response, route
 from gateway.openapi import build_spec
@@ -30,6 +32,12 @@ class CoreRoutes:
     def health(self, request):
         answer, healthy = platform_health(self.rpc, self.settings.health_timeout)
         return json_response(answer, 200 if healthy else 503)
+
+    @route("GET", "/metrics", summary="Prometheus metrics of the gateway process, platform gauges included",
+           tags=["system"], responses={200: None}, content_type="text/plain")
+    def scrape_metrics(self, request):
+        body = metrics.scrape(self.settings.amqp_uri, self.settings.health_timeout)
+        return Response(body, content_type=CONTENT_TYPE_LATEST)
 
     @route("GET", "/openapi.json", summary="This API's OpenAPI 3 document", tags=["system"],
            responses={200: None})
