@@ -4,7 +4,7 @@ and asks the domain services over RPC (every call bounded by ``RPC_TIMEOUT``).
 Endpoints live in ``gateway/routes/*`` as mixins, one per domain; what a route
 combines from several calls lives beside them (``health.py``, ``cache.py``)."""
 from common.config import ProductionGuard
-from gateway.dependencies import BoundedRpc, RequestContext, SearchCache, Security, SettingsProvider
+from gateway.dependencies import BoundedRpc, ClientAddress, RequestContext, SearchCache, Security, SettingsProvider
 from gateway.routes.auth import AuthRoutes
 from gateway.routes.booking import BookingRoutes
 from gateway.routes.core import CoreRoutes
@@ -17,6 +17,7 @@ class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, BookingRoutes):
     settings = SettingsProvider()
     rpc = BoundedRpc()
     security = Security()
+    client_address = ClientAddress()
     search_cache = SearchCache()
     request_id = RequestContext()
     production_guard = ProductionGuard()
