@@ -17,6 +17,7 @@ from auth.domain import (
     utcnow,
     verify_password,
 )
+from auth.hashing import LOGIN, SIGN_UP
 from auth.schemas import (
     LoginSchema,
     RefreshSchema,
@@ -27,47 +28,58 @@ from auth.schemas import (
     UserPageSchema,
     UserSchema,
 )
-from auth.throttle import LoginThrottle
-from common.errors import Unauthorized, load_or_raise
+from auth.throttle import LoginThrottle, RegistrationLimit
+from common.errors import ServiceUnavailable, Unauthorized, load_or_raise
 from common.tokens import revoke_access_token
 
 
 class Accounts:
-    def __init__(self, db, redis, settings):
+    def __init__(self, db, redis, settings, hashing):
         self.db = db
         self.redis = redis
         self.settings = settings
+        self.hashing = hashing
 
-    def register(self, email, password, full_name):
+    def register(self, email, password, full_name, client_ip=None):
         data = load_or_raise(RegisterSchema(), {"email": email, "password": password, "full_name": full_name})
+        RegistrationLimit(self.redis, self.settings).attempt(client_ip)
+        with self.hashing.slot(SIGN_UP):
+            password_hash = hash_password(data["password"])
         with self.db.get_session() as session:
-            user = store.create_user(session, data["email"], hash_password(data["password"]), data["full_name"])
+            user = store.create_user(session, data["email"], password_hash, data["full_name"])
             return UserSchema().dump(user)
 
     def login(self, email, password, client_ip=None):
         data = load_or_raise(LoginSchema(), {"email": email, "password": password})
         throttle = LoginThrottle(self.redis, self.settings)
-        throttle.check(data["email"], client_ip)
+        throttle.attempt(data["email"], client_ip)
         with self.db.get_session() as session:
             user = store.find_user_by_email(session, data["email"])
-            if not verify_password(user.password_hash if user else None, data["password"]):
-                throttle.record_failure(data["email"], client_ip)
+            try:
+                with self.hashing.slot(LOGIN):
+                    matches = verify_password(user.password_hash if user else None, data["password"])
+                    if matches and needs_rehash(user.password_hash):
+                        user.password_hash = hash_password(data["password"])
+            except ServiceUnavailable:
+                throttle.not_evaluated(data["email"], client_ip)
+                raise
+            if not matches:
                 raise Unauthorized("Wrong email or password.", code="INVALID_CREDENTIALS")
-            throttle.record_success(data["email"])
-            if needs_rehash(user.password_hash):
-                user.password_hash = hash_password(data["password"])
-            return self._issue(session, user, family_id=uuid.uuid4())
+            throttle.succeeded(data["email"], client_ip)
+            return self._issue(session, user, family_id=uuid.uuid4(), family_started_at=utcnow())
 
     def refresh(self, refresh_token):
         data = load_or_raise(RefreshSchema(), {"refresh_token": refresh_token})
         with self.db.get_session() as session:
-            user, family_id = store.rotate_refresh_token(session, data["refresh_token"], self.deny)
-            return self._issue(session, user, family_id)
+            user, family_id, family_started_at = store.rotate_refresh_token(
+                session, data["refresh_token"], self.deny, max_family_age=self.settings.refresh_family_max_age,
+            )
+            return self._issue(session, user, family_id, family_started_at)
 
-    def _issue(self, session, user, family_id):
+    def _issue(self, session, user, family_id, family_started_at):
         now = utcnow()
-        pair = new_token_pair(self.settings, user.id, user.role, now)
-        store.save_token_pair(session, user.id, family_id, pair, now)
+        pair = new_token_pair(self.settings, user.id, user.role, now, family_started_at)
+        store.save_token_pair(session, user.id, family_id, pair, family_started_at, now)
         return TokenPairSchema().dump(pair)
 
     def logout(self, user_id, jti, exp):

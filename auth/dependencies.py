@@ -7,12 +7,13 @@ from sqlalchemy.orm import Session
 
 from auth import store
 from auth.domain import MIN_PASSWORD_LENGTH, hash_password, normalise_email
+from auth.hashing import HashGate
 from common.cache import Redis
 from common.config import Settings, SettingsProvider
 from common.logs import RequestContext
 from common.sql import Database, service_db_uri
 
-__all__ = ["Database", "FirstAdmin", "Redis", "RequestContext", "SettingsProvider"]
+__all__ = ["Database", "FirstAdmin", "PasswordHashing", "Redis", "RequestContext", "SettingsProvider"]
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +39,13 @@ class FirstAdmin(DependencyProvider):
             engine.dispose()
         if created:
             log.info("created the first administrator %s", email)
+
+
+class PasswordHashing(DependencyProvider):
+    """The container's ``HashGate``: one per auth process, shared by all its workers."""
+
+    def setup(self):
+        self.gate = HashGate.from_settings(Settings.from_config(self.container.config))
+
+    def get_dependency(self, worker_ctx):
+        return self.gate

@@ -103,7 +103,10 @@ class TokenPair:
     token_type: str = TOKEN_TYPE
 
 
-def new_token_pair(settings, user_id, role, now):
+def new_token_pair(settings, user_id, role, now, family_started_at=None):
+    """The next pair of a session that began at ``family_started_at`` (default: now).
+    The refresh token never outlives the session's ``REFRESH_FAMILY_MAX_AGE``."""
+    family_ends_at = (family_started_at or now) + timedelta(seconds=settings.refresh_family_max_age)
     access_token, claims = issue_access_token(settings, user_id, role, now=now.timestamp())
     return TokenPair(
         access_token=access_token,
@@ -111,8 +114,12 @@ def new_token_pair(settings, user_id, role, now):
         access_expires_at=datetime.fromtimestamp(claims["exp"], tz=UTC),
         expires_in=claims["exp"] - claims["iat"],
         refresh_token=new_refresh_token(),
-        refresh_expires_at=now + timedelta(seconds=settings.refresh_token_ttl),
+        refresh_expires_at=min(now + timedelta(seconds=settings.refresh_token_ttl), family_ends_at),
     )
+
+
+def family_too_old(family_started_at, now, max_age_seconds):
+    return now >= family_started_at + timedelta(seconds=max_age_seconds)
 
 
 def hash_refresh_token(token):

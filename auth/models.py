@@ -46,6 +46,9 @@ class RefreshToken(Base):
     access_jti: Mapped[str] = mapped_column(sa.String(64), index=True)
     access_expires_at: Mapped[sa.DateTime] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[sa.DateTime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # when the family's login happened, copied to every rotation: the family's age
+    # (REFRESH_FAMILY_MAX_AGE) survives the purge of its older tokens
+    family_started_at: Mapped[sa.DateTime] = mapped_column(sa.DateTime(timezone=True))
     expires_at: Mapped[sa.DateTime] = mapped_column(sa.DateTime(timezone=True))
     rotated_at: Mapped[sa.DateTime] = mapped_column(sa.DateTime(timezone=True), nullable=True)
     revoked_at: Mapped[sa.DateTime] = mapped_column(sa.DateTime(timezone=True), nullable=True)

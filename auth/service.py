@@ -3,7 +3,7 @@ cases are in ``accounts.py``, the rules in ``domain.py``, the database work in `
 from nameko.timer import timer
 
 from auth.accounts import Accounts
-from auth.dependencies import Database, FirstAdmin, Redis, RequestContext, SettingsProvider
+from auth.dependencies import Database, FirstAdmin, PasswordHashing, Redis, RequestContext, SettingsProvider
 from auth.models import Base
 from common.config import ProductionGuard
 from common.entrypoints import rpc
@@ -19,6 +19,7 @@ class AuthService:
     settings = SettingsProvider()
     db = Database(Base)
     redis = Redis()
+    hashing = PasswordHashing()
     request_id = RequestContext()
     metrics = Metrics()
     first_admin = FirstAdmin()
@@ -26,7 +27,7 @@ class AuthService:
 
     @property
     def accounts(self):
-        return Accounts(self.db, self.redis, self.settings)
+        return Accounts(self.db, self.redis, self.settings, self.hashing)
 
     @rpc
     def health(self):
@@ -35,8 +36,8 @@ class AuthService:
         return {"service": self.name, "status": "ok"}
 
     @rpc
-    def register(self, email, password, full_name):
-        return self.accounts.register(email, password, full_name)
+    def register(self, email, password, full_name, client_ip=None):
+        return self.accounts.register(email, password, full_name, client_ip)
 
     @rpc
     def login(self, email, password, client_ip=None):

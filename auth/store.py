@@ -15,6 +15,7 @@ from auth.domain import (
     CUSTOMER,
     decode_cursor,
     encode_cursor,
+    family_too_old,
     hash_refresh_token,
     utcnow,
 )
@@ -86,12 +87,14 @@ def ensure_admin(session, email, password_hash_of, full_name="Administrator"):
 
 # -- sessions ------------------------------------------------------------------------
 
-def save_token_pair(session, user_id, family_id, pair, now=None):
-    """Keep ``pair`` (a ``domain.TokenPair``) as the live token of ``family_id``."""
+def save_token_pair(session, user_id, family_id, pair, family_started_at=None, now=None):
+    """Keep ``pair`` (a ``domain.TokenPair``) as the live token of ``family_id``, a
+    session begun at ``family_started_at`` (default: now, a new login)."""
+    now = now or utcnow()
     session.add(RefreshToken(
         user_id=user_id, family_id=family_id, token_hash=hash_refresh_token(pair.refresh_token),
         access_jti=pair.access_jti, access_expires_at=pair.access_expires_at,
-        created_at=now or utcnow(), expires_at=pair.refresh_expires_at,
+        created_at=now, family_started_at=family_started_at or now, expires_at=pair.refresh_expires_at,
     ))
     session.flush()
 
@@ -111,8 +114,10 @@ def revoke_family(session, family_id, now=None):
     return [(t.access_jti, int(t.access_expires_at.timestamp())) for t in live if t.access_expires_at > now]
 
 
-def rotate_refresh_token(session, presented, on_revoked, now=None):
-    """Mark a refresh token used; returns ``(user, family_id)`` the next pair is for.
+def rotate_refresh_token(session, presented, on_revoked, now=None, max_family_age=None):
+    """Mark a refresh token used; returns ``(user, family_id, family_started_at)`` the
+    next pair is for. A family older than ``max_family_age`` seconds is over, however
+    fresh its last token: 401 ``SESSION_TOO_OLD`` (log in again).
 
     A token that was already rotated is being replayed: whoever holds it, the
     family is compromised, so it is revoked (``on_revoked(access_tokens)`` is
@@ -133,10 +138,12 @@ def rotate_refresh_token(session, presented, on_revoked, now=None):
             "This refresh token was already used; the session has been ended everywhere.",
             code="REFRESH_TOKEN_REUSED",
         )
+    if max_family_age is not None and family_too_old(token.family_started_at, now, max_family_age):
+        raise Unauthorized("This session is too old to be refreshed: log in again.", code="SESSION_TOO_OLD")
     if token.expires_at <= now:
         raise Unauthorized("The refresh token has expired.", code="REFRESH_TOKEN_EXPIRED")
     token.rotated_at = now
-    return get_user(session, token.user_id), token.family_id
+    return get_user(session, token.user_id), token.family_id, token.family_started_at
 
 
 def end_session(session, user_id, access_jti):

@@ -1,17 +1,62 @@
-"""Failed-login throttling in Redis: per email and per client address.
+"""Throttles in Redis: failed logins per email and per client address, sign-ups per
+client address.
 
-Fixed windows: the first failure starts a counter that lives
-``settings.login_throttle_window`` seconds; once a counter reaches its limit, logins for
-that email (or from that address) answer 429 until the counter expires, even
-with the right password. A successful login clears the email's counter, never
-the address's (one good account must not reset an attack on others).
+Fixed windows: the first attempt starts a counter that lives the window's length.
+Each attempt is counted *before* it is compared (INCR, then compare the count it
+returned), so concurrent attempts each take their own number and no more than the
+limit are ever let through, however many arrive at once. A check-then-increment
+would let every concurrent guess pass the check before any of them counted.
 """
 import hashlib
 
 from common.errors import TooManyRequests
 
 
+def _count(redis, counters, window):
+    """INCR every key of ``counters`` (``[(key, limit)]``), giving a new key its expiry;
+    ``[(key, limit, count, ttl)]`` with the counts after this attempt."""
+    pipe = redis.pipeline(transaction=True)
+    for key, _ in counters:
+        # SET NX EX then INCR in one MULTI: the counter always has its expiry
+        pipe.set(key, 0, ex=window, nx=True)
+        pipe.incr(key)
+        pipe.ttl(key)
+    replies = pipe.execute()
+    return [(key, limit, count, ttl) for (key, limit), count, ttl in zip(counters, replies[1::3], replies[2::3])]
+
+
+# DECR only a counter that still exists: one that expired meanwhile must not come back
+# as -1 with no expiry (a free attempt for ever)
+_GIVE_BACK = """
+for _, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then redis.call('DECR', key) end
+end
+"""
+
+
+def _give_back(redis, keys):
+    if keys:
+        redis.eval(_GIVE_BACK, len(keys), *keys)
+
+
+def _retry_after(counted):
+    """Seconds until the counters over their limit expire (None: none is over)."""
+    waits = [ttl for _, limit, count, ttl in counted if count > limit]
+    return max(1, max(waits)) if waits else None
+
+
 class LoginThrottle:
+    """Failed logins. ``attempt`` counts a login before its password is checked;
+    ``succeeded`` takes a successful one back out (only failures are limited).
+
+        throttle.attempt(email, client)      # raises TooManyRequests when over a limit
+        ... check the password ...
+        throttle.succeeded(email, client)    # on success only
+        throttle.not_evaluated(email, client)  # the check never ran
+
+    A successful login clears the email's counter, never the address's (one good
+    account must not reset an attack on others)."""
+
     def __init__(self, redis, settings):
         self.redis = redis
         self.prefix = settings.redis_key_prefix + "login-failures:"
@@ -23,37 +68,51 @@ class LoginThrottle:
         # hashed: no addresses in Redis, and a bounded key length
         return self.prefix + "email:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
+    def _client_key(self, client):
+        return self.prefix + "client:" + str(client)[:64]
+
     def _counters(self, email, client):
         counters = [(self._email_key(email), self.per_email)]
         if client:
-            counters.append((self.prefix + "client:" + str(client)[:64], self.per_client))
+            counters.append((self._client_key(client), self.per_client))
         return counters
 
-    def check(self, email, client):
-        """Raise TooManyRequests if this email or client is over its limit."""
-        counters = self._counters(email, client)
-        pipe = self.redis.pipeline(transaction=False)
-        for key, _ in counters:
-            pipe.get(key)
-            pipe.ttl(key)
-        replies = pipe.execute()
-        waits = [
-            ttl for (_, limit), count, ttl in zip(counters, replies[::2], replies[1::2])
-            if count is not None and int(count) >= limit
-        ]
-        if waits:
-            retry_after = max(1, max(waits))
-            raise TooManyRequests(
-                "Too many failed logins. Try again later.", details={"retry_after": retry_after}
-            )
+    def attempt(self, email, client):
+        """Count this login; raise TooManyRequests if that puts the email or the client
+        over its limit. A refused attempt gives back the counts it took from counters
+        still within their limit: it was never evaluated, so it is no failure."""
+        counted = _count(self.redis, self._counters(email, client), self.window)
+        retry_after = _retry_after(counted)
+        if retry_after is not None:
+            _give_back(self.redis, [key for key, limit, count, _ in counted if count <= limit])
+            raise TooManyRequests("Too many failed logins. Try again later.", details={"retry_after": retry_after})
 
-    def record_failure(self, email, client):
-        pipe = self.redis.pipeline(transaction=True)
-        for key, _ in self._counters(email, client):
-            # SET NX EX then INCR in one MULTI: the counter always has its expiry
-            pipe.set(key, 0, ex=self.window, nx=True)
-            pipe.incr(key)
-        pipe.execute()
+    def not_evaluated(self, email, client):
+        """Give back an attempt that never got its password checked (hashing was busy)."""
+        _give_back(self.redis, [key for key, _ in self._counters(email, client)])
 
-    def record_success(self, email):
+    def succeeded(self, email, client):
         self.redis.delete(self._email_key(email))
+        _give_back(self.redis, [self._client_key(client)] if client else [])
+
+
+class RegistrationLimit:
+    """Sign-ups per client address: ``LIMIT_REGISTRATIONS_PER_CLIENT`` per
+    ``LIMIT_REGISTRATIONS_WINDOW`` seconds. Every attempt counts, taken or not: each
+    costs a password hash. No address (an operator's RPC call) means no limit."""
+
+    def __init__(self, redis, settings):
+        self.redis = redis
+        self.prefix = settings.redis_key_prefix + "registrations:client:"
+        self.window = settings.limit_registrations_window
+        self.limit = settings.limit_registrations_per_client
+
+    def attempt(self, client):
+        if not client:
+            return
+        retry_after = _retry_after(_count(self.redis, [(self.prefix + str(client)[:64], self.limit)], self.window))
+        if retry_after is not None:
+            raise TooManyRequests(
+                "Too many sign-ups from this address. Try again later.", code="TOO_MANY_REGISTRATIONS",
+                details={"retry_after": retry_after},
+            )

@@ -73,6 +73,12 @@ class Settings:
     login_max_failures_per_email: int
     login_max_failures_per_client: int
     login_throttle_window: int
+    limit_registrations_per_client: int
+    limit_registrations_window: int
+    password_hash_concurrency: int
+    password_hash_queue: int
+    refresh_family_max_age: int
+    trusted_proxies: str
     # flights and booking
     min_turnaround_minutes: int
     hold_ttl_seconds: int

@@ -17,6 +17,9 @@ class DomainError(Exception):
         self.message = message
         self.code = code or self.code
         self.details = details or {}
+        if "retry_after" in self.details:
+            # nameko stringifies numbers in exception args across RPC: keep it a number
+            self.details["retry_after"] = int(self.details["retry_after"])
         # exc.args are what nameko serialises and passes back to __init__ on the
         # caller's side, so they carry everything needed to rebuild the error.
         super().__init__(message, self.code, self.details)
@@ -74,9 +77,7 @@ class TooManyRequests(DomainError):
 
     def __init__(self, message, code=None, details=None):
         super().__init__(message, code, details)
-        self.retry_after = int(self.details.get("retry_after", 1))
-        # nameko stringifies numbers in exception args across RPC: keep it a number
-        self.details["retry_after"] = self.retry_after
+        self.retry_after = self.details.setdefault("retry_after", 1)
 
 
 @deserialize_to_instance

@@ -9,8 +9,14 @@ one bounded wait, never a hung worker.
     ...
     self.rpc.track.get_flight(flight_id)                      # bounded call
     self.rpc.auth.health.call_async().result(timeout=2)       # started now, awaited later
+
+Requests are published transient (``delivery_mode=1``), not persistent as nameko's
+publisher does by default: a request is worth nothing after its deadline, so there
+is no reason for the broker to write it to disk, and some carry what must never sit
+on a disk (``payment.pay`` carries the card number and CVC).
 """
 import eventlet
+from nameko.constants import NON_PERSISTENT
 from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.rpc import ReplyListener, ServiceProxy
@@ -86,7 +92,7 @@ class BoundedRpc(DependencyProvider):
         self.call_timeout = Settings.from_config(self.container.config).rpc_timeout
         # A request nobody picked up within the deadline is dropped by the broker
         # instead of running later, when the caller has long given up.
-        self.options = {"expiration": self.call_timeout}
+        self.options = {"expiration": self.call_timeout, "delivery_mode": NON_PERSISTENT}
 
     def service_proxy(self, worker_ctx, service):
         return _BoundedService(worker_ctx, service, self.rpc_reply_listener, self.call_timeout, self.options)

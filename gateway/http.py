@@ -59,6 +59,8 @@ def response_for_exception(exc):
         headers = {}
         if exc.status == 429:
             headers["Retry-After"] = str(getattr(exc, "retry_after", 1))
+        elif "retry_after" in exc.details:  # a 503 that knows when to try again
+            headers["Retry-After"] = str(exc.details["retry_after"])
         return error_response(exc.status, exc.code, exc.message, exc.details, headers)
     if isinstance(exc, HTTPException):
         headers = {}

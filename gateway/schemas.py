@@ -10,9 +10,10 @@ class ErrorSchema(Schema):
 
 
 class ServiceHealthSchema(Schema):
-    status = fields.String(metadata={"example": "up"})
+    """Up or down, and the probe's latency when up. Why a service is down is logged, not told."""
+
+    status = fields.String(required=True, metadata={"enum": ["up", "down"], "example": "up"})
     latency_ms = fields.Float()
-    error = fields.String()
 
 
 class HealthSchema(Schema):

@@ -17,18 +17,19 @@ TAGS = ["auth"]
 
 class AuthRoutes:
     @route("POST", "/auth/register", summary="Create a customer account", tags=TAGS,
-           body=RegisterSchema, responses={201: UserSchema}, errors=(409,))
+           body=RegisterSchema, responses={201: UserSchema}, errors=(409, 429, 503))
     def register(self, request):
         data = load_or_raise(RegisterSchema(), json_body(request))
-        return json_response(self.rpc.auth.register(**data), 201)
+        return json_response(self.rpc.auth.register(**data, client_ip=self.client_address(request)), 201)
 
     @route("POST", "/auth/login", summary="Exchange email and password for tokens", tags=TAGS,
-           body=LoginSchema, responses={200: TokenPairSchema}, errors=(401, 429))
+           body=LoginSchema, responses={200: TokenPairSchema}, errors=(401, 429, 503))
     def login(self, request):
         data = load_or_raise(LoginSchema(), json_body(request))
-        return json_response(self.rpc.auth.login(data["email"], data["password"], request.remote_addr))
+        return json_response(self.rpc.auth.login(data["email"], data["password"], self.client_address(request)))
 
-    @route("POST", "/auth/refresh", summary="Rotate a refresh token into a new token pair", tags=TAGS,
+    @route("POST", "/auth/refresh", summary="Rotate a refresh token into a new token pair (a session "
+           "ends REFRESH_FAMILY_MAX_AGE after its login: 401 SESSION_TOO_OLD)", tags=TAGS,
            body=RefreshSchema, responses={200: TokenPairSchema}, errors=(401,))
     def refresh(self, request):
         data = load_or_raise(RefreshSchema(), json_body(request))
