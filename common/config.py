@@ -85,6 +85,10 @@ class Settings:
     order_event_relay_seconds: float
     ticket_airline_prefix: str
     search_cache_ttl: float
+    # notify
+    smtp_uri: str
+    mail_from: str
+    notify_resend_seconds: float
 
     @classmethod
     def from_config(cls, config):
