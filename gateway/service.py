@@ -9,9 +9,10 @@ from gateway.routes.auth import AuthRoutes
 from gateway.routes.booking import BookingRoutes
 from gateway.routes.core import CoreRoutes
 from gateway.routes.fleet import FleetRoutes
+from gateway.routes.notify import NotifyRoutes
 
 
-class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, BookingRoutes):
+class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, BookingRoutes, NotifyRoutes):
     name = "gateway"
 
     settings = SettingsProvider()

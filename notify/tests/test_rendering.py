@@ -1,9 +1,9 @@
 """The messages as a traveller reads them: every kind renders from its templates."""
+import uuid
+from datetime import UTC, datetime
 from email import message_from_bytes
 from email.policy import default
 from types import SimpleNamespace
-from datetime import UTC, datetime
-import uuid
 
 import pytest
 
