@@ -173,7 +173,8 @@ def test_a_booking_on_the_demo_data_is_mailed_into_run_dir(stack):
     email = f"mail-{uuid.uuid4().hex[:8]}@example.com"
     body = {"email": email, "password": "a-long-password", "full_name": "Ada Lovelace"}
     assert requests.post(url + "/auth/register", json=body, timeout=10).status_code == 201
-    token = requests.post(url + "/auth/login", json=body, timeout=10).json()["access_token"]
+    credentials = {"email": email, "password": body["password"]}
+    token = requests.post(url + "/auth/login", json=credentials, timeout=10).json()["access_token"]
     auth = {"Authorization": f"Bearer {token}"}
     tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
     search = {"origin": "CGK", "destination": "DPS", "date": tomorrow, "passengers": 1}
