@@ -17,7 +17,8 @@ RUN pip install -r requirements.txt
 
 # The code stays owned by root: the services only read it.
 COPY . .
-RUN useradd --system --no-create-home --uid 10001 app
+RUN useradd --system --no-create-home --uid 10001 app \
+ && mkdir /mail && chown app /mail  # the SMTP sink's messages (compose mounts a volume here)
 USER app
 
 # Inside a container every service listens on all interfaces; compose sets the rest.

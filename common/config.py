@@ -94,6 +94,10 @@ class Settings:
     # operating it
     metrics_port: int
     otel_exporter_otlp_endpoint: str
+    # notify
+    smtp_uri: str
+    mail_from: str
+    notify_resend_seconds: float
 
     @classmethod
     def from_config(cls, config):

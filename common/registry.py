@@ -31,6 +31,7 @@ SERVICES = (
     ServiceSpec("ticket", "ticket.service:TicketService", "postgresql"),
     ServiceSpec("order", "order.service:OrderService", "mongodb"),
     ServiceSpec("payment", "payment.service:PaymentService", "mongodb"),
+    ServiceSpec("notify", "notify.service:NotifyService", "postgresql"),
     ServiceSpec("gateway", "gateway.service:GatewayService", None),
 )
 BY_NAME = {spec.name: spec for spec in SERVICES}

@@ -10,10 +10,11 @@ from gateway.routes.auth import AuthRoutes
 from gateway.routes.booking import BookingRoutes
 from gateway.routes.core import CoreRoutes
 from gateway.routes.fleet import FleetRoutes
+from gateway.routes.notify import NotifyRoutes
 from gateway.routes.tracking import TrackingRoutes
 
 
-class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, TrackingRoutes, BookingRoutes):
+class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, TrackingRoutes, BookingRoutes, NotifyRoutes):
     name = "gateway"
 
     settings = SettingsProvider()

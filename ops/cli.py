@@ -1,7 +1,8 @@
 """Bring the local system up and down: ``python -m ops up|down|status|migrate|seed|shell|check|probe``.
 
 ``make up`` / ``make down`` call this. ``up`` checks the backing servers, starts the
-local MongoDB stand-in when nothing answers on MONGO_URI, creates the databases,
+local MongoDB stand-in when nothing answers on MONGO_URI (and the SMTP sink when nothing
+answers on SMTP_URI), creates the databases,
 runs the migrations, starts every service with ``nameko run`` (pid files and logs
 under RUN_DIR, default ``.run/``), waits for ``GET /health`` and seeds demo data.
 ``REPLICAS=2`` starts two ``nameko run`` processes of each service behind the gateway,
@@ -33,7 +34,7 @@ from ops.processes import (
     spawn,
     stop,
 )
-from ops.servers import answers, check_servers, ensure_mongo, migrate, report_mongo
+from ops.servers import MAIL_DIR, answers, check_servers, ensure_mail_sink, ensure_mongo, migrate, report_mongo
 
 SERVICES = registry.ALL_NAMES
 UP_TIMEOUT = float(os.environ.get("UP_TIMEOUT", 120))
@@ -118,6 +119,7 @@ def cmd_up(config, seed=True):
     check_servers(config)
     check_gateway_port(config)
     ensure_mongo(config)
+    ensure_mail_sink(config)
     migrate(config)
     started = []
     try:
@@ -146,6 +148,7 @@ Admin:    {config.get('ADMIN_EMAIL') or '(ADMIN_EMAIL not set)'} / {config.get('
           change them: ADMIN_EMAIL=... ADMIN_PASSWORD=... make up
 Logs:     {RUN_DIR}/*.log   (make logs)
 Metrics:  {url}/metrics{metrics_note(config, names)}
+Mail:     {MAIL_DIR}/*.eml   (what notify sent, when `make up` started the SMTP sink)
 Shell:    make shell SERVICE=order
 Stop:     make down
 """, flush=True)
@@ -169,7 +172,7 @@ def cmd_down(config):
     stopped = {}
     # the gateway first (no new requests), then the services together, then their store
     services = [name for service in reversed(registry.DOMAIN_SERVICES) for name in known_names(service)]
-    for group in (known_names("gateway"), services, ["mongo"]):
+    for group in (known_names("gateway"), services, ["mongo", "mail"]):
         stopped.update(stop(*group))
     if stopped:
         say("stopped " + ", ".join(f"{name} (pid {pid})" for name, pid in stopped.items()))
@@ -179,7 +182,7 @@ def cmd_down(config):
 
 def cmd_status(config):
     counts = replica_counts()
-    for name in [*(name for service in SERVICES for name in known_names(service, counts)), "mongo"]:
+    for name in [*(name for service in SERVICES for name in known_names(service, counts)), "mongo", "mail"]:
         pid = running_pid(name)
         print(f"{name:10} {'running, pid ' + str(pid) if pid else 'stopped'}")
     response = health(config)

@@ -1,6 +1,6 @@
 """The processes ``make up`` starts: pid files and logs under RUN_DIR, spawn, stop.
 
-Each process has a name: ``mongo``, a service (``ticket``), or a further replica of a
+Each process has a name: ``mongo``, ``mail`` (the SMTP sink), a service (``ticket``), or a further replica of a
 service (``ticket.2``, ``ticket.3``); its files are ``RUN_DIR/<name>.pid`` and ``.log``.
 
 A pid file counts only while its process is alive and is still the process we
@@ -22,7 +22,7 @@ RUN_DIR = (ROOT / os.environ.get("RUN_DIR", ".run")).resolve()
 BIN = Path(sys.executable).parent
 
 # What a process that is not a service looks like in /proc/<pid>/cmdline
-SIGNATURES = {"mongo": "nx-27017"}
+SIGNATURES = {"mongo": "nx-27017", "mail": "ops.mailsink"}
 
 _children = {}  # name -> Popen, for what this invocation started
 

@@ -3,7 +3,8 @@
 PostgreSQL, MariaDB, Redis and RabbitMQ must already run; when one does not answer,
 the operator is told which, from which variable, and the command that starts it.
 MongoDB is the exception: with nothing on a local MONGO_URI, ``up`` starts the
-nx-27017 stand-in there.
+nx-27017 stand-in there. So is SMTP: with nothing on a local SMTP_URI, ``up`` starts
+the mail sink (``ops.mailsink``), which keeps every message under RUN_DIR/mail/.
 """
 import socket
 import sys
@@ -104,6 +105,27 @@ def ensure_mongo(config):
                     "--log-file", str(RUN_DIR / "mongo-server.log"),
                     "--pid-file", str(RUN_DIR / "mongo-server.pid")])
     wait_for(lambda: answers(host, port), 30, f"the MongoDB stand-in on {host}:{port}", "mongo")
+
+
+MAIL_DIR = RUN_DIR / "mail"
+
+
+def ensure_mail_sink(config):
+    """An SMTP server on SMTP_URI: the one that answers there, else our sink, started now.
+    A remote server that does not answer is only reported: notify keeps what it could not
+    send and sends it once the server is back."""
+    uri = str(config["SMTP_URI"])
+    host, port = host_port(uri, 25)
+    if running_pid("mail") or answers(host, port):
+        say(f"SMTP answers on {host}:{port}")
+        return
+    if host not in ("127.0.0.1", "localhost") or urlsplit(uri).scheme != "smtp":
+        say(f"SMTP does not answer on {host}:{port} (from SMTP_URI): mail waits until it does")
+        return
+    spawn("mail", [str(BIN / "python"), "-m", "ops.mailsink", "--host", host, "--port", str(port),
+                   "--dir", str(MAIL_DIR)])
+    wait_for(lambda: answers(host, port), 30, f"the SMTP sink on {host}:{port}", "mail")
+    say(f"mail sent to SMTP_URI is kept in {MAIL_DIR}/")
 
 
 def migrate(config):

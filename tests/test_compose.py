@@ -21,7 +21,8 @@ from ops.cli import COMMANDS
 SERVICES = registry.ALL_NAMES
 BACKING = ("rabbitmq", "postgres", "mariadb", "mongo", "redis")
 ONE_SHOTS = ("migrate", "seed")
-IMAGE_SERVICES = SERVICES + ONE_SHOTS
+SINKS = ("smtp",)  # the local SMTP sink (ops/mailsink.py), from our image
+IMAGE_SERVICES = SERVICES + ONE_SHOTS + SINKS
 
 
 def compose_cli():
@@ -56,7 +57,7 @@ def compose():
 
 
 def test_compose_declares_every_service_and_server(compose):
-    assert set(compose["services"]) == set(BACKING + ONE_SHOTS + SERVICES)
+    assert set(compose["services"]) == set(BACKING + ONE_SHOTS + SERVICES + SINKS)
     images = {compose["services"][name]["image"] for name in IMAGE_SERVICES}
     assert len(images) == 1, "every service runs from the one image"
     for name in SERVICES:
@@ -132,6 +133,20 @@ def test_services_wait_for_healthy_servers_and_finished_migrations(compose):
     assert {s: migrate[s]["condition"] for s in ("postgres", "mariadb")} == dict.fromkeys(
         ("postgres", "mariadb"), "service_healthy")
     assert compose["services"]["seed"]["depends_on"]["gateway"]["condition"] == "service_healthy"
+
+
+def test_mail_goes_to_the_smtp_sink_which_keeps_it_in_a_volume(compose):
+    sink = compose["services"]["smtp"]
+    assert sink["command"] == ["python", "-m", "ops.mailsink", "--host", "0.0.0.0", "--port", "8025",
+                               "--dir", "/mail"]
+    assert [(v["source"], v["target"]) for v in sink["volumes"]] == [("mail", "/mail")]
+    assert sink["healthcheck"]["test"][0] == "CMD" and not sink.get("ports")
+    for name in SERVICES:
+        assert compose["services"][name]["environment"]["SMTP_URI"] == "smtp://smtp:8025", name
+    assert compose["services"]["notify"]["depends_on"]["smtp"]["condition"] == "service_started"
+    assert "chown app /mail" in (ROOT / "Dockerfile").read_text(), "the sink runs as app and writes /mail"
+    relay = compose_config(**SECRETS, SMTP_URI="smtps://u:p@relay.example:465")
+    assert json.loads(relay.stdout)["services"]["notify"]["environment"]["SMTP_URI"] == "smtps://u:p@relay.example:465"
 
 
 def addresses_and_secrets_read_by_config():

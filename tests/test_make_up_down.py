@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -53,11 +54,11 @@ def make(target, environ):
 
 
 def pids(run_dir):
-    """``{process name: pid}`` from the pid files `make up` wrote (``ticket``, ``ticket.2``, ``mongo``)."""
+    """``{process name: pid}`` from the pid files `make up` wrote (``ticket``, ``ticket.2``, ``mongo``, ``mail``)."""
     found = {}
     for path in run_dir.glob("*.pid"):
         name = path.name.removesuffix(".pid")
-        if service_of(name) in (*SERVICES, "mongo") and (name == service_of(name) or replica_of(name) > 1):
+        if service_of(name) in (*SERVICES, "mongo", "mail") and (name == service_of(name) or replica_of(name) > 1):
             found[name] = int(path.read_text())
     return found
 
@@ -92,7 +93,7 @@ def private_stack(run_dir, **settings):
     prefix = f"mk{uuid.uuid4().hex[:8]}_"
     vhost = prefix + "up"
     create_vhost(vhost)
-    gateway_port, mongo_port = free_port(), free_port()
+    gateway_port, mongo_port, smtp_port = free_port(), free_port(), free_port()
     environ = dict(
         {name: value for name, value in os.environ.items() if not name.startswith("REPLICAS")},
         RUN_DIR=str(run_dir),
@@ -100,6 +101,7 @@ def private_stack(run_dir, **settings):
         DB_PREFIX=prefix,
         AMQP_URI=amqp_uri_for(vhost),
         MONGO_URI=f"mongodb://127.0.0.1:{mongo_port}",
+        SMTP_URI=f"smtp://127.0.0.1:{smtp_port}",
         # with a password, as docker-compose.yml passes it (the local server trusts any):
         # the URI must be used as given and never printed with its password
         POSTGRES_URI=f"postgresql://postgres:{PG_PASSWORD}@127.0.0.1:5432",
@@ -108,6 +110,7 @@ def private_stack(run_dir, **settings):
         **settings,
     )
     stack = {"environ": environ, "run_dir": run_dir, "gateway_port": gateway_port, "mongo_port": mongo_port,
+             "smtp_port": smtp_port,
              "url": f"http://127.0.0.1:{gateway_port}", "vhost": vhost}
     try:
         stack["up_output"] = make("up", environ)
@@ -145,10 +148,12 @@ def test_make_up_prints_where_to_go_and_how_to_log_in(stack):
 
 
 @pytest.mark.integration
-def test_make_up_runs_every_service_and_its_own_mongo(stack):
-    assert set(stack["pids"]) == {*SERVICES, "mongo"}
+def test_make_up_runs_every_service_its_own_mongo_and_smtp_sink(stack):
+    assert set(stack["pids"]) == {*SERVICES, "mongo", "mail"}
     assert all(not is_gone(pid) for pid in stack["pids"].values())
     assert answers(stack["mongo_port"]), "make up did not start the MongoDB stand-in on MONGO_URI"
+    assert answers(stack["smtp_port"]), "make up did not start the SMTP sink on SMTP_URI"
+    assert re.search(rf"^Mail:\s+{re.escape(str(stack['run_dir']))}/mail/\*\.eml", stack["up_output"], re.M)
     for name in SERVICES:
         assert (stack["run_dir"] / f"{name}.log").stat().st_size > 0, f"no log for {name}"
 
@@ -160,6 +165,32 @@ def test_health_lists_all_six_services_up(stack):
     services = response.json()["services"]
     assert set(services) == set(registry.DOMAIN_SERVICES)
     assert {state["status"] for state in services.values()} == {"up"}
+
+
+@pytest.mark.integration
+def test_a_booking_on_the_demo_data_is_mailed_into_run_dir(stack):
+    url = stack["url"]
+    email = f"mail-{uuid.uuid4().hex[:8]}@example.com"
+    body = {"email": email, "password": "a-long-password", "full_name": "Ada Lovelace"}
+    assert requests.post(url + "/auth/register", json=body, timeout=10).status_code == 201
+    credentials = {"email": email, "password": body["password"]}
+    token = requests.post(url + "/auth/login", json=credentials, timeout=10).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    search = {"origin": "CGK", "destination": "DPS", "date": tomorrow, "passengers": 1}
+    flight = requests.get(url + "/flights", params=search, timeout=10).json()["items"][0]
+    order = requests.post(url + "/orders", headers=auth, timeout=10,
+                          json={"flight_id": flight["id"], "passengers": [{"name": "Ada Lovelace"}]}).json()
+    assert requests.post(url + "/orders/" + order["id"] + "/cancel", headers=auth, timeout=10).status_code == 200
+
+    def mailed():
+        return [path for path in (stack["run_dir"] / "mail").glob("*.eml")
+                if f"To: {email}" in path.read_text(errors="replace")]
+
+    [path] = wait_until(mailed, timeout=60, what="the cancelled email in RUN_DIR/mail/")
+    assert f"Booking {order['booking_ref']} is cancelled" in path.read_text()
+    listed = requests.get(url + "/me/notifications", headers=auth, timeout=10).json()["items"]
+    assert [item["kind"] for item in listed] == ["cancelled"]
 
 
 @pytest.mark.integration
@@ -191,6 +222,7 @@ def test_make_down_stops_exactly_what_make_up_started(stack):
             assert is_gone(pid), f"{name} (pid {pid}) still runs after make down"
         assert not answers(stack["gateway_port"])
         assert not answers(stack["mongo_port"])
+        assert not answers(stack["smtp_port"])
         assert pids(stack["run_dir"]) == {}, "make down left pid files behind"
         assert processes_with(f"RUN_DIR={stack['run_dir']}") == []
         assert bystander.poll() is None
@@ -227,11 +259,11 @@ def rpc_consumers(vhost):
 @pytest.mark.integration
 def test_replicas_each_run_with_their_own_pid_file_and_log(replicated_stack):
     run_dir, started = replicated_stack["run_dir"], replicated_stack["pids"]
-    assert set(started) == EXPECTED_PROCESSES | {"mongo"}
+    assert set(started) == EXPECTED_PROCESSES | {"mongo", "mail"}
     for name, pid in started.items():
         assert not is_gone(pid), f"{name} (pid {pid}) is not running"
         assert (run_dir / f"{name}.log").stat().st_size > 0, f"no log for {name}"
-        if name != "mongo":
+        if name not in ("mongo", "mail"):
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
             assert registry.BY_NAME[service_of(name)].class_path in cmdline, cmdline
 

@@ -186,6 +186,12 @@ def test_every_documented_route_answers_as_documented(system, conformance):
     wait_until(lambda: customer.get(order_path).json()["status"] == "REFUNDED", timeout=30, what="REFUNDED")
     api.call(customer, "GET", "/orders/{order_id}", 200, path=order_path)
     api.call(customer, "GET", "/tickets/{ticket_number}", 200, path=f"/tickets/{number}")
+    # the emails of that booking (ticketed, cancelled, refunded), a page at a time
+    wait_until(lambda: len(customer.get("/me/notifications").json()["items"]) == 3, timeout=30,
+               what="the booking's three emails")
+    first = api.call(customer, "GET", "/me/notifications", 200, params={"limit": 2}).json()
+    api.call(customer, "GET", "/me/notifications", 200, params={"cursor": first["next_cursor"]})
+    api.call(customer, "GET", "/me/notifications", 400, params={"cursor": "not-a-cursor"})
 
     # an unpaid booking on a flight that is then cancelled
     pending = api.call(customer, "POST", "/orders", 201, json={

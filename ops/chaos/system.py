@@ -85,6 +85,7 @@ class ChaosSystem:
         self.run_dir = Path(base_dir or ROOT / ".run-chaos") / self.run_id
         self.gateway_address = f"127.0.0.1:{free_port()}"
         self.mongo_port = free_port()
+        self.smtp_port = free_port()  # its own mail sink: chaos mail never lands in a developer's
         self.overrides = {**FAST_TIMERS, **overrides}
         self.started = False
 
@@ -99,6 +100,7 @@ class ChaosSystem:
             "GATEWAY_ADDRESS": self.gateway_address,
             "AMQP_URI": urlunsplit((base.scheme, base.netloc, "/" + quote(self.vhost, safe=""), "", "")),
             "MONGO_URI": f"mongodb://127.0.0.1:{self.mongo_port}",
+            "SMTP_URI": f"smtp://127.0.0.1:{self.smtp_port}",
             "ADMIN_EMAIL": ADMIN["email"],
             "ADMIN_PASSWORD": ADMIN["password"],
             "JWT_SECRET": f"chaos-secret-{self.run_id}-{uuid.uuid4().hex}",

@@ -3,10 +3,12 @@
 Fixtures (session-wide unless said otherwise):
 
 - ``test_config``: config.yaml with a unique ``DB_PREFIX`` (databases, Redis keys),
-  a fresh RabbitMQ vhost, a free gateway port and a Mongo server.
+  a fresh RabbitMQ vhost, a free gateway port, a Mongo server and an SMTP sink.
+- ``mail``: that SMTP sink (``tests/helpers/mail.py``): ``mail.messages(to=...)`` is
+  what the platform sent.
 - ``databases``: creates the SQL databases and runs every Alembic migration;
   drops them (and the Mongo databases) at the end.
-- ``system``: all six services and the gateway in one nameko ServiceRunner,
+- ``system``: all seven services and the gateway in one nameko ServiceRunner,
   against those stores. ``system.http`` is a requests session on the gateway,
   ``system.rpc()`` a ClusterRpcProxy context, ``system.dispatch(...)`` publishes an event.
 - ``make_system`` (function): start another, isolated system (own vhost, own gateway
@@ -43,7 +45,8 @@ RABBIT_API = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:1567
 # Fixtures that reach a server (RabbitMQ, PostgreSQL, MariaDB, Redis, MongoDB). A test
 # whose fixture closure holds one is an integration test; `make unit` runs the others.
 # A test reaching a server without them says so itself: @pytest.mark.integration.
-SERVER_FIXTURES = frozenset({"mongo_uri", "test_config", "databases", "system", "make_system", "rabbit_manager"})
+SERVER_FIXTURES = frozenset({"mongo_uri", "mail", "test_config", "databases", "system", "make_system",
+                            "rabbit_manager"})
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
@@ -129,9 +132,22 @@ def mongo_uri():
     shutil.rmtree(data_dir, ignore_errors=True)
 
 
+# -- SMTP ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def mail():
+    """A private SMTP sink for this run (every system of the run sends to it)."""
+    from tests.helpers.mail import MailSink
+
+    sink = MailSink(free_port()).start()
+    yield sink
+    sink.close()
+
+
 # -- config and stores -----------------------------------------------------------------
 
-def build_config(prefix, vhost, mongo, **overrides):
+def build_config(prefix, vhost, mongo, smtp_uri=None, **overrides):
+    """The config of a test system; ``smtp_uri`` (the ``mail`` fixture's) where its mail goes."""
     environ = {
         "DB_PREFIX": prefix,
         "AMQP_URI": amqp_uri_for(vhost),
@@ -144,6 +160,8 @@ def build_config(prefix, vhost, mongo, **overrides):
         # every test signs up from 127.0.0.1: the per-address limit is tested on systems of its own
         "LIMIT_REGISTRATIONS_PER_CLIENT": "1000000",
     }
+    if smtp_uri:
+        environ["SMTP_URI"] = smtp_uri
     environ.update({k: str(v) for k, v in overrides.items()})
     return load_config(environ=environ)
 
@@ -154,10 +172,10 @@ def run_prefix():
 
 
 @pytest.fixture(scope="session")
-def test_config(run_prefix, mongo_uri):
+def test_config(run_prefix, mongo_uri, mail):
     vhost = run_prefix + "main"
     create_vhost(vhost)
-    yield build_config(run_prefix, vhost, mongo_uri)
+    yield build_config(run_prefix, vhost, mongo_uri, mail.uri)
     delete_vhost(vhost)
 
 
@@ -250,7 +268,7 @@ def system(databases):
 
 
 @pytest.fixture
-def make_system(databases, run_prefix, mongo_uri):
+def make_system(databases, run_prefix, mongo_uri, mail):
     """``with make_system(services=[...], HOLD_TTL_SECONDS=2) as s:`` on its own vhost."""
     vhosts = []
 
@@ -259,7 +277,7 @@ def make_system(databases, run_prefix, mongo_uri):
         vhost = f"{run_prefix}{uuid.uuid4().hex[:6]}"
         create_vhost(vhost)
         vhosts.append(vhost)
-        config = build_config(run_prefix, vhost, mongo_uri, **overrides)
+        config = build_config(run_prefix, vhost, mongo_uri, mail.uri, **overrides)
         with running_system(config, services) as running:
             yield running
 

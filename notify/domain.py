@@ -1,0 +1,169 @@
+"""What notify tells a traveller, and when: pure rules, no I/O.
+
+A *fact* is something that happened to a booking (its tickets were issued, it was
+cancelled, its payment refunded). Each fact makes one message of the same kind, and a
+booking gets at most one message per kind: the dedup key is ``(kind, order_id)``,
+enforced by a unique constraint in the store, so a replayed or redelivered event
+finds its message already there and sends nothing.
+
+Facts a later change will add (their events are not published yet): ``disrupted``
+(a schedule change or cancellation that reaches a ticketed booking) and
+``check_in_open`` (the check-in window of a flight opens). Each is one kind here,
+one handler in ``service.py`` and one template directory.
+"""
+import base64
+import binascii
+import json
+import uuid
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from common.errors import InvalidInput
+
+TICKETED = "ticketed"
+CANCELLED = "cancelled"
+EXPIRED = "expired"
+REFUNDED = "refunded"
+KINDS = (TICKETED, CANCELLED, EXPIRED, REFUNDED)
+
+MAX_PAGE = 100
+
+# Why a booking was cancelled or refunded, as the traveller reads it (the reasons of
+# order_cancelled / order_expired / payment_refunded, docs/booking.md).
+REASONS = {
+    "order_cancelled": "you cancelled the booking",
+    "flight_cancelled": "the flight was cancelled",
+    "expired": "it was not paid before the hold on its seats ran out",
+    "hold_lost": "the seats could no longer be held when your payment arrived",
+    "flight_departed": "the flight had already closed when your payment arrived",
+    "ticketing_failed": "we could not issue the tickets",
+    "order_expired": "the payment arrived after the booking had expired",
+    "order_paid": "the booking had already been paid by another payment",
+    "order_ticketed": "the booking had already been paid by another payment",
+    "order_refunded": "the booking had already been refunded",
+}
+
+# What to do next, per kind (the templates show these as a list).
+NEXT_STEPS = {
+    TICKETED: [
+        "Keep this email: your ticket numbers are your proof of purchase.",
+        "Check your names against your passport or ID; they must match at the airport.",
+        "Quote your booking reference {booking_ref} whenever you contact us.",
+    ],
+    CANCELLED: [
+        "Nothing more is needed from you.",
+    ],
+    EXPIRED: [
+        "The seats were released. Search again and place a new booking if you still want to travel.",
+    ],
+    REFUNDED: [
+        "The refund goes back to the card you paid with; your bank may take a few days to show it.",
+    ],
+}
+
+
+def utcnow():
+    return datetime.now(UTC)
+
+
+def dedup_key(kind, order_id):
+    """The one message a booking gets for ``kind``; what the store's unique constraint holds."""
+    if kind not in KINDS:
+        raise ValueError(f"not a kind of message: {kind!r}")
+    return kind, str(order_id)
+
+
+def reason_text(reason):
+    return REASONS.get(reason, (reason or "").replace("_", " "))
+
+
+def cancelled_paid(fact):
+    """A cancelled booking that was paid: its tickets are cancelled and a refund follows."""
+    return bool(fact.get("paid"))
+
+
+def next_steps(kind, booking_ref, fact=None):
+    steps = [step.replace("{booking_ref}", booking_ref or "") for step in NEXT_STEPS[kind]]
+    if kind == CANCELLED and cancelled_paid(fact or {}):
+        steps = ["Your tickets are cancelled; the refund follows in a separate email."]
+    return steps
+
+
+# -- money and time, as a traveller reads them ----------------------------------------
+
+# ISO 4217 currencies without two decimals (the platform keeps minor units).
+_EXPONENTS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "UGX": 0, "XAF": 0, "XOF": 0,
+              "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3, "IQD": 3, "LYD": 3}
+
+
+def money(amount, currency):
+    """``1250000, "IDR"`` → ``"IDR 12,500.00"`` (amounts are minor units)."""
+    if amount is None:
+        return ""
+    exponent = _EXPONENTS.get((currency or "").upper(), 2)
+    value = amount / 10 ** exponent
+    return f"{currency} {value:,.{exponent}f}"
+
+
+def parse_time(value):
+    """An ISO 8601 string (or datetime) as an aware UTC datetime; None stays None."""
+    if value is None or isinstance(value, datetime):
+        moment = value
+    else:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def local_time(value, tz_name):
+    """A time as it reads at an airport: ``"Tue 01 Dec 2026 15:30 WIB (UTC+07:00)"``.
+    Without the airport's zone, the time in UTC."""
+    moment = parse_time(value)
+    if moment is None:
+        return ""
+    try:
+        zone = ZoneInfo(tz_name) if tz_name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    local = moment.astimezone(zone)
+    offset = local.strftime("%z")
+    return f"{local:%a %d %b %Y %H:%M} {local.tzname()} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def leg(flight, zones):
+    """One flight of the itinerary, for the templates. ``zones``: airport code → IANA zone."""
+    origin, destination = flight.get("origin"), flight.get("destination")
+    return {
+        "flight_id": flight.get("id"),
+        "flight_number": flight.get("flight_number") or "",
+        "origin": origin, "destination": destination,
+        "departure_local": local_time(flight.get("departure_at"), zones.get(origin)),
+        "arrival_local": local_time(flight.get("arrival_at"), zones.get(destination)),
+        "status": flight.get("status"),
+    }
+
+
+def flight_ids(order):
+    """The flights of a booking, in travel order (one today; a segment list tomorrow)."""
+    segments = order.get("segments")
+    if segments:
+        return [segment["flight_id"] for segment in segments if segment.get("flight_id")]
+    return [order["flight_id"]] if order.get("flight_id") else []
+
+
+# -- paging (newest first) ----------------------------------------------------------------
+
+def encode_cursor(created_at, notification_id):
+    raw = json.dumps([created_at.isoformat(), str(notification_id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor):
+    """``(created_at, id)`` of a cursor made by ``encode_cursor``."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created_at, notification_id = json.loads(raw)
+        return parse_time(created_at), uuid.UUID(notification_id)
+    except (binascii.Error, ValueError, TypeError, AttributeError, UnicodeDecodeError):
+        raise InvalidInput("Invalid cursor.", details={"fields": {"cursor": ["Not a cursor from this API."]}})

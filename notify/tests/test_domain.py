@@ -1,0 +1,76 @@
+"""notify's rules, without a server."""
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from common.errors import InvalidInput
+from notify import domain
+
+
+def test_the_dedup_key_is_the_fact_and_the_booking():
+    assert domain.dedup_key("ticketed", "65f1c0ffee0123456789abcd") == ("ticketed", "65f1c0ffee0123456789abcd")
+    assert domain.dedup_key(domain.REFUNDED, 42) == ("refunded", "42")
+    with pytest.raises(ValueError):
+        domain.dedup_key("disrupted", "x")  # pending: no event publishes it yet
+
+
+def test_money_is_shown_in_major_units_with_the_currency_exponent():
+    assert domain.money(1250000, "IDR") == "IDR 12,500.00"
+    assert domain.money(1999, "USD") == "USD 19.99"
+    assert domain.money(15000, "JPY") == "JPY 15,000"
+    assert domain.money(1500, "KWD") == "KWD 1.500"
+    assert domain.money(None, None) == ""
+
+
+def test_local_time_is_the_airports_wall_clock_with_its_zone():
+    departure = "2026-12-01T08:30:00+00:00"
+    assert domain.local_time(departure, "Asia/Jakarta") == "Tue 01 Dec 2026 15:30 WIB (UTC+07:00)"
+    assert domain.local_time(departure, "Asia/Makassar") == "Tue 01 Dec 2026 16:30 WITA (UTC+08:00)"
+    assert domain.local_time(departure, "America/Los_Angeles") == "Tue 01 Dec 2026 00:30 PST (UTC-08:00)"
+    # a leg that leaves one local day and lands the next
+    assert domain.local_time("2026-12-01T16:30:00Z", "Asia/Tokyo").startswith("Wed 02 Dec 2026 01:30")
+    # no zone known: UTC, said so
+    assert domain.local_time(departure, None) == "Tue 01 Dec 2026 08:30 UTC (UTC+00:00)"
+    assert domain.local_time(departure, "Not/AZone") == "Tue 01 Dec 2026 08:30 UTC (UTC+00:00)"
+    assert domain.local_time(None, "Asia/Jakarta") == ""
+
+
+def test_a_leg_reads_each_time_at_its_own_airport():
+    flight = {"id": "f1", "flight_number": "GA400", "origin": "CGK", "destination": "DPS",
+              "departure_at": "2026-12-01T08:30:00+00:00", "arrival_at": "2026-12-01T10:20:00+00:00",
+              "status": "scheduled"}
+    leg = domain.leg(flight, {"CGK": "Asia/Jakarta", "DPS": "Asia/Makassar"})
+    assert leg["departure_local"].startswith("Tue 01 Dec 2026 15:30 WIB")
+    assert leg["arrival_local"].startswith("Tue 01 Dec 2026 18:20 WITA")
+    assert (leg["flight_number"], leg["origin"], leg["destination"]) == ("GA400", "CGK", "DPS")
+
+
+def test_the_flights_of_a_booking():
+    assert domain.flight_ids({"flight_id": "f1"}) == ["f1"]
+    assert domain.flight_ids({"flight_id": "f1", "segments": [{"flight_id": "a"}, {"flight_id": "b"}]}) == ["a", "b"]
+    assert domain.flight_ids({}) == []
+
+
+def test_what_to_do_next_depends_on_the_fact():
+    assert any("K7M2QX" in step for step in domain.next_steps(domain.TICKETED, "K7M2QX"))
+    assert domain.next_steps(domain.CANCELLED, "K7M2QX", {"paid": False}) == ["Nothing more is needed from you."]
+    assert "refund follows" in domain.next_steps(domain.CANCELLED, "K7M2QX", {"paid": True})[0]
+    assert "card" in domain.next_steps(domain.REFUNDED, "K7M2QX")[0]
+    for kind in domain.KINDS:
+        assert domain.next_steps(kind, "K7M2QX", {}), kind
+
+
+def test_reasons_read_as_sentences():
+    assert domain.reason_text("flight_cancelled") == "the flight was cancelled"
+    assert domain.reason_text("order_cancelled") == "you cancelled the booking"
+    assert domain.reason_text("something_new") == "something new"
+    assert domain.reason_text(None) == ""
+
+
+def test_a_cursor_round_trips_and_garbage_is_invalid_input():
+    created_at, notification_id = datetime(2026, 1, 2, 3, 4, 5, 6789, tzinfo=UTC), uuid.uuid4()
+    assert domain.decode_cursor(domain.encode_cursor(created_at, notification_id)) == (created_at, notification_id)
+    for garbage in ("x", "!!!", "W10", domain.encode_cursor(created_at, notification_id)[:-3]):
+        with pytest.raises(InvalidInput):
+            domain.decode_cursor(garbage)
