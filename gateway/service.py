@@ -7,11 +7,12 @@ from common.config import ProductionGuard
 from gateway.dependencies import BoundedRpc, RequestContext, SearchCache, Security, SettingsProvider
 from gateway.routes.auth import AuthRoutes
 from gateway.routes.booking import BookingRoutes
+from gateway.routes.checkin import CheckInRoutes
 from gateway.routes.core import CoreRoutes
 from gateway.routes.fleet import FleetRoutes
 
 
-class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, BookingRoutes):
+class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, BookingRoutes, CheckInRoutes):
     name = "gateway"
 
     settings = SettingsProvider()
