@@ -90,6 +90,8 @@ class Settings:
     track_event_relay_seconds: float
     order_event_relay_seconds: float
     ticket_airline_prefix: str
+    check_in_opens_hours: float
+    check_in_closes_minutes: float
     search_cache_ttl: float
     # operating it
     metrics_port: int

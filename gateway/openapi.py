@@ -74,7 +74,9 @@ def build_spec(service_cls, title="Flight ticket platform API", version="1.0.0")
             operation["x-roles"] = ROLES_BY_AUTH[doc.auth]
         for status, schema in doc.responses.items():
             answer = {"description": HTTPStatus(status).phrase}
-            if schema is not None:
+            if isinstance(schema, dict):  # several media types: {content type: schema}
+                answer["content"] = {kind: {"schema": one} for kind, one in schema.items()}
+            elif schema is not None:
                 answer["content"] = _content(schema, doc.content_type)
             operation["responses"][str(status)] = answer
         errors = set(doc.errors)

@@ -8,13 +8,15 @@ from common.metrics import Metrics
 from gateway.dependencies import BoundedRpc, ClientAddress, RequestContext, SearchCache, Security, SettingsProvider
 from gateway.routes.auth import AuthRoutes
 from gateway.routes.booking import BookingRoutes
+from gateway.routes.checkin import CheckInRoutes
 from gateway.routes.core import CoreRoutes
 from gateway.routes.fleet import FleetRoutes
 from gateway.routes.notify import NotifyRoutes
 from gateway.routes.tracking import TrackingRoutes
 
 
-class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, TrackingRoutes, BookingRoutes, NotifyRoutes):
+class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, TrackingRoutes, BookingRoutes, CheckInRoutes,
+                     NotifyRoutes):
     name = "gateway"
 
     settings = SettingsProvider()

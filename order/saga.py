@@ -28,6 +28,7 @@ from common.errors import (
     ServiceUnavailable,
     load_or_raise,
 )
+from common.names import has_last_name
 from order.domain import (
     CANCELLED,
     PAID,
@@ -100,6 +101,16 @@ class Orders:
         query = load_or_raise(ListOrdersQuerySchema(), {"limit": limit, "cursor": cursor})
         orders, next_cursor = self.store.list_for_user(str(user_id), query["limit"], query["cursor"])
         return OrderPageSchema().dump({"items": orders, "next_cursor": next_cursor})
+
+    def verify_booking(self, booking_ref, last_name):
+        """``{order_id, booking_ref}`` of the booking with this reference and a passenger of
+        that last name (online check-in without an account); NotFound if there is none,
+        the same answer for a wrong reference and a wrong name."""
+        ref = " ".join(str(booking_ref or "").split()).upper()
+        order = self.store.find_by_booking_ref(ref) if ref and len(ref) <= 16 else None
+        if order is None or not any(has_last_name(p["name"], last_name) for p in order["passengers"]):
+            raise NotFound("No booking with that reference and last name.")
+        return {"order_id": order["_id"], "booking_ref": order["booking_ref"]}
 
     def audit(self, after=None, limit=500):
         """Every order, a page at a time, for ``make audit`` (docs: the audit contract)."""

@@ -46,6 +46,12 @@ class OrderService:
         return self.orders.payable(order_id, user_id)
 
     @rpc
+    def verify_booking(self, booking_ref, last_name):
+        """The order id (and reference) of a booking named by its reference and a passenger's
+        last name; NotFound if none (asked by ticket for check-in without a token)."""
+        return self.orders.verify_booking(booking_ref, last_name)
+
+    @rpc
     def list_orders(self, user_id, limit=20, cursor=None):
         return self.orders.list(user_id, limit, cursor)
 

@@ -79,6 +79,9 @@ class OrderStore:
     def find(self, order_id):
         return self.db.orders.find_one({"_id": order_id})
 
+    def find_by_booking_ref(self, booking_ref):
+        return self.db.orders.find_one({"booking_ref": booking_ref})
+
     def list_for_user(self, user_id, limit, cursor=None):
         """The user's orders, newest first, and the cursor of the next page (None if none)."""
         query = {"user_id": user_id}

@@ -182,6 +182,9 @@ def test_every_documented_route_answers_as_documented(system, conformance):
     assert tickets, "the paid order has no e-ticket"
     number = tickets[0]["number"]
     api.call(customer, "GET", "/tickets/{ticket_number}", 200, path=f"/tickets/{number}")
+    check_in = f"/tickets/{number}/check-in"
+    api.call(customer, "POST", "/tickets/{ticket_number}/check-in", 409, path=check_in, json={})  # not open yet
+    api.call(customer, "GET", "/tickets/{ticket_number}/boarding-pass", 409, path=f"/tickets/{number}/boarding-pass")
     api.call(customer, "POST", "/orders/{order_id}/cancel", 200, path=order_path + "/cancel")
     wait_until(lambda: customer.get(order_path).json()["status"] == "REFUNDED", timeout=30, what="REFUNDED")
     api.call(customer, "GET", "/orders/{order_id}", 200, path=order_path)
@@ -192,6 +195,32 @@ def test_every_documented_route_answers_as_documented(system, conformance):
     first = api.call(customer, "GET", "/me/notifications", 200, params={"limit": 2}).json()
     api.call(customer, "GET", "/me/notifications", 200, params={"cursor": first["next_cursor"]})
     api.call(customer, "GET", "/me/notifications", 400, params={"cursor": "not-a-cursor"})
+
+    # -- check-in, the boarding pass, the gate: a flight in 5 hours -------------------------------
+    soon = (datetime.now(UTC) + timedelta(hours=5)).replace(second=0, microsecond=0)
+    near = api.call(admin, "POST", "/flights", 201, json=dict(
+        flight_body, flight_number=f"GA{uuid.uuid4().int % 9000 + 100}", departure_at=soon.isoformat(),
+        arrival_at=(soon + timedelta(hours=2)).isoformat())).json()
+    wait_until(lambda: http.get(f"/flights/{near['id']}/seats").status_code == 200, timeout=30, what="inventory")
+    near_order = api.call(customer, "POST", "/orders", 201, json={
+        "flight_id": near["id"], "passengers": [{"name": "Ada Lovelace", "seat": "6A"}]}).json()
+    api.call(customer, "POST", "/orders/{order_id}/pay", 201, path=f"/orders/{near_order['id']}/pay", json=GOOD_CARD)
+    wait_until(lambda: customer.get(f"/orders/{near_order['id']}").json()["status"] == "TICKETED", timeout=30,
+               what="TICKETED")
+    near_number = customer.get(f"/orders/{near_order['id']}").json()["tickets"][0]["number"]
+    near_pass = f"/tickets/{near_number}/boarding-pass"
+    api.call(http, "POST", "/tickets/{ticket_number}/check-in", 401, path=f"/tickets/{near_number}/check-in", json={})
+    boarding_pass = api.call(http, "POST", "/tickets/{ticket_number}/check-in", 200,
+                             path=f"/tickets/{near_number}/check-in",
+                             json={"booking_ref": near_order["booking_ref"], "last_name": "Lovelace",
+                                   "seat": "7C"}).json()
+    api.call(customer, "GET", "/tickets/{ticket_number}/boarding-pass", 200, path=near_pass)
+    api.call(customer, "GET", "/tickets/{ticket_number}/boarding-pass", 200, path=near_pass,
+             params={"format": "svg"})
+    gate = f"/flights/{near['id']}/boarding"
+    api.call(admin, "POST", "/flights/{flight_id}/boarding", 200, path=gate, json={"bcbp": boarding_pass["bcbp"]})
+    api.call(admin, "POST", "/flights/{flight_id}/boarding", 409, path=gate, json={"bcbp": boarding_pass["bcbp"]})
+    api.call(customer, "POST", "/flights/{flight_id}/boarding", 403, path=gate, json={"bcbp": boarding_pass["bcbp"]})
 
     # an unpaid booking on a flight that is then cancelled
     pending = api.call(customer, "POST", "/orders", 201, json={

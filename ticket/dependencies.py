@@ -1,8 +1,9 @@
 """Dependency providers of the ticket service."""
 from common.logs import RequestContext
+from common.rpc import BoundedRpc
 from common.sql import Database as _Database
 
-__all__ = ["Database", "RequestContext"]
+__all__ = ["BoundedRpc", "Database", "RequestContext"]
 
 # every timestamp leaves the database in UTC, whatever the server's time zone
 UTC_SESSION = {"connect_args": {"options": "-c timezone=UTC"}}

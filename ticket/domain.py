@@ -188,3 +188,55 @@ def duplicates(values):
             repeated.append(value)
         seen.add(value)
     return repeated
+
+
+# -- check-in and boarding ----------------------------------------------------------------
+
+# a ticket at departure (``check_ins.state``)
+CHECKED_IN, BOARDED, NO_SHOW = "checked_in", "boarded", "no_show"
+
+
+def check_in_refusal(flight, ticket_status, opens_hours, closes_minutes):
+    """Why the ticket cannot be checked in now, as ``(code, message)``, or ``None``.
+
+    ``flight`` has ``status``, ``track_status``, ``departure_at`` and ``now`` (the
+    database's clock): the window is ``opens_hours`` to ``closes_minutes`` before the
+    departure track last announced; a flight that has closed (departed, cancelled) or
+    is boarding is past it. Only an issued ticket checks in (not a cancelled or
+    exchanged one)."""
+    if ticket_status != ISSUED:
+        return "TICKET_NOT_VALID", f"A {ticket_status} ticket cannot be checked in."
+    if flight.status != OPEN or flight.track_status == BOARDING or flight.departure_at is None:
+        return "CHECK_IN_CLOSED", "Check-in for this flight has closed."
+    if flight.now < flight.departure_at - timedelta(hours=opens_hours):
+        return "CHECK_IN_NOT_OPEN", f"Check-in opens {opens_hours:g} hours before departure."
+    if flight.now >= flight.departure_at - timedelta(minutes=closes_minutes):
+        return "CHECK_IN_CLOSED", f"Check-in closed {closes_minutes:g} minutes before departure."
+    return None
+
+
+def check_in_window(departure_at, opens_hours, closes_minutes):
+    """``(opens_at, closes_at)`` of a departure."""
+    return departure_at - timedelta(hours=opens_hours), departure_at - timedelta(minutes=closes_minutes)
+
+
+def boarding_refusal(flight_id, ticket, check_in, leg, flight):
+    """Why the pass ``leg`` (a ``bcbp.Leg``) scanned at the gate of ``flight_id`` does not
+    board, as ``(code, message)``, or ``None``. ``ticket`` and ``check_in`` are the rows
+    its ticket number names (either may be ``None``); ``flight`` has ``status`` and
+    ``closed_reason``."""
+    if ticket is None:
+        return "UNKNOWN_BOARDING_PASS", "This boarding pass names no ticket of ours."
+    if ticket.flight_id != flight_id:
+        return "WRONG_FLIGHT", "This boarding pass is for another flight."
+    if flight is None or flight.status != OPEN:
+        return "BOARDING_CLOSED", "This flight is no longer boarding."
+    if ticket.status != ISSUED:
+        return "TICKET_NOT_VALID", f"The ticket is {ticket.status}."
+    if check_in is None or check_in.state == NO_SHOW:
+        return "NOT_CHECKED_IN", "This passenger has not checked in."
+    if check_in.sequence != leg.sequence or check_in.booking_ref != leg.pnr:
+        return "NOT_CHECKED_IN", "This boarding pass is not the one issued at check-in."
+    if check_in.state == BOARDED:
+        return "ALREADY_BOARDED", "This passenger has already boarded."
+    return None

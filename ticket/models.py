@@ -6,6 +6,8 @@
 - ``orders``: what this service knows of each order (held, ticketed, closed), and the
   event it still has to publish for it (a small outbox).
 - ``tickets``: issued e-tickets; at most one issued ticket per seat of a flight.
+- ``check_ins``: a ticket at departure (checked in with its boarding pass, boarded, no-show);
+  ``check_in_sequences``: the last check-in sequence number of each flight.
 """
 from datetime import datetime
 
@@ -110,4 +112,45 @@ class Ticket(Base):
         # the last line of defence: one valid ticket per seat of a flight
         sa.Index("uq_tickets_issued_seat", "flight_id", "seat", unique=True,
                  postgresql_where=sa.text("status = 'issued'")),
+    )
+
+
+class CheckInSequence(Base):
+    """The last check-in sequence number given out on a flight (one row per flight)."""
+
+    __tablename__ = "check_in_sequences"
+
+    flight_id: Mapped[str] = mapped_column(sa.String(64), sa.ForeignKey("flights.flight_id"), primary_key=True)
+    last_sequence: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+
+
+class CheckIn(Base):
+    """A ticket at departure: checked in (with its boarding pass), boarded, or a no-show
+    (never boarded when the flight left; a no-show who never checked in has no pass)."""
+
+    __tablename__ = "check_ins"
+
+    ticket_number: Mapped[str] = mapped_column(sa.String(13), sa.ForeignKey("tickets.number"), primary_key=True)
+    flight_id: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
+    state: Mapped[str] = mapped_column(sa.String(10), nullable=False)
+    sequence: Mapped[int | None] = mapped_column(sa.Integer)
+    booking_ref: Mapped[str | None] = mapped_column(sa.String(16))
+    # the IATA BCBP string, fixed at check-in: a repeated check-in answers the same pass
+    bcbp: Mapped[str | None] = mapped_column(sa.Text)
+    flight_number: Mapped[str | None] = mapped_column(sa.String(8))
+    origin: Mapped[str | None] = mapped_column(sa.String(3))
+    destination: Mapped[str | None] = mapped_column(sa.String(3))
+    checked_in_at: Mapped[datetime | None] = _timestamp()
+    boarded_at: Mapped[datetime | None] = _timestamp()
+    no_show_at: Mapped[datetime | None] = _timestamp()
+
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('checked_in', 'boarded', 'no_show')", name="ck_check_ins_state"),
+        sa.CheckConstraint(
+            "(state = 'no_show' AND no_show_at IS NOT NULL AND boarded_at IS NULL)"
+            " OR (state IN ('checked_in', 'boarded') AND sequence IS NOT NULL AND bcbp IS NOT NULL"
+            " AND checked_in_at IS NOT NULL AND (state = 'checked_in') = (boarded_at IS NULL))",
+            name="ck_check_ins_steps",
+        ),
+        sa.UniqueConstraint("flight_id", "sequence", name="uq_check_ins_flight_sequence"),
     )

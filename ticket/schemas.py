@@ -8,7 +8,7 @@ import json
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from common.schemas import UtcDateTime
+from common.schemas import UtcDateTime, no_control_characters
 from ticket.domain import (
     AVAILABLE,
     CANCELLED,
@@ -289,3 +289,94 @@ def audit_page(schema, rows, limit, key):
     page = rows[:limit]
     more = len(rows) > limit
     return {"items": schema.dump(page, many=True), "next": cursor(*key(page[-1])) if more else None}
+
+
+# -- check-in, boarding passes, boarding ---------------------------------------------------
+
+class CheckInBodySchema(Schema):
+    """``POST /tickets/{number}/check-in``'s body: empty for the ticket's owner (with a
+    bearer token); the booking reference and a passenger's last name without one."""
+
+    booking_ref = fields.String(validate=[validate.Length(min=1, max=16), no_control_characters],
+                                metadata={"example": "K7M2QX"})
+    last_name = fields.String(validate=[validate.Length(min=1, max=100), no_control_characters],
+                              metadata={"example": "Lovelace"})
+    seat = SeatLabel(metadata={"description": "move to this free seat of the same cabin", "example": "14C"})
+
+
+class CheckInRequestSchema(CheckInBodySchema):
+    ticket_number = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    user_id = _id(load_default=None, allow_none=True)
+    booking_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=16))
+    last_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    seat = SeatLabel(load_default=None, allow_none=True)
+
+    @validates_schema
+    def check_who(self, data, **kwargs):
+        if data.get("user_id") is None and not (data.get("booking_ref") and data.get("last_name")):
+            raise ValidationError("Sign in, or give the booking reference and the last name.", "booking_ref")
+
+
+class BoardingScanSchema(Schema):
+    bcbp = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                         metadata={"description": "the IATA BCBP string read from the boarding pass"})
+
+
+class BoardingPassQuerySchema(Schema):
+    format = fields.String(validate=validate.OneOf(("json", "svg")),
+                           metadata={"description": "json (default), or svg: the PDF417 barcode as an image"})
+
+
+class PassFlightSchema(Schema):
+    flight_id = fields.String()
+    flight_number = fields.String(metadata={"example": "GA123"})
+    origin = fields.String(metadata={"example": "CGK"})
+    destination = fields.String(metadata={"example": "DPS"})
+    departure_at = UtcDateTime(metadata={"description": "the departure track last announced"})
+
+
+class BoardingPassSchema(Schema):
+    """A checked-in passenger's boarding pass: ``bcbp`` is what its barcode encodes
+    (IATA Resolution 792, format M)."""
+
+    ticket_number = fields.String(metadata={"example": "9991234567890"})
+    passenger_name = fields.String()
+    booking_ref = fields.String(metadata={"example": "K7M2QX"})
+    seat = fields.String(allow_none=True, metadata={"example": "14C"})
+    cabin_class = fields.String(data_key="class", metadata={"example": "economy"})
+    sequence = fields.Integer(metadata={"description": "check-in sequence number on the flight"})
+    status = fields.String(validate=validate.OneOf(("checked_in", "boarded", "no_show")))
+    checked_in_at = UtcDateTime()
+    boarded_at = UtcDateTime(allow_none=True)
+    bcbp = fields.String(metadata={"example": "M1LOVELACE/ADA        EK7M2QX CGKDPSGA 0123 063Y014C0001 11E>60B0WW"
+                                              "6062BGA 0D9990000000012"})
+    flight = fields.Nested(PassFlightSchema)
+
+
+class BoardedSchema(Schema):
+    """The passenger a gate scan boarded."""
+
+    ticket_number = fields.String()
+    flight_id = fields.String()
+    passenger_name = fields.String()
+    seat = fields.String(allow_none=True)
+    sequence = fields.Integer()
+    boarded_at = UtcDateTime()
+
+
+class BoardingStatusSchema(Schema):
+    """One ticket of a flight as the departure sees it (``ticket.boarding_status``), for
+    the manifest: ``check_in`` is ``not_checked_in``, ``checked_in``, ``boarded`` or
+    ``no_show``."""
+
+    ticket_number = fields.String()
+    order_id = fields.String()
+    passenger_name = fields.String()
+    seat = fields.String(allow_none=True)
+    cabin_class = fields.String(data_key="class")
+    ticket_status = fields.String()
+    check_in = fields.String(validate=validate.OneOf(("not_checked_in", "checked_in", "boarded", "no_show")))
+    sequence = fields.Integer(allow_none=True)
+    checked_in_at = UtcDateTime(allow_none=True)
+    boarded_at = UtcDateTime(allow_none=True)
+    no_show = fields.Boolean()

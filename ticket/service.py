@@ -11,11 +11,13 @@ from common.entrypoints import config_timer, event_handler, rpc
 from common.errors import load_or_raise
 from common.metrics import Metrics
 from common.sql import check
-from ticket import audit, holds, issuing, store
-from ticket.dependencies import Database, RequestContext
+from ticket import audit, checkin, holds, issuing, store
+from ticket.dependencies import BoundedRpc, Database, RequestContext
 from ticket.models import Base
 from ticket.schemas import (
     AuditPageSchema,
+    BoardingScanSchema,
+    CheckInRequestSchema,
     FlightRefSchema,
     FlightScheduledSchema,
     FlightStatusChangedSchema,
@@ -46,6 +48,8 @@ class TicketService:
     request_id = RequestContext()
     metrics = Metrics()
     dispatch = EventDispatcher()
+    # check-in asks order (the booking reference) and track (the flight, the origin's time zone)
+    services = BoundedRpc()
 
     @rpc
     def health(self):
@@ -78,6 +82,7 @@ class TicketService:
             return
         with self.db.get_session() as session:
             holds.follow_flight_status(session, event)
+            checkin.follow_departure(session, event)
 
     # -- holds --------------------------------------------------------------------------
 
@@ -158,6 +163,36 @@ class TicketService:
     def tickets_for_order(self, order_id):
         with self.db.get_session() as session:
             return issuing.tickets_of_order(session, order_id)
+
+    # -- check-in and boarding ------------------------------------------------------------
+
+    @rpc
+    def check_in(self, ticket_number, user_id=None, booking_ref=None, last_name=None, seat=None):
+        """The ticket's boarding pass: by its owner (``user_id``) or with the booking
+        reference and the passenger's last name; ``seat`` moves to a free seat of the cabin."""
+        request = load_or_raise(CheckInRequestSchema(), {
+            "ticket_number": ticket_number, "user_id": user_id, "booking_ref": booking_ref,
+            "last_name": last_name, "seat": seat,
+        })
+        return checkin.check_in(self.db, self.services, self.settings, request)
+
+    @rpc
+    def boarding_pass(self, ticket_number, user_id):
+        with self.db.get_session() as session:
+            return checkin.boarding_pass(session, str(ticket_number), user_id)
+
+    @rpc
+    def board(self, flight_id, bcbp):
+        """The gate scan of a boarding pass (its BCBP string) at ``flight_id``'s gate."""
+        scan = load_or_raise(BoardingScanSchema(), {"bcbp": bcbp})
+        with self.db.get_session() as session:
+            return checkin.board(session, str(flight_id), scan["bcbp"])
+
+    @rpc
+    def boarding_status(self, flight_id):
+        """Every ticket of the flight with its check-in state, for the manifest."""
+        with self.db.get_session() as session:
+            return checkin.boarding_status(session, str(flight_id))
 
     # -- the audit ----------------------------------------------------------------------
 

@@ -42,6 +42,10 @@ class FakeOrderStore:
     def find(self, order_id):
         return copy.deepcopy(self.orders.get(order_id))
 
+    def find_by_booking_ref(self, booking_ref):
+        found = [o for o in self.orders.values() if o.get("booking_ref") == booking_ref]
+        return copy.deepcopy(found[0]) if found else None
+
     def list_for_user(self, user_id, limit, cursor=None):
         mine = [o for o in self.orders.values() if o["user_id"] == user_id and (not cursor or o["_id"] < cursor)]
         mine.sort(key=lambda o: o["_id"], reverse=True)

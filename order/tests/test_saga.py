@@ -359,3 +359,17 @@ def test_the_listing_pages_newest_first(orders):
 
     assert [o["id"] for o in page["items"]] == [placed[2]["id"], placed[1]["id"]]
     assert [o["id"] for o in rest["items"]] == [placed[0]["id"]] and rest["next_cursor"] is None
+
+
+# -- check-in without an account ------------------------------------------------------------
+
+def test_a_booking_is_verified_by_reference_and_a_passengers_last_name(orders):
+    order = orders.place(USER, BODY)
+
+    found = orders.verify_booking(order["booking_ref"].lower(), " LOVELACE ")
+    assert found == {"order_id": order["id"], "booking_ref": order["booking_ref"]}
+    assert orders.verify_booking(order["booking_ref"], "bo")["order_id"] == order["id"]  # a one-word name
+    for ref, name in ((order["booking_ref"], "Babbage"), ("ZZZZZZ", "Lovelace"), ("", "Lovelace"),
+                      (order["booking_ref"], "")):
+        with pytest.raises(NotFound):
+            orders.verify_booking(ref, name)

@@ -55,6 +55,13 @@ def test_insert_then_find(store):
     assert store.find(store.new_order_id()) is None
 
 
+def test_find_by_booking_ref(store):
+    order = an_order(store)
+
+    assert store.find_by_booking_ref(order["booking_ref"]) == order
+    assert store.find_by_booking_ref("NOSUCH") is None
+
+
 def test_a_taken_id_or_booking_ref_is_refused(store):
     order = an_order(store)
 

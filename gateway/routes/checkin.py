@@ -1,0 +1,56 @@
+"""Online check-in, boarding passes and the gate scan. Check-in is open to the ticket's
+owner (a bearer token) and to anyone with the booking reference and the passenger's
+last name (no token): ticket asks order to verify them."""
+from werkzeug.wrappers import Response
+
+from common.errors import Unauthorized, load_or_raise
+from gateway.http import JSON_CONTENT_SECURITY_POLICY, json_body, json_response, route
+from ticket.barcode import SVG_CONTENT_TYPE, pdf417_svg
+from ticket.schemas import (
+    BoardedSchema,
+    BoardingPassQuerySchema,
+    BoardingPassSchema,
+    BoardingScanSchema,
+    CheckInBodySchema,
+)
+
+CHECK_IN = ["check-in"]
+
+
+class CheckInRoutes:
+    @route("POST", "/tickets/<ticket_number>/check-in", summary="Check in (from 48 h to 1 h before departure): "
+           "as the ticket's owner with a bearer token, or without one by booking reference and last name; "
+           "optionally move to a free seat of the same cabin. Checking in again answers the same pass",
+           tags=CHECK_IN, body=CheckInBodySchema, responses={200: BoardingPassSchema}, errors=(401, 404, 409))
+    def check_in(self, request, ticket_number):
+        body = load_or_raise(CheckInBodySchema(), json_body(request, required=False))
+        user_id = None
+        if request.headers.get("Authorization"):
+            user_id = self.security.require(request, "user").id
+        elif not (body.get("booking_ref") and body.get("last_name")):
+            raise Unauthorized("Sign in, or give the booking reference and the passenger's last name.",
+                               code="UNAUTHORIZED")
+        return json_response(self.rpc.ticket.check_in(
+            ticket_number, user_id, body.get("booking_ref"), body.get("last_name"), body.get("seat"),
+        ))
+
+    @route("GET", "/tickets/<ticket_number>/boarding-pass", summary="The boarding pass of a checked-in "
+           "ticket: its IATA BCBP string and flight (JSON), or ?format=svg the PDF417 barcode",
+           tags=CHECK_IN, auth="user", query=BoardingPassQuerySchema,
+           responses={200: {"application/json": BoardingPassSchema, SVG_CONTENT_TYPE: {"type": "string"}}},
+           errors=(404, 409))
+    def boarding_pass(self, request, ticket_number):
+        query = load_or_raise(BoardingPassQuerySchema(), request.args.to_dict())
+        boarding_pass = self.rpc.ticket.boarding_pass(ticket_number, request.caller.id)
+        if query.get("format") == "svg":
+            return Response(pdf417_svg(boarding_pass["bcbp"]), mimetype=SVG_CONTENT_TYPE,
+                            headers={"Content-Security-Policy": JSON_CONTENT_SECURITY_POLICY})
+        return json_response(boarding_pass)
+
+    @route("POST", "/flights/<flight_id>/boarding", summary="Board a passenger at the gate by scanning the "
+           "boarding pass (its BCBP string); 409 ALREADY_BOARDED, NOT_CHECKED_IN, WRONG_FLIGHT",
+           tags=CHECK_IN, auth="admin", body=BoardingScanSchema, responses={200: BoardedSchema},
+           errors=(404, 409))
+    def board(self, request, flight_id):
+        scan = load_or_raise(BoardingScanSchema(), json_body(request))
+        return json_response(self.rpc.ticket.board(flight_id, scan["bcbp"]))

@@ -1,0 +1,160 @@
+"""Online check-in and boarding passes through the gateway (issue 16, items 1 and 2): the
+window, the owner or booking reference + last name, a seat move, idempotency, the BCBP
+string read back field by field, the PDF417 image."""
+import concurrent.futures
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.helpers import assert_error, wait_until
+from tests.helpers.accounts import admin_client
+from tests.helpers.booking import customer
+from tests.helpers.checkin import check_in, flight_departing, ticketed
+from ticket import bcbp
+
+
+@pytest.fixture(scope="module")
+def admin(system):
+    return admin_client(system)
+
+
+@pytest.mark.parametrize(("hours", "minutes", "code"), [
+    (48, 3, "CHECK_IN_NOT_OPEN"),  # opens 48 h before departure
+    (47, 57, None),
+    (1, 3, None),
+    (0, 57, "CHECK_IN_CLOSED"),  # closes 1 h before
+])
+def test_check_in_is_open_from_48_hours_to_1_hour_before_departure(system, admin, hours, minutes, code):
+    flight = flight_departing(system, admin, hours=hours, minutes=minutes)
+    client, _order, [ticket] = ticketed(system, flight["id"])
+    response = check_in(client, ticket["number"])
+    if code is None:
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == "checked_in"
+    else:
+        body = assert_error(response, 409, code)
+        assert body["details"]["opens_at"] < body["details"]["closes_at"]
+
+
+def test_the_owner_checks_in_moves_seat_and_gets_the_same_pass_again(system, admin):
+    flight = flight_departing(system, admin, hours=5)
+    client, order, [ticket] = ticketed(system, flight["id"], {"name": "Ada King Lovelace", "seat": "6A"})
+
+    first = check_in(client, ticket["number"], seat="14C")
+    assert first.status_code == 200, first.text
+    boarding_pass = first.json()
+    assert boarding_pass["seat"] == "14C" and boarding_pass["sequence"] == 1
+    assert boarding_pass["booking_ref"] == order["booking_ref"]
+    assert boarding_pass["flight"] == {
+        "flight_id": flight["id"], "flight_number": flight["flight_number"], "origin": "CGK",
+        "destination": "DPS", "departure_at": flight["departure_at"],
+    }
+    seats = {s["seat"]: s["status"] for s in system.http.get(f"/flights/{flight['id']}/seats").json()["seats"]}
+    assert seats["14C"] == "sold" and seats["6A"] == "available"
+    assert client.get(f"/tickets/{ticket['number']}").json()["seat"] == "14C"
+
+    # idempotent: the same pass, whether asked again plainly or naming the seat it has
+    assert check_in(client, ticket["number"]).json() == boarding_pass
+    assert check_in(client, ticket["number"], seat="14C").json() == boarding_pass
+    assert_error(check_in(client, ticket["number"], seat="15C"), 409, "ALREADY_CHECKED_IN")
+    assert client.get(f"/tickets/{ticket['number']}/boarding-pass").json() == boarding_pass
+
+    leg = bcbp.parse(boarding_pass["bcbp"])
+    departure = datetime.fromisoformat(flight["departure_at"]).astimezone(ZoneInfo("Asia/Jakarta"))
+    assert leg == bcbp.Leg(
+        passenger_name="LOVELACE/ADA KING", pnr=order["booking_ref"], origin="CGK", destination="DPS",
+        carrier=flight["flight_number"][:2], flight_number=flight["flight_number"][2:],
+        flight_date=departure.timetuple().tm_yday, compartment="Y", seat="14C", sequence=1, passenger_status="1",
+        ticket_number=ticket["number"], issue_date=leg.issue_date,
+    )
+
+
+def test_the_bcbp_string_has_the_mandatory_items_at_their_widths(system, admin):
+    flight = flight_departing(system, admin, hours=6)
+    client, order, [ticket] = ticketed(system, flight["id"], {"name": "Grace Hopper", "seat": "7B"})
+    text = check_in(client, ticket["number"]).json()["bcbp"]
+    departure = datetime.fromisoformat(flight["departure_at"]).astimezone(ZoneInfo("Asia/Jakarta"))
+    number = flight["flight_number"][2:]
+    assert text[0:2] == "M1"
+    assert text[2:22] == "HOPPER/GRACE".ljust(20)
+    assert text[22] == "E"
+    assert text[23:30] == order["booking_ref"].ljust(7)
+    assert text[30:36] == "CGKDPS"
+    assert text[36:39] == flight["flight_number"][:2] + " "
+    assert text[39:44] == number.rjust(4, "0") + " "
+    assert text[44:47] == f"{departure.timetuple().tm_yday:03d}"
+    assert text[47] == "Y" and text[48:52] == "007B" and text[52:57] == "0001 " and text[57] == "1"
+    assert int(text[58:60], 16) == len(text) - 60
+    assert text[60:62] == ">6" and text.endswith(ticket["number"])
+
+
+def test_check_in_with_booking_reference_and_last_name(system, admin):
+    flight = flight_departing(system, admin, hours=4)
+    owner, order, [ada, alan] = ticketed(system, flight["id"], {"name": "Ada Lovelace"}, {"name": "Alan Turing"})
+    anonymous, (stranger, _id) = system.http, customer(system)
+
+    assert_error(check_in(anonymous, ada["number"]), 401, "UNAUTHORIZED")
+    assert_error(check_in(stranger, ada["number"]), 404)
+    assert_error(check_in(anonymous, ada["number"], booking_ref=order["booking_ref"], last_name="Babbage"), 404)
+    # the reference names the booking, the last name must be this ticket's passenger's
+    assert_error(check_in(anonymous, ada["number"], booking_ref=order["booking_ref"], last_name="Turing"), 404)
+    assert_error(check_in(anonymous, ada["number"], booking_ref="ZZZZZZ", last_name="Lovelace"), 404)
+
+    response = check_in(anonymous, ada["number"], booking_ref=order["booking_ref"].lower(), last_name=" lovelace ")
+    assert response.status_code == 200, response.text
+    assert response.json()["booking_ref"] == order["booking_ref"]
+    # the owner sees that pass; the stranger cannot
+    assert owner.get(f"/tickets/{ada['number']}/boarding-pass").json() == response.json()
+    assert_error(stranger.get(f"/tickets/{ada['number']}/boarding-pass"), 404)
+    assert_error(owner.get(f"/tickets/{alan['number']}/boarding-pass"), 409, "NOT_CHECKED_IN")
+
+
+def test_the_boarding_pass_as_a_pdf417_image(system, admin):
+    flight = flight_departing(system, admin, hours=7)
+    client, _order, [ticket] = ticketed(system, flight["id"])
+    assert check_in(client, ticket["number"]).status_code == 200
+    response = client.get(f"/tickets/{ticket['number']}/boarding-pass", params={"format": "svg"})
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"].startswith("image/svg+xml")
+    assert "<svg" in response.text and "<rect" in response.text
+    assert_error(client.get(f"/tickets/{ticket['number']}/boarding-pass", params={"format": "png"}), 400)
+
+
+def test_a_cancelled_ticket_cannot_check_in(system, admin):
+    flight = flight_departing(system, admin, hours=8)
+    client, order, [ticket] = ticketed(system, flight["id"])
+    assert client.post(f"/orders/{order['id']}/cancel").status_code == 200
+    wait_until(lambda: client.get(f"/tickets/{ticket['number']}").json()["status"] == "cancelled",
+               what="the ticket cancelled")
+    assert_error(check_in(client, ticket["number"]), 409, "TICKET_NOT_VALID")
+
+
+def test_a_seat_move_must_stay_in_the_cabin_and_on_a_free_seat(system, admin):
+    flight = flight_departing(system, admin, hours=9)
+    client, _order, [ada, alan] = ticketed(system, flight["id"], {"name": "Ada Lovelace", "seat": "6A"},
+                                           {"name": "Alan Turing", "seat": "6B"})
+    assert_error(check_in(client, ada["number"], seat="1A"), 400)  # business
+    assert_error(check_in(client, ada["number"], seat="99Z"), 400)
+    assert_error(check_in(client, ada["number"], seat="6B"), 409, "SEAT_UNAVAILABLE")
+    assert check_in(client, ada["number"]).json()["seat"] == "6A"
+
+
+def test_two_passengers_racing_for_one_seat_one_wins(system, admin):
+    flight = flight_departing(system, admin, hours=10)
+    rounds = []
+    for target in ("20A", "20B", "20C"):
+        entrants = [ticketed(system, flight["id"]) for _ in range(2)]
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(check_in, [e[0] for e in entrants], [e[2][0]["number"] for e in entrants],
+                                    [target] * 2))
+        rounds.append(sorted(a.status_code for a in answers))
+        loser = next((a for a in answers if a.status_code == 409), None)
+        assert loser is not None, [a.text for a in answers]
+        assert loser.json()["error"] == "SEAT_UNAVAILABLE"
+        holders = [t for e in entrants for t in e[0].get("/tickets").json()["items"] if t["seat"] == target]
+        assert len(holders) == 1
+    assert rounds == [[200, 409]] * 3
+    with system.rpc() as rpc:
+        sequences = [row["sequence"] for row in rpc.ticket.boarding_status(flight["id"]) if row["sequence"]]
+    assert sorted(sequences) == [1, 2, 3]
