@@ -75,6 +75,7 @@ class Settings:
     login_throttle_window: int
     # flights and booking
     min_turnaround_minutes: int
+    min_connection_minutes: int
     hold_ttl_seconds: int
     expiry_sweep_seconds: float
     event_max_attempts: int

@@ -9,11 +9,12 @@ from gateway.dependencies import BoundedRpc, RequestContext, SearchCache, Securi
 from gateway.routes.auth import AuthRoutes
 from gateway.routes.booking import BookingRoutes
 from gateway.routes.core import CoreRoutes
+from gateway.routes.fares import FareRoutes
 from gateway.routes.fleet import FleetRoutes
 from gateway.routes.tracking import TrackingRoutes
 
 
-class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, TrackingRoutes, BookingRoutes):
+class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, TrackingRoutes, FareRoutes, BookingRoutes):
     name = "gateway"
 
     settings = SettingsProvider()
