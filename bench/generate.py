@@ -30,9 +30,12 @@ FILLER_AIRPORTS = 400
 FILLER_DAYS = 365
 CHUNK = 50_000
 FARES = json.dumps({"economy": 12500, "business": 45000})
+FARES_BY_FAMILY = json.dumps({"economy": {"light": 9900, "standard": 12500, "flex": 19000},
+                              "business": {"standard": 45000, "flex": 52000}})
 SEATS = json.dumps({"economy": 150, "business": 12})
 COLUMNS = ("id", "flight_number", "airplane_id", "origin", "destination", "departure_at", "arrival_at",
-           "status", "fares", "currency", "seat_counts", "scheduled_departure_at", "scheduled_arrival_at")
+           "status", "fares", "currency", "seat_counts", "scheduled_departure_at", "scheduled_arrival_at",
+           "fares_by_family")
 
 
 def scale_uri(prefix):
@@ -83,7 +86,7 @@ def _row(flight_number, origin, destination, departure):
     arrival = departure + timedelta(hours=2)
     return (str(uuid.uuid4()), flight_number, str(uuid.uuid4()), origin, destination,
             departure.isoformat(), arrival.isoformat(), "scheduled", FARES, "USD", SEATS,
-            departure.isoformat(), arrival.isoformat())
+            departure.isoformat(), arrival.isoformat(), FARES_BY_FAMILY)
 
 
 def copy_rows(cursor, rows):

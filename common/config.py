@@ -81,6 +81,7 @@ class Settings:
     trusted_proxies: str
     # flights and booking
     min_turnaround_minutes: int
+    min_connection_minutes: int
     hold_ttl_seconds: int
     expiry_sweep_seconds: float
     event_max_attempts: int

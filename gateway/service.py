@@ -10,12 +10,13 @@ from gateway.routes.auth import AuthRoutes
 from gateway.routes.booking import BookingRoutes
 from gateway.routes.checkin import CheckInRoutes
 from gateway.routes.core import CoreRoutes
+from gateway.routes.fares import FareRoutes
 from gateway.routes.fleet import FleetRoutes
 from gateway.routes.notify import NotifyRoutes
 from gateway.routes.tracking import TrackingRoutes
 
 
-class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, TrackingRoutes, BookingRoutes, CheckInRoutes,
+class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, TrackingRoutes, FareRoutes, BookingRoutes, CheckInRoutes,
                      NotifyRoutes):
     name = "gateway"
 

@@ -46,7 +46,8 @@ ROTATIONS = [
     ("PK-GLD", "A320", ("GA610", "GA611"), "CGK", "UPG", 140, "03:00", 1, DOMESTIC, 1.3),
     ("PK-LJA", "B738", ("JT760", "JT761"), "SUB", "BPN", 100, "01:30", 1, DOMESTIC, 0.9),
     ("PK-LJB", "B738", ("JT550", "JT551"), "CGK", "YIA", 70, "04:30", 1, DOMESTIC, 0.6),
-    ("PK-WFA", "AT76", ("IW1830", "IW1831"), "DPS", "LOP", 40, "02:30", 1, DOMESTIC, 0.5),
+    # leaves DPS 70 minutes after GA400 lands: CGK->DPS->LOP is a one-stop trip in GET /itineraries
+    ("PK-WFA", "AT76", ("IW1830", "IW1831"), "DPS", "LOP", 40, "03:00", 1, DOMESTIC, 0.5),
     ("PK-GLE", "A320", ("GA826", "GA827"), "CGK", "SIN", 105, "04:00", 2, REGIONAL, 1.0),
     ("PK-GLF", "A320", ("GA820", "GA821"), "CGK", "KUL", 120, "05:00", 2, REGIONAL, 1.1),
     ("PK-LJC", "B738", ("JT172", "JT173"), "DPS", "BKK", 245, "03:30", 2, REGIONAL, 1.8),
@@ -65,8 +66,17 @@ def say(message):
     print(f"==> {message}", flush=True)
 
 
+# Each family's price as a share of the standard fare, per cabin: light is sold in economy only.
+FAMILY_SHARES = {"light": 0.8, "standard": 1.0, "flex": 1.45}
+FAMILIES_BY_CABIN = {"economy": ("light", "standard", "flex"), "premium_economy": ("standard", "flex"),
+                     "business": ("standard", "flex")}
+
+
 def fares_for(seat_counts, prices, factor):
-    return {cls: int(round(prices[cls] * factor, -2)) for cls in seat_counts}
+    """``{cabin: {family: amount}}`` (the per-family shape of ``schedule_flight``'s fares)."""
+    return {cls: {family: int(round(prices[cls] * factor * FAMILY_SHARES[family], -2))
+                  for family in FAMILIES_BY_CABIN[cls]}
+            for cls in seat_counts}
 
 
 def ensure_models(rpc):

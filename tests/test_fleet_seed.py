@@ -52,6 +52,24 @@ def test_seed_creates_searchable_flights_once(system):
     assert found[0]["seats_available"]["economy"] > 0 and found[0]["lowest_fare"]["currency"] == "IDR"
 
 
+def test_the_demo_prices_fare_families_and_offers_a_connection(system):
+    seed(system.config, days=2)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+
+    def via_bali():
+        found = system.http.get("/itineraries", params={"origin": "CGK", "destination": "LOP", "date": tomorrow})
+        return [item for item in found.json()["items"]
+                if [leg["flight_number"] for leg in item["legs"]] == ["GA400", "IW1830"]]
+
+    trip, = wait_until(via_bali, timeout=20, what=f"GA400 + IW1830 on {tomorrow} in the trip search")
+    assert trip["stops"] == 1 and trip["connection_minutes"] == [70]
+    assert [fare["family"] for fare in trip["fares"]] == ["light", "standard", "flex"]
+    ga400 = next(f for f in system.http.get("/flights", params={
+        "origin": "CGK", "destination": "DPS", "date": tomorrow}).json()["items"] if f["flight_number"] == "GA400")
+    assert set(ga400["fares_by_family"]["economy"]) == {"light", "standard", "flex"}
+    assert set(ga400["fares_by_family"]["business"]) == {"standard", "flex"}
+
+
 def test_the_seed_delays_one_flight_for_the_boards(system):
     seed(system.config, days=2)
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()

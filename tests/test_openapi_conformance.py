@@ -169,6 +169,23 @@ def test_every_documented_route_answers_as_documented(system, conformance):
     api.call(http, "GET", "/flights/calendar", 200, params=calendar)
     api.call(http, "GET", "/flights/calendar", 200, params=dict(calendar, passengers=9, **{"class": "first"}))
 
+    # -- fare families, a flight's prices per family, trip search ---------------------------
+    families = api.call(http, "GET", "/fare-families", 200).json()["items"]
+    standard = next(family for family in families if family["code"] == "standard")
+    rules = {name: standard[name] for name in ("name", "refundable", "refund_fee_percent", "changeable",
+                                               "change_fee_percent", "free_seat_choice", "checked_bag_kg")}
+    api.call(admin, "PUT", "/fare-families/{family}", 200, path="/fare-families/standard", json=rules)
+    api.call(admin, "PUT", "/fare-families/{family}", 404, path="/fare-families/gold", json=rules)
+    by_family = {"economy": {"light": 990000, "standard": 1250000, "flex": 1900000}, "business": 4500000}
+    api.call(admin, "PUT", "/flights/{flight_id}/fares", 200, path=f"/flights/{flight['id']}/fares",
+             json={"fares": by_family})
+    api.call(admin, "PUT", "/flights/{flight_id}/fares", 404, path="/flights/no-such-flight/fares",
+             json={"fares": by_family})
+    trip = {"origin": "CGK", "destination": "DPS", "date": local_date, "passengers": 2}
+    wait_until(lambda: http.get("/itineraries", params=trip).json()["items"], timeout=30, what="a trip option")
+    api.call(http, "GET", "/itineraries", 200, params=dict(trip, return_date=local_date, sort="duration"))
+    api.call(http, "GET", "/itineraries", 400, params=dict(trip, cursor="forged"))
+
     # -- a booking: placed, paid, ticketed, refunded ----------------------------------------
     order_body = {"flight_id": flight["id"], "passengers": [{"name": "Ada Lovelace", "seat": "6A"}]}
     order = api.call(customer, "POST", "/orders", 201, json=order_body,

@@ -37,7 +37,10 @@ class Flight(Base):
     scheduled_departure_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     scheduled_arrival_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     status: Mapped[str] = mapped_column(sa.String(16), default=SCHEDULED)
+    # the standard price per cabin: what ticket prices seats at (``flight_scheduled``)
     fares: Mapped[dict] = mapped_column(JSONB)
+    # every fare family's price per cabin, ``{cabin: {family: amount}}`` (standard included)
+    fares_by_family: Mapped[dict] = mapped_column(JSONB)
     currency: Mapped[str] = mapped_column(sa.String(3))
     seat_counts: Mapped[dict] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
@@ -47,6 +50,8 @@ class Flight(Base):
     __table_args__ = (
         # search: equality on the route, range + keyset order on (departure_at, id)
         sa.Index("ix_flights_route_departure", "origin", "destination", "departure_at", "id"),
+        # trip search: a connection's first leg (any destination from the origin on a day)
+        sa.Index("ix_flights_origin_departure", "origin", "departure_at"),
         # "is this airplane busy then?"
         sa.Index("ix_flights_airplane_departure", "airplane_id", "departure_at"),
         # the airport boards: a local day of scheduled times at one airport, keyset on id
@@ -58,6 +63,25 @@ class Flight(Base):
         sa.CheckConstraint("arrival_at > departure_at", name="ck_flights_arrival_after_departure"),
         sa.CheckConstraint("origin <> destination", name="ck_flights_distinct_airports"),
     )
+
+
+class FareFamily(Base):
+    """A fare family and its rules, the same in every cabin. Fees are percent of the fare paid."""
+
+    __tablename__ = "fare_families"
+
+    code: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    # the order families are shown in; a higher rank never costs less on a flight
+    rank: Mapped[int] = mapped_column(sa.SmallInteger, unique=True)
+    refundable: Mapped[bool] = mapped_column(sa.Boolean)
+    refund_fee_percent: Mapped[int] = mapped_column(sa.SmallInteger)
+    changeable: Mapped[bool] = mapped_column(sa.Boolean)
+    change_fee_percent: Mapped[int] = mapped_column(sa.SmallInteger)
+    free_seat_choice: Mapped[bool] = mapped_column(sa.Boolean)
+    checked_bag_kg: Mapped[int] = mapped_column(sa.SmallInteger)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now(),
+                                                 onupdate=sa.func.now())
 
 
 class OutboxEvent(Base):

@@ -12,7 +12,7 @@ withdrawn, so the two can never both stand (at worst both are refused).
 from sqlalchemy.exc import IntegrityError
 
 from common.errors import Conflict, InvalidInput, NotFound
-from track import domain, store
+from track import domain, pricing, store
 from track.schemas import dump_flight
 
 
@@ -21,14 +21,15 @@ def schedule(session, airplane_rpc, values, departure_at, arrival_at, turnaround
     if store.flight_exists(session, values["flight_number"], departure_at):
         raise _flight_exists(values)
     airplane = airplane_for_flight(airplane_rpc, values["airplane_id"], departure_at, arrival_at)
-    domain.check_fares(values["fares"], airplane["seat_counts"])
+    fares_by_family, standard_fares = pricing.prices_of(session, values["fares"], airplane["seat_counts"])
     _lock_free_airplane(session, airplane, departure_at, arrival_at, turnaround)
     try:
         flight = store.add_flight(
             session, flight_number=values["flight_number"], airplane_id=airplane["id"], origin=values["origin"],
             destination=values["destination"], departure_at=departure_at, arrival_at=arrival_at,
             scheduled_departure_at=departure_at, scheduled_arrival_at=arrival_at,
-            status=domain.SCHEDULED, fares=values["fares"], currency=values["currency"],
+            status=domain.SCHEDULED, fares=standard_fares, fares_by_family=fares_by_family,
+            currency=values["currency"],
             seat_counts=airplane["seat_counts"],
         )
     except IntegrityError:

@@ -39,6 +39,40 @@ class AirportQuery(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
+FAMILY_CODE = validate.Regexp(r"^[a-z][a-z0-9_]{0,15}$", error="A fare family code, e.g. standard.")
+AMOUNT = validate.Range(min=1, max=10**12)
+
+
+class CabinFare(fields.Field):
+    """One cabin's fare: an amount (the standard family's, the shape from before families)
+    or ``{family: amount}``."""
+
+    def __init__(self, **kwargs):
+        one_of = [{"type": "integer", "minimum": 1, "maximum": 10**12, "description": "the standard fare"},
+                  {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 10**12},
+                   "description": "amount per fare family"}]
+        super().__init__(metadata={"oneOf": one_of, **kwargs.pop("metadata", {})}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, int) and not isinstance(value, bool):
+            AMOUNT(value)
+            return value
+        if not isinstance(value, dict) or not value:
+            raise ValidationError("An amount, or an object of amounts per fare family.")
+        problems = {}
+        for family, amount in value.items():
+            try:
+                FAMILY_CODE(family)
+                if not isinstance(amount, int) or isinstance(amount, bool):
+                    raise ValidationError("Not an integer.")
+                AMOUNT(amount)
+            except ValidationError as error:
+                problems[str(family)[:20]] = error.messages
+        if problems:
+            raise ValidationError(problems)
+        return dict(value)
+
+
 class FlightInput(Schema):
     flight_number = fields.String(required=True, validate=validate.Regexp(
         FLIGHT_NUMBER, error="Use a 2-character airline code and 1-4 digits, e.g. GA408."),
@@ -49,10 +83,10 @@ class FlightInput(Schema):
     departure_at = fields.AwareDateTime(required=True, metadata={"example": "2026-12-01T01:00:00+00:00"})
     arrival_at = fields.AwareDateTime(required=True, metadata={"example": "2026-12-01T02:50:00+00:00"})
     fares = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(CABIN_CLASSES)),
-        values=fields.Integer(strict=True, validate=validate.Range(min=1, max=10**12)),
+        keys=fields.String(validate=validate.OneOf(CABIN_CLASSES)), values=CabinFare(),
         required=True, validate=validate.Length(min=1),
-        metadata={"example": {"economy": 1250000, "business": 4500000}},
+        metadata={"example": {"economy": 1250000, "business": 4500000}, "description":
+                  "per cabin: the standard fare, or {family: amount} (every cabin needs standard)"},
     )
     currency = fields.String(required=True, validate=iso_4217, metadata={"example": "IDR"})
 
@@ -70,7 +104,12 @@ class FlightSchema(Schema):
     departure_at = UtcDateTime(metadata={"example": "2026-12-01T01:00:00+00:00"})
     arrival_at = UtcDateTime(metadata={"example": "2026-12-01T02:50:00+00:00"})
     status = fields.String(validate=validate.OneOf(STATUSES))
-    fares = fields.Dict(keys=fields.String(), values=fields.Integer())
+    fares = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                        metadata={"description": "the standard fare per cabin"})
+    fares_by_family = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(),
+                                                                            values=fields.Integer()),
+                                  metadata={"description": "per cabin: amount per fare family",
+                                            "example": {"economy": {"light": 990000, "standard": 1250000}}})
     currency = fields.String()
     seat_counts = fields.Dict(keys=fields.String(), values=fields.Integer())
 
@@ -177,6 +216,8 @@ class CalendarDaySchema(Schema):
     lowest_fare = fields.Nested(LowestFareSchema, allow_none=True,
                                 metadata={"description": "null: no flight that day can seat the party"})
     bookable_flights = fields.Integer()
+    lowest_by_family = fields.Dict(keys=fields.String(), values=fields.Nested(LowestFareSchema), metadata={
+        "description": "per fare family, its lowest fare that day (families no flight sells are absent)"})
 
 
 class CalendarSchema(Schema):
@@ -266,7 +307,8 @@ def offer_item(flight, seats_available, lowest_fare):
         "origin": flight.origin, "destination": flight.destination,
         "departure_at": flight.departure_at.astimezone(UTC).isoformat(),
         "arrival_at": flight.arrival_at.astimezone(UTC).isoformat(),
-        "status": flight.status, "fares": flight.fares, "currency": flight.currency,
+        "status": flight.status, "fares": flight.fares, "fares_by_family": flight.fares_by_family,
+        "currency": flight.currency,
         "seat_counts": flight.seat_counts, "seats_available": seats_available,
         "lowest_fare": {"class": lowest_fare["class"], "amount": lowest_fare["amount"], "currency": flight.currency},
     }

@@ -12,8 +12,9 @@ from common.entrypoints import config_timer, rpc
 from common.errors import InvalidInput, NotFound, load_or_raise
 from common.metrics import Metrics
 from common.sql import check
-from track import domain, scheduling, schemas, store, tracking
+from track import domain, fare_schemas, itineraries, pricing, scheduling, schemas, store, tracking
 from track.dependencies import AirportTimeZones, BoundedRpc, Database, EventDispatcher, RequestContext
+from track.fare_schemas import FareFamilyInput, FaresInput, ItineraryQuery, QuoteInput
 from track.models import Base
 from track.schemas import (
     AirportQuery,
@@ -171,6 +172,52 @@ class TrackService:
         # of full flights never repeats
         next_cursor = domain.encode_cursor(page[-1].departure_at, page[-1].id) if more else None
         return schemas.search_page(items, next_cursor)
+
+    # -- fare families and prices (track/pricing.py) -----------------------------------
+
+    @rpc
+    def list_fare_families(self):
+        return fare_schemas.dump_families(store.fare_families(self.db.session))
+
+    @rpc
+    def update_fare_family(self, code, data):
+        values = load_or_raise(FareFamilyInput(), data)
+        return fare_schemas.dump_family(pricing.update_family(self.db.session, str(code), values))
+
+    @rpc
+    def set_fares(self, flight_id, data):
+        values = load_or_raise(FaresInput(), data)
+        flight = self._flight(flight_id, lock=True)
+        event = pricing.set_fares(self.db.session, flight, values["fares"])
+        answer = schemas.dump_flight(flight)
+        self._publish([event])
+        return answer
+
+    @rpc
+    def fare_quote(self, flight_id, cabin_class, family="standard"):
+        """One seat's fare on a flight in a cabin and family, with the family's rules."""
+        return self.fare_quotes([{"flight_id": flight_id, "class": cabin_class, "family": family}])[0]
+
+    @rpc
+    def fare_quotes(self, segments):
+        """``fare_quote`` of each ``{flight_id, class, family?}``, in order, in one read."""
+        if not isinstance(segments, list) or not 1 <= len(segments) <= 8:
+            raise domain.field_error("segments", "A list of 1 to 8 segments.")
+        loaded = [load_or_raise(QuoteInput(), segment) for segment in segments]
+        return pricing.quotes(self.db.session, [
+            {"flight_id": s["flight_id"], "class": s["cabin_class"], "family": s["family"]} for s in loaded])
+
+    @rpc
+    def search_itineraries(self, origin, destination, date, return_date=None, passengers=None, cabin_class=None,
+                           sort=None, limit=None, cursor=None):
+        query = load_or_raise(ItineraryQuery(), {
+            "origin": origin, "destination": destination, "date": date, "return_date": return_date,
+            "passengers": passengers, "class": cabin_class, "sort": sort, "limit": limit, "cursor": cursor,
+        }, "Invalid trip search")
+        self._time_zones(query["origin"], query["destination"])
+        session = self.db.session
+        return itineraries.search(session, self.services.ticket, self.airport_time_zones.time_zones(session), query,
+                                  timedelta(minutes=self.settings.min_connection_minutes))
 
     # -- tracking and discovery (track/tracking.py) ----------------------------------
 

@@ -7,10 +7,11 @@ import uuid
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from common.outbox import Outbox
 from track.domain import CANCELLED, DEPARTURES, DONE_STATUSES, LISTED_STATUSES
-from track.models import Airport, Flight, OutboxEvent
+from track.models import Airport, FareFamily, Flight, OutboxEvent
 
 # events decided with a change, published after its commit
 OUTBOX = Outbox(OutboxEvent)
@@ -144,6 +145,14 @@ def has_future_flight(session, airplane_id, now):
     return session.execute(query).first() is not None
 
 
+def flights_by_ids(session, flight_ids):
+    """The flights of ``flight_ids`` that exist, by id (ids that are not UUIDs find nothing)."""
+    keys = [key for key in (as_uuid(flight_id) for flight_id in flight_ids) if key is not None]
+    if not keys:
+        return {}
+    return {str(flight.id): flight for flight in session.scalars(sa.select(Flight).where(Flight.id.in_(keys)))}
+
+
 def route_query(origin, destination, starts_at, ends_at, after, limit):
     """Listed flights departing in [starts_at, ends_at), in (departure_at, id) order after ``after``.
 
@@ -203,3 +212,54 @@ def busy_airplanes(session, starts_at, ends_at):
         Flight.arrival_at > starts_at,
     )
     return sorted(session.scalars(query))
+
+
+# -- fare families and trip search ------------------------------------------------------
+
+def fare_families(session):
+    """The catalogue, in rank order."""
+    return list(session.scalars(sa.select(FareFamily).order_by(FareFamily.rank)))
+
+
+def find_fare_family(session, code, lock=False):
+    query = sa.select(FareFamily).where(FareFamily.code == code)
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def connections_query(origin, destination, starts_at, ends_at, min_connection, max_connection, limit):
+    """One-stop pairs ``(first, second)`` from ``origin`` to ``destination``: the first leg departs in
+    [starts_at, ends_at), the second leaves the airport the first reached between ``min_connection``
+    and ``max_connection`` after its arrival. Both listed (bookable) flights.
+
+    A self-join of flights: the first legs come from ix_flights_origin_departure (origin, a day of
+    departures), each one's second legs from ix_flights_route_departure (its destination, our
+    destination, a departure range) in a nested loop, so the work grows with the first legs of one
+    day, never with the table. ``track/tests/test_trip_plan.py`` holds the plan to that.
+    """
+    first, second = aliased(Flight, name="first"), aliased(Flight, name="second")
+    return (
+        sa.select(first, second)
+        .join(second, sa.and_(
+            second.origin == first.destination,
+            second.destination == destination,
+            second.departure_at >= first.arrival_at + min_connection,
+            second.departure_at <= first.arrival_at + max_connection,
+            second.status.in_(LISTED_STATUSES),
+        ))
+        .where(
+            first.origin == origin,
+            first.destination != destination,
+            first.departure_at >= starts_at,
+            first.departure_at < ends_at,
+            first.status.in_(LISTED_STATUSES),
+        )
+        .order_by(first.departure_at, second.departure_at, first.id, second.id)
+        .limit(limit)
+    )
+
+
+def connections(session, origin, destination, starts_at, ends_at, min_connection, max_connection, limit):
+    query = connections_query(origin, destination, starts_at, ends_at, min_connection, max_connection, limit)
+    return [tuple(row) for row in session.execute(query)]

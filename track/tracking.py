@@ -8,7 +8,7 @@ flight delayed past midnight stays on the board of the day it was scheduled for,
 as at an airport); the calendar, like search, by the current departure.
 """
 from common.errors import NotFound
-from track import domain, schemas, store
+from track import domain, fares, schemas, store
 
 
 def flight_status(session, places, flight_number, day):
@@ -59,11 +59,18 @@ def fare_calendar(session, ticket_rpc, origin_tz, query):
     flights = store.flights_on_route(session, query["origin"], query["destination"], starts_at, ends_at,
                                      None, None)
     availability = ticket_rpc.availability([str(f.id) for f in flights]) if flights else {}
-    offers = []
+    offers, family_offers = [], []
     for flight in flights:
         found = domain.offer(flight.fares, availability.get(str(flight.id)) or {}, query["passengers"],
                              query["cabin_class"])
         if found is not None:
-            offers.append((domain.local_date(flight.departure_at, origin_tz),
-                           {**found[1], "currency": flight.currency}))
-    return schemas.dump_calendar(query, domain.calendar_days(first_day, last_day, offers))
+            day = domain.local_date(flight.departure_at, origin_tz)
+            offers.append((day, {**found[1], "currency": flight.currency}))
+            by_family = fares.lowest_by_family(flight.fares_by_family, found[0], query["passengers"],
+                                               query["cabin_class"])
+            family_offers.append((day, {family: {**fare, "currency": flight.currency}
+                                        for family, fare in by_family.items()}))
+    by_day = fares.day_lowest_by_family(family_offers)
+    days = [{**day, "lowest_by_family": by_day.get(day["date"], {})}
+            for day in domain.calendar_days(first_day, last_day, offers)]
+    return schemas.dump_calendar(query, days)
