@@ -1,7 +1,8 @@
 """nameko's entrypoints with this project's defaults.
 
 - ``rpc``: domain errors are answers, not crashes, so they go back to the caller
-  without an error log.
+  without an error log; a store or the broker being away (``is_transient``) goes back
+  as ``ServiceUnavailable``, never as a raw driver error.
 - ``event_handler``: at least once, and a poison event never blocks other work.
   What a failure means decides what happens to the event:
   a ``DomainError`` is a final answer (logged, acknowledged, never retried);
@@ -29,7 +30,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
-from nameko.rpc import rpc as _rpc
+from nameko.rpc import Rpc as _Rpc
 from nameko.timer import Timer
 
 from common import deadletters
@@ -38,11 +39,25 @@ from common.errors import DomainError, ServiceUnavailable
 from common.metrics import DEAD_LETTERS
 
 
+class Rpc(_Rpc):
+    """nameko's ``Rpc``, answering ``ServiceUnavailable`` (503 at the gateway) when a
+    store or the broker is away, instead of a raw driver error the caller cannot place."""
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        if exc_info is not None and not isinstance(exc_info[1], DomainError) and is_transient(exc_info[1]):
+            unavailable = ServiceUnavailable(
+                f"The {self.container.service_name} service cannot reach its store right now; try again.",
+                details={"service": self.container.service_name},
+            )
+            exc_info = (ServiceUnavailable, unavailable, exc_info[2])
+        return super().handle_result(message, worker_ctx, result, exc_info)
+
+
 def rpc(fn=None, **kwargs):
     kwargs.setdefault("expected_exceptions", DomainError)
     if fn is not None:
-        return _rpc(**kwargs)(fn)
-    return _rpc(**kwargs)
+        return Rpc.decorator(**kwargs)(fn)
+    return Rpc.decorator(**kwargs)
 
 
 REDELIVERY_PAUSE_SECONDS = 1.0

@@ -69,11 +69,12 @@ def test_wrong_email_and_wrong_password_answer_alike_and_cost_alike(isolated, ar
 def assert_throttled(response):
     body = assert_error(response, 429, "TOO_MANY_REQUESTS")
     retry_after = int(response.headers["Retry-After"])
-    assert 1 <= retry_after <= 10 and body["details"]["retry_after"] == retry_after
+    assert 1 <= retry_after <= 30 and body["details"]["retry_after"] == retry_after
 
 
 def test_login_throttling_per_email_and_per_client(make_system):
-    limits = scoped(LOGIN_MAX_FAILURES_PER_EMAIL=3, LOGIN_MAX_FAILURES_PER_CLIENT=5, LOGIN_THROTTLE_WINDOW=10)
+    # the window must outlast every step below on a loaded machine, or counters lapse mid-test
+    limits = scoped(LOGIN_MAX_FAILURES_PER_EMAIL=3, LOGIN_MAX_FAILURES_PER_CLIENT=5, LOGIN_THROTTLE_WINDOW=30)
     with make_system(services=["gateway", "auth"], **limits) as s:
         victim, bystander = register(s.http), register(s.http)
 
@@ -90,5 +91,5 @@ def test_login_throttling_per_email_and_per_client(make_system):
         assert_throttled(attempt(bystander["email"], PASSWORD))
 
         # back to normal once the window is over
-        wait_until(lambda: attempt(victim["email"], PASSWORD).status_code == 200, timeout=20)
+        wait_until(lambda: attempt(victim["email"], PASSWORD).status_code == 200, timeout=60, step=1)
         assert attempt(bystander["email"], PASSWORD).status_code == 200

@@ -176,3 +176,32 @@ def test_an_operator_lists_replays_and_drops_dead_letters(config, container_fact
     assert operator.run("drop", second, False, config["AMQP_URI"], out=io.StringIO()) == 1
     assert operator.run("replay", "no-such-id", False, config["AMQP_URI"], out=io.StringIO()) == 0
     assert dead_letters(config) == []
+
+
+class StoreAwayService:
+    name = "store_away"
+
+    @entrypoints.rpc
+    def read(self):
+        import sqlalchemy.exc
+        raise sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("terminating connection"))
+
+    @entrypoints.rpc
+    def broken(self):
+        raise KeyError("a bug stays a bug")
+
+
+def test_an_rpc_whose_store_is_away_answers_service_unavailable(config, container_factory):
+    from nameko.exceptions import RemoteError
+    from nameko.standalone.rpc import ServiceRpcProxy
+
+    from common.errors import ServiceUnavailable
+
+    container_factory(StoreAwayService, config).start()
+    with ServiceRpcProxy("store_away", config) as proxy:
+        with pytest.raises(ServiceUnavailable) as away:
+            proxy.read()
+        assert away.value.details == {"service": "store_away"}
+        with pytest.raises(RemoteError) as bug:
+            proxy.broken()
+        assert bug.value.exc_type == "KeyError"
