@@ -1,4 +1,5 @@
-"""The whole booking saga through the gateway, and the payment rules around it."""
+"""The whole booking saga through the gateway, and the payment rules around it. The saga
+and the races run on one process of each service and on two replicas of each (``any_system``)."""
 import json
 
 import eventlet
@@ -8,6 +9,7 @@ from tests.helpers import wait_until
 from tests.helpers.booking import (
     DECLINED_CARD,
     GOOD_CARD,
+    assert_each_effect_once,
     customer,
     events_of,
     flight_money,
@@ -43,7 +45,8 @@ def stored_payments(system, order_id):
         client.close()
 
 
-def test_book_decline_pay_ticket_cancel_refund(system):
+def test_book_decline_pay_ticket_cancel_refund(any_system):
+    system = any_system
     flight = schedule_flight(system)
     client, user_id = customer(system)
     stranger, _ = customer(system)
@@ -94,6 +97,7 @@ def test_book_decline_pay_ticket_cancel_refund(system):
                      "order_cancelled", "tickets_cancelled", "payment_refunded"):
         assert expected in kinds, kinds
     assert flight_money(system, flight) == {"captured": order["amount"], "refunded": order["amount"], "ticketed": 0}
+    assert_each_effect_once(system, order["id"])
     # a refunded order cannot be paid again
     error(client.post(f"/orders/{order['id']}/pay", json=GOOD_CARD), 409, "ORDER_NOT_PAYABLE")
 
@@ -134,7 +138,9 @@ def test_stored_payment_keeps_only_brand_and_last4(system, flight):
     assert documents[1]["amount"] == order["amount"]
 
 
-def test_concurrent_payments_charge_once(system, flight):
+def test_concurrent_payments_charge_once(any_system):
+    system = any_system
+    flight = schedule_flight(system)
     client, _ = customer(system)
     order = place(client, flight)
 
@@ -150,9 +156,12 @@ def test_concurrent_payments_charge_once(system, flight):
     error(client.post(f"/orders/{order['id']}/pay", json=GOOD_CARD), 409)
     money = flight_money(system, flight)
     assert money["captured"] == money["ticketed"] + money["refunded"]
+    assert_each_effect_once(system, order["id"])
 
 
-def test_cancelling_an_order_being_ticketed_is_409_or_refunds(system, flight):
+def test_cancelling_an_order_being_ticketed_is_409_or_refunds(any_system):
+    system = any_system
+    flight = schedule_flight(system)
     client, _ = customer(system)
     order = place(client, flight)
     pay(client, order["id"])
@@ -164,3 +173,5 @@ def test_cancelling_an_order_being_ticketed_is_409_or_refunds(system, flight):
     else:
         assert response.status_code == 200, response.text
     wait_for_status(client, order["id"], "REFUNDED")
+    _, payments, _ = assert_each_effect_once(system, order["id"])
+    assert [p["status"] for p in payments] == ["refunded"]

@@ -1,7 +1,9 @@
-"""Expiry with a short hold, and a payment that lands after its order expired."""
+"""Expiry with a short hold, and a payment that lands after its order expired; each with
+one process of each service and with two replicas of each (both sweep)."""
 from tests.helpers import wait_until
 from tests.helpers.booking import (
     GOOD_CARD,
+    assert_each_effect_once,
     customer,
     find_documents,
     flight_money,
@@ -16,8 +18,8 @@ from tests.helpers.harness import running_system
 from tests.helpers.tickets import seat_statuses
 
 
-def test_unpaid_order_expires_frees_its_seats_and_cannot_be_paid(make_system):
-    with make_system(HOLD_TTL_SECONDS=2, EXPIRY_SWEEP_SECONDS=1) as system:
+def test_unpaid_order_expires_frees_its_seats_and_cannot_be_paid(make_system, replicas):
+    with make_system(replicas=replicas, HOLD_TTL_SECONDS=2, EXPIRY_SWEEP_SECONDS=1) as system:
         flight = schedule_flight(system)
         client, _ = customer(system)
         order = place(client, flight, {"name": "Ann", "seat": "2A"})
@@ -30,10 +32,11 @@ def test_unpaid_order_expires_frees_its_seats_and_cannot_be_paid(make_system):
         assert client.post(f"/orders/{order['id']}/cancel").json()["status"] == "EXPIRED"
         other, _ = customer(system)
         assert place(other, flight, {"name": "Bo", "seat": "2A"})["status"] == "PENDING_PAYMENT"
+        assert_each_effect_once(system, order["id"])
 
 
-def test_payment_that_lands_after_expiry_is_refunded(make_system):
-    with make_system(HOLD_TTL_SECONDS=3, EXPIRY_SWEEP_SECONDS=1) as system:
+def test_payment_that_lands_after_expiry_is_refunded(make_system, replicas):
+    with make_system(replicas=replicas, HOLD_TTL_SECONDS=3, EXPIRY_SWEEP_SECONDS=1) as system:
         flight = schedule_flight(system)
         client, _ = customer(system)
         order = place(client, flight)
@@ -54,3 +57,4 @@ def test_payment_that_lands_after_expiry_is_refunded(make_system):
         final = get_order(client, order["id"])
         assert final["status"] == "EXPIRED" and final["tickets"] == []
         assert flight_money(system, flight) == {"captured": order["amount"], "refunded": order["amount"], "ticketed": 0}
+        assert_each_effect_once(system, order["id"])

@@ -1,5 +1,7 @@
 """Flight cancellation across bookings in every state, and a ticket service that
-stops mid-saga: the messages wait in RabbitMQ and the booking still finishes."""
+stops mid-saga: the messages wait in RabbitMQ and the booking still finishes; payments a
+crash left half-done, settled by the sweep. Each with one process of each service and with
+two replicas of each (every replica sweeps: still one effect)."""
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -7,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from tests.helpers import assert_error, wait_until
 from tests.helpers.booking import (
     GOOD_CARD,
+    assert_each_effect_once,
     customer,
     find_documents,
     flight_money,
@@ -15,6 +18,7 @@ from tests.helpers.booking import (
     pay,
     place,
     schedule_flight,
+    stop_service,
     store,
     wait_for_status,
 )
@@ -27,8 +31,8 @@ def cancel_flight(system, flight_id):
     system.dispatch("track", "flight_cancelled", {"flight_id": flight_id})
 
 
-def test_flight_cancelled_cancels_unpaid_and_refunds_paid_bookings(make_system):
-    with make_system() as system:
+def test_flight_cancelled_cancels_unpaid_and_refunds_paid_bookings(make_system, replicas):
+    with make_system(replicas=replicas) as system:
         flight = schedule_flight(system, economy_rows=range(2, 5))
         orders = {}
         for name in ("unpaid", "ticketed", "ticketed_too", "paid", "cancelled"):
@@ -60,14 +64,16 @@ def test_flight_cancelled_cancels_unpaid_and_refunds_paid_bookings(make_system):
                 "captured": paid_total, "refunded": paid_total, "ticketed": 0}, what="every payment refunded")
             assert "sold" not in Counter(seat_statuses(system, flight).values())
             assert "held" not in Counter(seat_statuses(system, flight).values())
+            for _client, order in orders.values():
+                assert_each_effect_once(system, order["id"])
 
 
-def test_ticket_service_down_after_payment_still_ends_ticketed(make_system):
-    with make_system() as system:
+def test_ticket_service_down_after_payment_still_ends_ticketed(make_system, replicas):
+    with make_system(replicas=replicas) as system:
         flight = schedule_flight(system)
         client, _ = customer(system)
         order = place(client, flight, {"name": "Ann"})
-        system.container("ticket").stop()  # the ticket service goes away mid-saga
+        stop_service(system, "ticket")  # the ticket service goes away mid-saga (every replica)
         pay(client, order["id"])
         wait_for_status(client, order["id"], "PAID")
         assert get_order(client, order["id"])["tickets"] == []
@@ -75,13 +81,14 @@ def test_ticket_service_down_after_payment_still_ends_ticketed(make_system):
             ticketed = wait_for_status(client, order["id"], "TICKETED", timeout=20)
             assert len(ticketed["tickets"]) == 1 and len(ticketed["tickets"][0]["number"]) == 13
             money = flight_money(system, flight)
+            assert_each_effect_once(system, order["id"])
         assert money == {"captured": order["amount"], "refunded": 0, "ticketed": order["amount"]}
 
 
-def test_capture_never_announced_is_announced_by_the_sweep(make_system):
+def test_capture_never_announced_is_announced_by_the_sweep(make_system, replicas):
     """The payment service died after recording a capture and before publishing
     payment_succeeded: the document it left behind is all the sweep needs."""
-    with make_system(EXPIRY_SWEEP_SECONDS=1, PAYMENT_ANNOUNCE_GRACE_SECONDS=1) as system:
+    with make_system(replicas=replicas, EXPIRY_SWEEP_SECONDS=1, PAYMENT_ANNOUNCE_GRACE_SECONDS=1) as system:
         flight = schedule_flight(system)
         client, user_id = customer(system)
         order = place(client, flight, {"name": "Ann"})
@@ -90,6 +97,7 @@ def test_capture_never_announced_is_announced_by_the_sweep(make_system):
         assert ticketed["payment_id"] == payment_id
         assert find_documents(system, "payment", "payments", {"_id": payment_id})[0]["announced"]
         assert flight_money(system, flight) == {"captured": order["amount"], "refunded": 0, "ticketed": order["amount"]}
+        assert_each_effect_once(system, order["id"])
 
 
 def _leave_payment(system, order, user_id, flight, status, captured_by_processor=False, age=timedelta(seconds=5),
@@ -128,10 +136,10 @@ def _age_payment(system, payment_id, age):
         mongo.close()
 
 
-def test_crash_after_the_processor_captured_is_settled_and_ticketed(make_system):
+def test_crash_after_the_processor_captured_is_settled_and_ticketed(make_system, replicas):
     """Died after the processor took the money, before recording its answer: the sweep
     reads the processor's books, records the capture and the booking completes."""
-    with make_system(EXPIRY_SWEEP_SECONDS=1, PAYMENT_ANNOUNCE_GRACE_SECONDS=1) as system:
+    with make_system(replicas=replicas, EXPIRY_SWEEP_SECONDS=1, PAYMENT_ANNOUNCE_GRACE_SECONDS=1) as system:
         flight = schedule_flight(system)
         client, user_id = customer(system)
         order = place(client, flight, {"name": "Ann"})
@@ -142,9 +150,10 @@ def test_crash_after_the_processor_captured_is_settled_and_ticketed(make_system)
         payment = find_documents(system, "payment", "payments", {"_id": payment_id})[0]
         assert payment["status"] == "succeeded" and payment["processor_reference"] == "ch_before_the_crash"
         assert flight_money(system, flight) == {"captured": order["amount"], "refunded": 0, "ticketed": order["amount"]}
+        assert_each_effect_once(system, order["id"])
 
 
-def test_crash_before_the_processor_answered_frees_the_order_to_be_paid(make_system):
+def test_crash_before_the_processor_answered_frees_the_order_to_be_paid(make_system, replicas):
     """Died before the processor received the charge: no money moved, so the payment
     fails and the customer can pay again (no second charge is possible meanwhile).
 
@@ -152,7 +161,8 @@ def test_crash_before_the_processor_answered_frees_the_order_to_be_paid(make_sys
     hour here): the payment is left well within it, so the second attempt meets it pending
     whatever the timing; then it is aged past the grace period, and the sweep settles it."""
     grace = timedelta(hours=1)
-    with make_system(EXPIRY_SWEEP_SECONDS=1, PAYMENT_ANNOUNCE_GRACE_SECONDS=grace.total_seconds()) as system:
+    with make_system(replicas=replicas, EXPIRY_SWEEP_SECONDS=1,
+                     PAYMENT_ANNOUNCE_GRACE_SECONDS=grace.total_seconds()) as system:
         flight = schedule_flight(system)
         client, user_id = customer(system)
         order = place(client, flight, {"name": "Ann"})
@@ -169,3 +179,4 @@ def test_crash_before_the_processor_answered_frees_the_order_to_be_paid(make_sys
         ticketed = wait_for_status(client, order["id"], "TICKETED", timeout=20)
         assert ticketed["payment_id"] != payment_id
         assert flight_money(system, flight) == {"captured": order["amount"], "refunded": 0, "ticketed": order["amount"]}
+        assert_each_effect_once(system, order["id"])

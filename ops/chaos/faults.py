@@ -29,19 +29,29 @@ class Fault:
 
 @dataclasses.dataclass
 class KillServices(Fault):
+    """SIGKILL of processes named as in RUN_DIR: ``ticket`` (the first replica), ``ticket.2``
+    (the second), or ``ticket.*`` (every replica of ticket that runs)."""
+
     services: tuple = ()
+
+    def targets(self, system):
+        names = []
+        for target in self.services:
+            service, _, replica = target.partition(".")
+            names += system.replica_names(service) if replica == "*" else [target]
+        return names
 
     def inject(self, system):
         killed = {}
-        for service in self.services:
-            pid = system.pid_of(service)
+        for name in self.targets(system):
+            pid = system.pid_of(name)
             if pid is None:
-                raise RuntimeError(f"{service} is not running before its kill")
+                raise RuntimeError(f"{name} is not running before its kill")
             os.kill(pid, signal.SIGKILL)
-            killed[service] = pid
-        for service, pid in killed.items():
+            killed[name] = pid
+        for name, pid in killed.items():
             if wait_for(lambda pid=pid: not system.is_our_process(pid), 10, 0.1) is None:
-                raise RuntimeError(f"{service} (pid {pid}) survived SIGKILL")
+                raise RuntimeError(f"{name} (pid {pid}) survived SIGKILL")
         return {"killed": killed}
 
     def repair(self, system):
@@ -119,25 +129,41 @@ class StopMongo(Fault):
 
 
 def kill(*services, outage_seconds=5.0):
+    """SIGKILL of ``services`` (process names: ``order``, ``order.2``, ``order.*``) together."""
     return KillServices(kind="sigkill", label="SIGKILL " + "+".join(services), services=services,
                         outage_seconds=outage_seconds)
 
 
-def full_plan():
-    """Every fault of issue 11, one at a time, then several services together."""
+def store_faults():
     return [
-        kill("ticket"), kill("order"), kill("payment"), kill("track"),
         CloseAmqpConnections(kind="amqp_connections_closed", label="close every AMQP connection"),
         TerminatePostgresBackends(kind="pg_backends_terminated", label="pg_terminate_backend on every backend"),
         StopMongo(kind="mongo_stopped", label="stop and restart the Mongo server"),
-        kill("ticket", "order", "payment", "track"),
     ]
 
 
-def quick_plan():
-    """The part `make test` runs: one multi-service kill and the broker dropping everyone."""
+def full_plan(replicas=1):
+    """Every fault of issue 11, one at a time, then several services together. With
+    replicas: one replica of a service (the others carry on), one replica of several
+    services together, every replica of one service, then every replica of all four."""
+    if replicas == 1:
+        return [kill("ticket"), kill("order"), kill("payment"), kill("track"), *store_faults(),
+                kill("ticket", "order", "payment", "track")]
     return [
-        kill("order", "payment", outage_seconds=3.0),
+        kill("ticket.2"), kill("order"), kill("payment.2"), kill("track"),
+        kill("payment.*"), kill("order.*"),
+        *store_faults(),
+        kill("ticket", "order.2", "payment", "track.2"),
+        kill("ticket.*", "order.*", "payment.*", "track.*"),
+    ]
+
+
+def quick_plan(replicas=1):
+    """The part `make test` runs: one multi-service kill and the broker dropping everyone
+    (with replicas: one replica of order and every replica of payment)."""
+    services = ("order", "payment") if replicas == 1 else ("order.2", "payment.*")
+    return [
+        kill(*services, outage_seconds=3.0),
         CloseAmqpConnections(kind="amqp_connections_closed", label="close every AMQP connection",
                              outage_seconds=3.0),
     ]

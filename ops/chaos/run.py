@@ -27,6 +27,7 @@ PRESETS = {
 @dataclasses.dataclass
 class Options:
     plan: str = "quick"
+    replicas: int = 1  # nameko run processes of each domain service (REPLICAS)
     buyers: int = 3
     flights: int = 2
     warmup: float = 8  # seconds of load before the first fault
@@ -88,17 +89,18 @@ def inject(system, load, fault, options, seen):
 
 
 def run(options):
-    result = {"plan": options.plan, "options": {k: str(v) for k, v in dataclasses.asdict(options).items()},
+    result = {"plan": options.plan, "replicas": options.replicas,
+              "options": {k: str(v) for k, v in dataclasses.asdict(options).items()},
               "started_at": datetime.now(UTC).isoformat(timespec="seconds"), "faults": [], "errors": []}
     seen = set()
-    with ChaosSystem() as system:
+    with ChaosSystem(replicas=options.replicas) as system:
         result["run_id"] = system.run_id
         say(f"system {system.run_id} up: gateway {system.url}, logs in {system.run_dir}")
         load = Load(system, options.buyers, options.flights)
         load.start()
         try:
             load.stop_event.wait(options.warmup)
-            for fault in PLANS[options.plan]():
+            for fault in PLANS[options.plan](options.replicas):
                 try:
                     result["faults"].append(inject(system, load, fault, options, seen))
                 except Exception as exc:  # the run goes on to the end checks and the teardown
@@ -125,7 +127,7 @@ def run(options):
 
 
 def summary(result):
-    lines = [f"chaos run {result.get('run_id')} ({result['plan']}): "
+    lines = [f"chaos run {result.get('run_id')} ({result['plan']}, replicas={result.get('replicas', 1)}): "
              + ("every invariant held" if result["invariants_held"] else f"{len(result['violations'])} violation(s)")]
     b = result.get("bookings", {})
     lines.append(f"bookings: {b.get('tried', 0)} tried, {b.get('placed', 0)} placed, {b.get('paid', 0)} paid, "
@@ -158,12 +160,14 @@ def write(result, directory):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m ops.chaos", description=__doc__)
     parser.add_argument("--plan", choices=sorted(PLANS), default="full")
-    for name in ("buyers", "flights"):
+    for name in ("buyers", "flights", "replicas"):
         parser.add_argument(f"--{name}", type=int)
     for name in ("warmup", "gap", "health-deadline", "settle-deadline"):
         parser.add_argument(f"--{name}", type=float)
     parser.add_argument("--results-dir", type=Path)
     args = vars(parser.parse_args(argv))
+    if args["replicas"] is not None and args["replicas"] < 1:
+        parser.error("--replicas: 1 or more nameko run processes of each service")
     plan = args.pop("plan")
     options = options_for(plan, **{k: v for k, v in args.items() if v is not None})
     try:

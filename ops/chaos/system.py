@@ -78,8 +78,9 @@ class StackFailed(RuntimeError):
 class ChaosSystem:
     """One isolated system; ``with ChaosSystem() as system:`` starts it and always tears it down."""
 
-    def __init__(self, run_id=None, base_dir=None, **overrides):
+    def __init__(self, run_id=None, base_dir=None, replicas=1, **overrides):
         self.run_id = run_id or uuid.uuid4().hex[:8]
+        self.replicas = replicas  # nameko run processes of each domain service (REPLICAS)
         self.prefix = f"chaos_{self.run_id}_"
         self.vhost = f"chaos_{self.run_id}"
         self.run_dir = Path(base_dir or ROOT / ".run-chaos") / self.run_id
@@ -104,6 +105,7 @@ class ChaosSystem:
             "ADMIN_EMAIL": ADMIN["email"],
             "ADMIN_PASSWORD": ADMIN["password"],
             "JWT_SECRET": f"chaos-secret-{self.run_id}-{uuid.uuid4().hex}",
+            "REPLICAS": str(self.replicas),
         }
         env.update({key: str(value) for key, value in self.overrides.items()})
         return env
@@ -124,12 +126,17 @@ class ChaosSystem:
         with open(self.run_dir / "stack.log", "ab") as log:
             done = subprocess.run(
                 [sys.executable, "-m", "ops", command, *args],
-                cwd=ROOT, env=dict(os.environ, **self.env()), stdout=log, stderr=subprocess.STDOUT,
+                cwd=ROOT, env=dict(self._inherited_environ(), **self.env()), stdout=log, stderr=subprocess.STDOUT,
             )
         if check and done.returncode:
             raise StackFailed(f"`{command} {' '.join(args)}` failed (status {done.returncode}); "
                               f"see {self.run_dir / 'stack.log'}")
         return done.returncode
+
+    @staticmethod
+    def _inherited_environ():
+        # the replica counts are the run's own (``replicas``), never a REPLICAS_<SERVICE> of the caller's shell
+        return {name: value for name, value in os.environ.items() if not name.startswith("REPLICAS")}
 
     def up(self):
         """Start whatever of the system is not running (all of it the first time)."""
@@ -210,12 +217,20 @@ class ChaosSystem:
     # -- processes ------------------------------------------------------------------
 
     def pid_of(self, name):
-        """The pid in RUN_DIR/<name>.pid if that process is alive; services by name, ``mongo`` for the stand-in."""
+        """The pid in RUN_DIR/<name>.pid if that process is alive: a service's first replica by its name
+        (``ticket``), the others numbered (``ticket.2``), ``mongo`` for the stand-in."""
         try:
             pid = int((self.run_dir / f"{name}.pid").read_text().strip())
         except (OSError, ValueError):
             return None
         return pid if self.is_our_process(pid) else None
+
+    def replica_names(self, service):
+        """The process names of every replica of ``service`` that runs (``ticket``, ``ticket.2``, ...),
+        from RUN_DIR's pid files as the stack CLI writes them (ops/processes.py)."""
+        names = [path.name.removesuffix(".pid") for path in self.run_dir.glob(f"{service}*.pid")]
+        names = [n for n in names if n == service or (n.partition(".")[0] == service and n.partition(".")[2].isdigit())]
+        return sorted((n for n in names if self.pid_of(n)), key=lambda n: int(n.partition(".")[2] or 1))
 
     def is_our_process(self, pid):
         try:

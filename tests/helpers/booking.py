@@ -98,6 +98,30 @@ def flight_money(system, flight_id):
     return {"captured": captured, "refunded": refunded, "ticketed": ticketed}
 
 
+def assert_each_effect_once(system, order_id):
+    """No double effect, whichever replica handled what: at most one capture kept or
+    refunded per order and at most one refund, of that capture (payment's own records), one ticket per
+    passenger seat (ticket's), each state once in the order's history (order's). Returns
+    ``(order, payments, tickets)`` as the services show them."""
+    with system.rpc() as rpc:
+        order = rpc.order.get_order(order_id)
+        payments = rpc.payment.payments_for_order(order_id)
+        tickets = rpc.ticket.tickets_for_order(order_id)
+    captures = [p for p in payments if p["status"] in ("succeeded", "refunded", "refunding")]
+    assert len(captures) <= 1, f"order {order_id} charged {len(captures)} times: {payments}"
+    refunds = [p["refund"] for p in payments if p.get("refund")]
+    assert len(refunds) <= 1, f"order {order_id} refunded {len(refunds)} times: {payments}"
+    if refunds:
+        assert refunds[0]["amount"] == captures[0]["amount"], payments
+    seats = [t["seat"] for t in tickets]
+    assert len(seats) == len(set(seats)), f"order {order_id} ticketed twice: {tickets}"
+    if tickets:
+        assert len(tickets) == len(order["passengers"]), f"order {order_id}: {tickets} for {order['passengers']}"
+    states = [h["status"] for h in order["history"]]
+    assert len(states) == len(set(states)), f"order {order_id} went through a state twice: {states}"
+    return order, payments, tickets
+
+
 # -- recording the saga's events ---------------------------------------------------------
 
 SAGA_EVENTS = (
@@ -119,12 +143,18 @@ def events_of(log, order_id):
 
 
 def pause_event_handler(system, service_name, method_name):
-    """Stop one event handler of a running service: its messages wait in RabbitMQ
-    (as if that consumer had crashed) while the service's RPC keeps answering."""
-    container = system.container(service_name)
-    handler = next(e for e in container.entrypoints if e.method_name == method_name)
-    handler.stop()
-    container.entrypoints.discard(handler)  # already stopped: the container's own stop must skip it
+    """Stop one event handler of a running service, in every replica: its messages wait in
+    RabbitMQ (as if that consumer had crashed) while the service's RPC keeps answering."""
+    for container in system.containers(service_name):
+        handler = next(e for e in container.entrypoints if e.method_name == method_name)
+        handler.stop()
+        container.entrypoints.discard(handler)  # already stopped: the container's own stop must skip it
+
+
+def stop_service(system, service_name):
+    """The service goes away, every replica of it (its queues stay, and fill up)."""
+    for container in system.containers(service_name):
+        container.stop()
 
 
 def snapshot(system, order_id):

@@ -93,15 +93,17 @@ def _key(payload):
 
 @contextlib.contextmanager
 def watching_handlers(system):
-    """``HandledEvents`` of the event handlers of ``system`` while the block runs: a worker
-    counts once it is torn down (its transaction committed, its events published)."""
+    """``HandledEvents`` of the event handlers of ``system`` (every replica) while the block
+    runs: a worker counts once it is torn down (its transaction committed, its events published)."""
     handled = HandledEvents()
     with contextlib.ExitStack() as patches:
-        for container in system.runner.containers:
+        # replicas share their service's event queues: an event is handled by one of them
+        for container in (c for runner in system.runners for c in runner.containers):
             for entrypoint in container.entrypoints:
                 if isinstance(entrypoint, EventHandler):
-                    handled.consumers.setdefault((entrypoint.source_service, entrypoint.event_type), []).append(
-                        (container.service_name, entrypoint.method_name))
+                    consumers = handled.consumers.setdefault((entrypoint.source_service, entrypoint.event_type), [])
+                    if (container.service_name, entrypoint.method_name) not in consumers:
+                        consumers.append((container.service_name, entrypoint.method_name))
 
             def teardown(worker_ctx, original=container._worker_teardown, service=container.service_name):
                 try:

@@ -12,7 +12,11 @@ Fixtures (session-wide unless said otherwise):
   against those stores. ``system.http`` is a requests session on the gateway,
   ``system.rpc()`` a ClusterRpcProxy context, ``system.dispatch(...)`` publishes an event.
 - ``make_system`` (function): start another, isolated system (own vhost, own gateway
-  port, same databases) with config overrides and a chosen set of services.
+  port, same databases) with config overrides and a chosen set of services;
+  ``make_system(replicas=2)`` runs two of every domain service (``REPLICAS=2``).
+- ``replicated_system``: like ``system``, but two of every domain service (one gateway)
+  on its own vhost; ``any_system`` is ``system`` then ``replicated_system``, for the
+  tests that must hold with replicas (race, saga).
 
 Every test using one of these (or nameko's ``rabbit_config``) is marked ``integration``;
 ``make unit`` (``pytest -m "not integration"``) runs the rest, without any server.
@@ -46,7 +50,8 @@ RABBIT_API = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:1567
 # whose fixture closure holds one is an integration test; `make unit` runs the others.
 # A test reaching a server without them says so itself: @pytest.mark.integration.
 SERVER_FIXTURES = frozenset({"mongo_uri", "mail", "test_config", "databases", "system", "make_system",
-                            "rabbit_manager"})
+                             "rabbit_manager", "replicated_system", "any_system"})
+REPLICA_COUNTS = (1, 2)
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
@@ -200,11 +205,22 @@ def databases(test_config):
 # -- running systems -------------------------------------------------------------------
 
 class System:
-    def __init__(self, config, runner):
+    """A running system: ``runners[0]`` has every service (the gateway included), each
+    further runner one more replica of every domain service (``REPLICAS=N``)."""
+
+    def __init__(self, config, runners):
         self.config = config
-        self.runner = runner
+        self.runners = runners
         self.base_url = f"http://{config['WEB_SERVER_ADDRESS']}"
         self.http = GatewayClient(self.base_url)
+
+    @property
+    def runner(self):
+        return self.runners[0]
+
+    @property
+    def replicas(self):
+        return len(self.runners)
 
     @contextlib.contextmanager
     def rpc(self, timeout=10):
@@ -215,7 +231,12 @@ class System:
         event_dispatcher(self.config)(service, event_type, payload)
 
     def container(self, service_name):
-        return next(c for c in self.runner.containers if c.service_name == service_name)
+        """The first replica's container of ``service_name``."""
+        return self.containers(service_name)[0]
+
+    def containers(self, service_name):
+        """Every replica's container of ``service_name``, first replica first."""
+        return [c for runner in self.runners for c in runner.containers if c.service_name == service_name]
 
 
 class GatewayClient(requests.Session):
@@ -247,18 +268,28 @@ def wait_for_gateway(base_url, timeout=30):
 
 
 @contextlib.contextmanager
-def running_system(config, services=None):
-    runner = ServiceRunner(config)
-    for cls in service_classes(services):
-        runner.add_service(cls)
-    runner.start()
-    system = System(config, runner)
+def running_system(config, services=None, replicas=1):
+    """Start ``services`` (default: all) in a ServiceRunner; with ``replicas`` > 1, that many
+    more runners of the same domain services on the same vhost and stores, as ``REPLICAS``
+    does with ``nameko run`` processes: every RPC queue, event queue and timer then has
+    ``replicas`` consumers. The gateway runs once (it binds its port)."""
+    names = list(services or registry.ALL_NAMES)
+    runners = []
     try:
-        if services is None or "gateway" in services:
+        for replica in range(1, replicas + 1):
+            runner = ServiceRunner(config)
+            for cls in service_classes(names if replica == 1 else [n for n in names if n != "gateway"]):
+                runner.add_service(cls)
+            runners.append(runner)
+            runner.start()
+        system = System(config, runners)
+        if "gateway" in names:
             wait_for_gateway(system.base_url)
         yield system
     finally:
-        runner.kill() if sys.exc_info()[0] else runner.stop()
+        crashed = sys.exc_info()[0] is not None
+        for runner in reversed(runners):
+            runner.kill() if crashed else runner.stop()
 
 
 @pytest.fixture(scope="session")
@@ -267,23 +298,52 @@ def system(databases):
         yield running
 
 
+def isolated_config(run_prefix, mongo_uri, vhosts, smtp_uri=None, **overrides):
+    """A config on a fresh vhost (recorded in ``vhosts`` for deletion) and the shared stores."""
+    vhost = f"{run_prefix}{uuid.uuid4().hex[:6]}"
+    create_vhost(vhost)
+    vhosts.append(vhost)
+    return build_config(run_prefix, vhost, mongo_uri, smtp_uri, **overrides)
+
+
 @pytest.fixture
 def make_system(databases, run_prefix, mongo_uri, mail):
-    """``with make_system(services=[...], HOLD_TTL_SECONDS=2) as s:`` on its own vhost."""
+    """``with make_system(services=[...], replicas=2, HOLD_TTL_SECONDS=2) as s:`` on its own vhost."""
     vhosts = []
 
     @contextlib.contextmanager
-    def factory(services=None, **overrides):
-        vhost = f"{run_prefix}{uuid.uuid4().hex[:6]}"
-        create_vhost(vhost)
-        vhosts.append(vhost)
-        config = build_config(run_prefix, vhost, mongo_uri, mail.uri, **overrides)
-        with running_system(config, services) as running:
+    def factory(services=None, replicas=1, **overrides):
+        config = isolated_config(run_prefix, mongo_uri, vhosts, mail.uri, **overrides)
+        with running_system(config, services, replicas=replicas) as running:
             yield running
 
     yield factory
     for vhost in vhosts:
         delete_vhost(vhost)
+
+
+@pytest.fixture(scope="session")
+def replicated_system(databases, run_prefix, mongo_uri, mail):
+    """Two replicas of every domain service and one gateway, on their own vhost."""
+    vhosts = []
+    try:
+        with running_system(isolated_config(run_prefix, mongo_uri, vhosts, mail.uri), replicas=2) as running:
+            yield running
+    finally:
+        for vhost in vhosts:
+            delete_vhost(vhost)
+
+
+@pytest.fixture(scope="session", params=REPLICA_COUNTS, ids=[f"replicas={n}" for n in REPLICA_COUNTS])
+def any_system(request):
+    """``system``, then ``replicated_system``: a test using it runs once on each."""
+    return request.getfixturevalue("system" if request.param == 1 else "replicated_system")
+
+
+@pytest.fixture(params=REPLICA_COUNTS, ids=[f"replicas={n}" for n in REPLICA_COUNTS])
+def replicas(request):
+    """1, then 2: for tests that start their own ``make_system(replicas=replicas)``."""
+    return request.param
 
 
 # -- assertions shared by the test suites ------------------------------------------------
