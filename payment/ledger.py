@@ -135,7 +135,7 @@ class Ledger:
                 f"This order's payment was declined {declines} times: it takes no more payments, "
                 "and its seats are released when it expires.",
                 code="TOO_MANY_DECLINES",
-                details={"order_id": order["id"], "declines": declines, "expires_at": order.get("expires_at")})
+                details={"order_id": order["id"], "expires_at": order.get("expires_at")})
         now = _now()
         since = now - timedelta(seconds=limits.window_seconds)
         wait = limits.user_wait(self.store.declines_of_user_since(order["user_id"], since), now)
