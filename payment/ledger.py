@@ -132,8 +132,8 @@ class Ledger:
         declines = self.store.declines_for_order(order["id"])
         if limits.order_exhausted(declines):
             raise Conflict(
-                f"This order's payment was declined {declines} times: it takes no more payments, "
-                "and its seats are released when it expires.",
+                f"This order has reached its limit of declined payments ({declines}): it takes no more "
+                "payments, and its seats are released when it expires.",
                 code="TOO_MANY_DECLINES",
                 details={"order_id": order["id"], "expires_at": order.get("expires_at")})
         now = _now()

@@ -107,7 +107,7 @@ def test_an_order_declined_its_limit_refuses_every_card_until_it_expires(limited
     for card in (DECLINED_CARD, GOOD_CARD):
         body = assert_error(client.post(f"/orders/{order['id']}/pay", json=card), 409, "TOO_MANY_DECLINES")
         assert body["details"] == {"order_id": order["id"], "expires_at": order["expires_at"]}
-        assert f"declined {LIMITS['LIMIT_DECLINES_PER_ORDER']} times" in body["message"]
+        assert f"declined payments ({LIMITS['LIMIT_DECLINES_PER_ORDER']})" in body["message"]
     # nothing more reached the processor, and the order waits to expire with its seats held
     assert sorted(p["status"] for p in payments_of(limited, order["id"])) == ["failed"] * 2
     assert get_order(client, order["id"])["status"] == "PENDING_PAYMENT"
