@@ -8,7 +8,10 @@ being refunded or refunded carries ``refund: {id, amount, reason, at}`` (shown a
 the processor is asked and is its idempotency key. ``updated_at`` is the time of the
 last move; ``announced`` / ``refund_announced`` note that ``payment_succeeded`` /
 ``payment_refunded`` left; ``claims.<task>`` is the time until which one sweep owns a
-task on the payment (two replicas sweep the same collection).
+task on the payment (two replicas sweep the same collection). A failed payment's
+``decline_reason`` says why; every failure but ``abandoned`` (never received) is a
+decline, counted per order and per user since a time (``updated_at`` of the failure) for
+the decline limits (``payment.domain.DeclineLimits``).
 
 ``charge_key`` (= the order id) is set on a payment while it is pending or has
 captured money, and removed when it fails; a sparse unique index on it makes a
