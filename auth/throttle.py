@@ -1,48 +1,13 @@
 """Throttles in Redis: failed logins per email and per client address, sign-ups per
 client address.
 
-Fixed windows: the first attempt starts a counter that lives the window's length.
-Each attempt is counted *before* it is compared (INCR, then compare the count it
-returned), so concurrent attempts each take their own number and no more than the
-limit are ever let through, however many arrive at once. A check-then-increment
-would let every concurrent guess pass the check before any of them counted.
+Fixed windows counted before they are compared (``common.ratelimit``): concurrent
+guesses each take their own number, so no more than the limit are ever let through.
 """
 import hashlib
 
+from common import ratelimit
 from common.errors import TooManyRequests
-
-
-def _count(redis, counters, window):
-    """INCR every key of ``counters`` (``[(key, limit)]``), giving a new key its expiry;
-    ``[(key, limit, count, ttl)]`` with the counts after this attempt."""
-    pipe = redis.pipeline(transaction=True)
-    for key, _ in counters:
-        # SET NX EX then INCR in one MULTI: the counter always has its expiry
-        pipe.set(key, 0, ex=window, nx=True)
-        pipe.incr(key)
-        pipe.ttl(key)
-    replies = pipe.execute()
-    return [(key, limit, count, ttl) for (key, limit), count, ttl in zip(counters, replies[1::3], replies[2::3])]
-
-
-# DECR only a counter that still exists: one that expired meanwhile must not come back
-# as -1 with no expiry (a free attempt for ever)
-_GIVE_BACK = """
-for _, key in ipairs(KEYS) do
-  if redis.call('EXISTS', key) == 1 then redis.call('DECR', key) end
-end
-"""
-
-
-def _give_back(redis, keys):
-    if keys:
-        redis.eval(_GIVE_BACK, len(keys), *keys)
-
-
-def _retry_after(counted):
-    """Seconds until the counters over their limit expire (None: none is over)."""
-    waits = [ttl for _, limit, count, ttl in counted if count > limit]
-    return max(1, max(waits)) if waits else None
 
 
 class LoginThrottle:
@@ -81,19 +46,19 @@ class LoginThrottle:
         """Count this login; raise TooManyRequests if that puts the email or the client
         over its limit. A refused attempt gives back the counts it took from counters
         still within their limit: it was never evaluated, so it is no failure."""
-        counted = _count(self.redis, self._counters(email, client), self.window)
-        retry_after = _retry_after(counted)
+        counted = ratelimit.count(self.redis, self._counters(email, client), self.window)
+        retry_after = ratelimit.retry_after(counted)
         if retry_after is not None:
-            _give_back(self.redis, [key for key, limit, count, _ in counted if count <= limit])
+            ratelimit.give_back(self.redis, [key for key, limit, count, _ in counted if count <= limit])
             raise TooManyRequests("Too many failed logins. Try again later.", details={"retry_after": retry_after})
 
     def not_evaluated(self, email, client):
         """Give back an attempt that never got its password checked (hashing was busy)."""
-        _give_back(self.redis, [key for key, _ in self._counters(email, client)])
+        ratelimit.give_back(self.redis, [key for key, _ in self._counters(email, client)])
 
     def succeeded(self, email, client):
         self.redis.delete(self._email_key(email))
-        _give_back(self.redis, [self._client_key(client)] if client else [])
+        ratelimit.give_back(self.redis, [self._client_key(client)] if client else [])
 
 
 class RegistrationLimit:
@@ -110,7 +75,8 @@ class RegistrationLimit:
     def attempt(self, client):
         if not client:
             return
-        retry_after = _retry_after(_count(self.redis, [(self.prefix + str(client)[:64], self.limit)], self.window))
+        counted = ratelimit.count(self.redis, [(self.prefix + str(client)[:64], self.limit)], self.window)
+        retry_after = ratelimit.retry_after(counted)
         if retry_after is not None:
             raise TooManyRequests(
                 "Too many sign-ups from this address. Try again later.", code="TOO_MANY_REGISTRATIONS",

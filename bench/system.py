@@ -49,6 +49,8 @@ def stack_env(**overrides):
         "ADMIN_PASSWORD": ADMIN["password"],
         # every bench customer signs up from 127.0.0.1 (bench/fixtures.py)
         "LIMIT_REGISTRATIONS_PER_CLIENT": "1000000",
+        # a bench customer books one seat after another for the whole run
+        "LIMIT_ORDERS_PER_USER": "1000000",
     }
     env.update({key: str(value) for key, value in overrides.items()})
     return env

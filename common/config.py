@@ -90,6 +90,11 @@ class Settings:
     ticket_event_relay_seconds: float
     track_event_relay_seconds: float
     order_event_relay_seconds: float
+    limit_orders_per_user: int
+    limit_orders_window: int
+    limit_declines_per_order: int
+    limit_declines_per_user: int
+    limit_declines_window: int
     ticket_airline_prefix: str
     check_in_opens_hours: float
     check_in_closes_minutes: float

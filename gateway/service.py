@@ -5,7 +5,15 @@ Endpoints live in ``gateway/routes/*`` as mixins, one per domain; what a route
 combines from several calls lives beside them (``health.py``, ``cache.py``)."""
 from common.config import ProductionGuard
 from common.metrics import Metrics
-from gateway.dependencies import BoundedRpc, ClientAddress, RequestContext, SearchCache, Security, SettingsProvider
+from gateway.dependencies import (
+    BoundedRpc,
+    ClientAddress,
+    OrderLimitProvider,
+    RequestContext,
+    SearchCache,
+    Security,
+    SettingsProvider,
+)
 from gateway.routes.auth import AuthRoutes
 from gateway.routes.booking import BookingRoutes
 from gateway.routes.checkin import CheckInRoutes
@@ -25,6 +33,7 @@ class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, TrackingRoutes, FareRo
     security = Security()
     client_address = ClientAddress()
     search_cache = SearchCache()
+    order_limit = OrderLimitProvider()
     request_id = RequestContext()
     metrics = Metrics()
     production_guard = ProductionGuard()

@@ -1,12 +1,18 @@
-"""Card rules that need no broker and no database."""
+"""Card and payment rules that need no broker and no database."""
+import math
 import re
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 SUCCEEDED = "succeeded"
 PENDING = "pending"
 FAILED = "failed"
 REFUNDING = "refunding"
 REFUNDED = "refunded"
+
+# the ``decline_reason`` of a failed payment the processor never received (the sweep read
+# its books): no card was declined, so it is no decline. Every other failure is one.
+NEVER_RECEIVED = "abandoned"
 
 _SEPARATORS = re.compile(r"[ -]")
 _EXPIRY = re.compile(r"^(0[1-9]|1[0-2])/([0-9]{2})$")
@@ -62,3 +68,33 @@ def expiry_in_future(year, month, today=None):
 
 def cvc_valid(cvc):
     return cvc.isdigit() and 3 <= len(cvc) <= 4
+
+
+@dataclass(frozen=True)
+class DeclineLimits:
+    """``LIMIT_DECLINES_PER_ORDER``, ``LIMIT_DECLINES_PER_USER`` per ``LIMIT_DECLINES_WINDOW``
+    seconds: what stops one order, or one user, from testing cards against the processor."""
+
+    per_order: int
+    per_user: int
+    window_seconds: int
+
+    @classmethod
+    def from_settings(cls, settings):
+        return cls(settings.limit_declines_per_order, settings.limit_declines_per_user,
+                   settings.limit_declines_window)
+
+    def order_exhausted(self, declines):
+        """Whether an order declined ``declines`` times takes no more payments."""
+        return declines >= self.per_order
+
+    def user_wait(self, decline_times, now):
+        """Seconds until a user declined at ``decline_times`` (datetimes) may pay again,
+        or None if they may now: fewer than ``per_user`` of them within the window."""
+        window = timedelta(seconds=self.window_seconds)
+        recent = sorted(moment for moment in decline_times if moment > now - window)
+        if len(recent) < self.per_user:
+            return None
+        # the count is back under the limit once this one has left the window
+        frees_at = recent[len(recent) - self.per_user] + window
+        return max(1, math.ceil((frees_at - now).total_seconds()))

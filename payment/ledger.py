@@ -23,14 +23,35 @@ and announced, once.
 Whether an order can be paid is order's rule: ``pay`` asks ``order.get_payable_order``,
 which answers the order or raises ``Conflict`` ``ORDER_NOT_PAYABLE``.
 
-``Ledger`` gets the payment store, RPC clients, the event dispatcher and the card
-processor, so a test can hand it in-memory stand-ins (``payment/tests/test_ledger.py``).
+Card testing is payment's to stop (``DeclineLimits``): an order declined
+``LIMIT_DECLINES_PER_ORDER`` times takes no more payments, good card included (409
+``TOO_MANY_DECLINES``; it expires as any unpaid order does), and a user declined
+``LIMIT_DECLINES_PER_USER`` times within the window pays nothing until the oldest of them
+leaves it (429 ``TOO_MANY_DECLINES_FOR_USER``). A pending payment is no decline, nor is
+one the processor never received. The limits are checked again once the payment holds its
+order's charge key: no other payment of the order can then be at the processor, so the
+order's count is exact, and no order is ever declined more than its limit. Payments of
+one user on different orders are not serialised: N of them at once may each see the
+user one decline under the limit, so a user's count can pass it by N - 1 at most.
+
+``Ledger`` gets the payment store, RPC clients, the event dispatcher, the card
+processor and the decline limits, so a test can hand it in-memory stand-ins
+(``payment/tests/test_ledger.py``).
 """
 import logging
 from datetime import UTC, datetime, timedelta
 
-from common.errors import Conflict, InvalidInput, NotFound, PaymentDeclined, ServiceUnavailable, load_or_raise
-from payment.domain import FAILED, PENDING, REFUNDED, REFUNDING, SUCCEEDED
+from common.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PaymentDeclined,
+    ServiceUnavailable,
+    TooManyRequests,
+    load_or_raise,
+)
+from payment.domain import FAILED, NEVER_RECEIVED, PENDING, REFUNDED, REFUNDING, SUCCEEDED
 from payment.schemas import AuditPaymentSchema, CardSchema, PaymentSchema
 from payment.store import OrderAlreadyCharged
 
@@ -47,16 +68,19 @@ def _now():
 
 
 class Ledger:
-    def __init__(self, store, services, dispatch, processor):
+    def __init__(self, store, services, dispatch, processor, decline_limits):
         self.store = store
         self.services = services
         self.dispatch = dispatch
         self.processor = processor
+        self.decline_limits = decline_limits
 
     def pay(self, order_id, user_id, card_data):
         card = load_or_raise(CardSchema(), card_data, message="Invalid card details")
         # NotFound if not the caller's, Conflict ORDER_NOT_PAYABLE if it cannot be paid now
         order = self.services.order.get_payable_order(order_id, str(user_id))
+        # before the charge key, so a refused attempt leaves no pending payment behind
+        self._refuse_beyond_decline_limits(order)
         payment = {
             "_id": self.store.new_id(),
             "order_id": order["id"],
@@ -71,6 +95,12 @@ class Ledger:
             payment = self.store.insert_pending(payment)
         except OrderAlreadyCharged:
             raise self._already_charged(order["id"])
+        try:
+            # again, holding the charge key: a payment that failed meanwhile is counted now
+            self._refuse_beyond_decline_limits(order)
+        except DomainError:
+            self.store.discard_pending(payment["_id"])
+            raise
 
         try:
             result = self.processor.charge(payment["_id"], card["card_number"], payment["amount"], payment["currency"])
@@ -96,6 +126,22 @@ class Ledger:
             captured = self._settled_meanwhile(payment, result)
         self.announce(captured)
         return payment_view(captured)
+
+    def _refuse_beyond_decline_limits(self, order):
+        limits = self.decline_limits
+        declines = self.store.declines_for_order(order["id"])
+        if limits.order_exhausted(declines):
+            raise Conflict(
+                f"This order has reached its limit of declined payments ({declines}): it takes no more "
+                "payments, and its seats are released when it expires.",
+                code="TOO_MANY_DECLINES",
+                details={"order_id": order["id"], "expires_at": order.get("expires_at")})
+        now = _now()
+        since = now - timedelta(seconds=limits.window_seconds)
+        wait = limits.user_wait(self.store.declines_of_user_since(order["user_id"], since), now)
+        if wait is not None:
+            raise TooManyRequests("Too many declined payments. Try again later.", code="TOO_MANY_DECLINES_FOR_USER",
+                                  details={"retry_after": wait})
 
     def _already_charged(self, order_id):
         current = self.store.captured_for_order(order_id)
@@ -158,7 +204,7 @@ class Ledger:
                             payment["_id"], exc_info=True)
                 continue
             if result is None:
-                self.store.mark_failed(payment["_id"], "abandoned")
+                self.store.mark_failed(payment["_id"], NEVER_RECEIVED)
             elif result.approved:
                 captured = self.store.mark_succeeded(payment["_id"], result.reference)
                 if captured is not None:

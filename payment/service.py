@@ -5,6 +5,7 @@ from common.entrypoints import config_timer, event_handler, rpc
 from common.metrics import Metrics
 from payment import processor, store
 from payment.dependencies import BoundedRpc, MongoDatabase, RequestContext, SettingsProvider
+from payment.domain import DeclineLimits
 from payment.ledger import Ledger
 from payment.processor import SimulatedProcessor
 from payment.store import PaymentStore
@@ -27,7 +28,8 @@ class PaymentService:
 
     @property
     def ledger(self):
-        return Ledger(PaymentStore(self.db), self.services, self.dispatch, SimulatedProcessor(self.db))
+        return Ledger(PaymentStore(self.db), self.services, self.dispatch, SimulatedProcessor(self.db),
+                      DeclineLimits.from_settings(self.settings))
 
     @rpc
     def health(self):

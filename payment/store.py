@@ -8,7 +8,10 @@ being refunded or refunded carries ``refund: {id, amount, reason, at}`` (shown a
 the processor is asked and is its idempotency key. ``updated_at`` is the time of the
 last move; ``announced`` / ``refund_announced`` note that ``payment_succeeded`` /
 ``payment_refunded`` left; ``claims.<task>`` is the time until which one sweep owns a
-task on the payment (two replicas sweep the same collection).
+task on the payment (two replicas sweep the same collection). A failed payment's
+``decline_reason`` says why; every failure but ``abandoned`` (never received) is a
+decline, counted per order and per user since a time (``updated_at`` of the failure) for
+the decline limits (``payment.domain.DeclineLimits``).
 
 ``charge_key`` (= the order id) is set on a payment while it is pending or has
 captured money, and removed when it fails; a sparse unique index on it makes a
@@ -29,7 +32,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from payment.domain import FAILED, PENDING, REFUNDED, REFUNDING, SUCCEEDED
+from payment.domain import FAILED, NEVER_RECEIVED, PENDING, REFUNDED, REFUNDING, SUCCEEDED
 
 
 class OrderAlreadyCharged(Exception):
@@ -42,6 +45,7 @@ def create_indexes(db):
     db.payments.create_index([("order_id", ASCENDING)])
     db.payments.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
     db.payments.create_index([("status", ASCENDING), ("updated_at", ASCENDING)])
+    db.payments.create_index([("user_id", ASCENDING), ("updated_at", ASCENDING)])
 
 
 def stamp(moment):
@@ -76,6 +80,19 @@ class PaymentStore:
     def for_order(self, order_id):
         """Every attempt to pay the order, oldest first."""
         return list(self.db.payments.find({"order_id": order_id}).sort("_id", ASCENDING))
+
+    def declines_for_order(self, order_id):
+        """How many payments of the order the processor declined (a failure it never
+        received is no decline; a pending payment is none yet)."""
+        return len(list(self.db.payments.find(
+            {"order_id": order_id, "status": FAILED, "decline_reason": {"$ne": NEVER_RECEIVED}}, {"_id": 1})))
+
+    def declines_of_user_since(self, user_id, since):
+        """When each payment of the user declined at or after ``since`` was declined, oldest first."""
+        found = self.db.payments.find(
+            {"user_id": user_id, "updated_at": {"$gte": stamp(since)}, "status": FAILED,
+             "decline_reason": {"$ne": NEVER_RECEIVED}}, {"updated_at": 1})
+        return sorted(datetime.fromisoformat(payment["updated_at"]) for payment in found)
 
     def unannounced_captures(self, created_before, limit=100):
         """Captured payments whose ``payment_succeeded`` may never have left (a crash in between)."""
@@ -114,6 +131,11 @@ class PaymentStore:
         except DuplicateKeyError:
             raise OrderAlreadyCharged(payment["order_id"])
         return self.find(payment["_id"])
+
+    def discard_pending(self, payment_id):
+        """Remove a pending payment that was never sent to the processor, freeing its
+        order's charge key; False if it is no longer pending."""
+        return self.db.payments.delete_one({"_id": payment_id, "status": PENDING}).deleted_count == 1
 
     def _move(self, payment_id, source, values, unset=None):
         update = {"$set": dict(values, updated_at=_now())}

@@ -13,6 +13,7 @@ from nameko.web.handlers import HttpRequestHandler
 
 from gateway.http import MAX_BODY_BYTES
 from tests.helpers import assert_error
+from tests.helpers.booking import DECLINED_CARD, GOOD_CARD, customer, place, schedule_flight
 from tests.helpers.owasp import body_operations, caller_for, example_body, operations, world
 
 
@@ -89,10 +90,29 @@ def test_registration_limit_answers_429_with_retry_after(make_system):
         assert body["details"]["retry_after"] == int(throttled.headers["Retry-After"])
 
 
+def test_booking_limits_answer_409_or_429_with_retry_after(make_system):
+    """Card testing and order floods: LIMIT_DECLINES_PER_ORDER (409), LIMIT_DECLINES_PER_USER
+    and LIMIT_ORDERS_PER_USER (429 with Retry-After). Measured in tests/test_booking_limits.py."""
+    limits = {"LIMIT_ORDERS_PER_USER": 3, "LIMIT_DECLINES_PER_ORDER": 1, "LIMIT_DECLINES_PER_USER": 2}
+    with make_system(REDIS_KEY_SCOPE=f"o{uuid.uuid4().hex[:8]}_", **limits) as isolated:
+        flight = schedule_flight(isolated)
+        client, _ = customer(isolated)
+        first, second, third = (place(client, flight) for _ in range(3))
+        over = client.post("/orders", json={"flight_id": flight, "passengers": [{"name": "Ann"}]})
+        body = assert_error(over, 429, "TOO_MANY_ORDERS")
+        assert body["details"]["retry_after"] == int(over.headers["Retry-After"]) > 0
+
+        assert_error(client.post(f"/orders/{first['id']}/pay", json=DECLINED_CARD), 402, "PAYMENT_DECLINED")
+        assert_error(client.post(f"/orders/{first['id']}/pay", json=GOOD_CARD), 409, "TOO_MANY_DECLINES")
+        assert_error(client.post(f"/orders/{second['id']}/pay", json=DECLINED_CARD), 402, "PAYMENT_DECLINED")
+        refused = client.post(f"/orders/{third['id']}/pay", json=GOOD_CARD)
+        body = assert_error(refused, 429, "TOO_MANY_DECLINES_FOR_USER")
+        assert body["details"]["retry_after"] == int(refused.headers["Retry-After"]) > 0
+
+
 # The bounded password hashing (503 PASSWORD_HASHING_BUSY under a sign-up flood) is
-# measured in tests/test_auth_abuse.py. The other business limits of issue 12 item 1
-# (LIMIT_UNPAID_SEATS_PER_FLIGHT, LIMIT_DECLINES_PER_ORDER, LIMIT_ORDERS_PER_USER)
-# belong here, next to the login throttle, as they land.
+# measured in tests/test_auth_abuse.py. LIMIT_UNPAID_SEATS_PER_FLIGHT (and its total
+# across flights) belongs here too, once order/ enforces it.
 
 
 # -- API3/API6: mass assignment ------------------------------------------------------------

@@ -12,11 +12,13 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 class BookingRoutes:
     @route("POST", "/orders", summary="Book seats: holds them until expires_at, pending payment",
            tags=["booking"], auth="user", body=PlaceOrderSchema, responses={201: OrderSchema},
-           errors=(404, 409))
+           errors=(404, 409, 429))
     def place_order(self, request):
-        order = self.rpc.order.place_order(
-            request.caller.id, json_body(request), idempotency_key=request.headers.get(IDEMPOTENCY_HEADER),
-        )
+        body = json_body(request)
+        idempotency_key = request.headers.get(IDEMPOTENCY_HEADER)
+        # LIMIT_ORDERS_PER_USER, before order is asked (gateway/limits.py)
+        self.order_limit.attempt(request.caller.id, idempotency_key)
+        order = self.rpc.order.place_order(request.caller.id, body, idempotency_key=idempotency_key)
         return json_response(order, 201)
 
     @route("GET", "/orders", summary="The caller's orders, newest first", tags=["booking"], auth="user",
@@ -33,7 +35,7 @@ class BookingRoutes:
 
     @route("POST", "/orders/<order_id>/pay", summary="Pay a pending order by card (test cards: 4242424242424242 "
            "succeeds, 4000000000000002 is declined)", tags=["booking"], auth="user", body=CardSchema,
-           responses={201: PaymentSchema}, errors=(402, 404, 409))
+           responses={201: PaymentSchema}, errors=(402, 404, 409, 429))
     def pay_order(self, request, order_id):
         return json_response(self.rpc.payment.pay(order_id, request.caller.id, json_body(request)), 201)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from common.errors import Conflict, NotFound
 from payment import processor
-from payment.domain import FAILED, PENDING, REFUNDED, REFUNDING, SUCCEEDED
+from payment.domain import FAILED, NEVER_RECEIVED, PENDING, REFUNDED, REFUNDING, SUCCEEDED
 from payment.store import OrderAlreadyCharged, stamp
 
 
@@ -31,6 +31,16 @@ class FakePaymentStore:
     def for_order(self, order_id):
         return copy.deepcopy(sorted((p for p in self.payments.values() if p["order_id"] == order_id),
                                     key=lambda p: p["_id"]))
+
+    def _declines(self):
+        return [p for p in self.payments.values() if p["status"] == FAILED and p["decline_reason"] != NEVER_RECEIVED]
+
+    def declines_for_order(self, order_id):
+        return sum(1 for p in self._declines() if p["order_id"] == order_id)
+
+    def declines_of_user_since(self, user_id, since):
+        return sorted(datetime.fromisoformat(p["updated_at"]) for p in self._declines()
+                      if p["user_id"] == user_id and p["updated_at"] >= stamp(since))
 
     def unannounced_captures(self, created_before, limit=100):
         return copy.deepcopy([p for p in self.payments.values() if p["status"] == SUCCEEDED
@@ -59,6 +69,12 @@ class FakePaymentStore:
         self.payments[payment["_id"]] = dict(copy.deepcopy(payment), status=PENDING, charge_key=payment["order_id"],
                                              updated_at=stamp(payment["created_at"]))
         return self.find(payment["_id"])
+
+    def discard_pending(self, payment_id):
+        if self.payments.get(payment_id, {}).get("status") != PENDING:
+            return False
+        del self.payments[payment_id]
+        return True
 
     def _move(self, payment_id, source, values, unset=()):
         payment = self.payments.get(payment_id)

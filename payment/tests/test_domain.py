@@ -1,10 +1,11 @@
 """Card rules, the card schema and the simulated processor, without a broker."""
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from common.errors import InvalidInput, load_or_raise
 from payment import domain, processor
+from payment.domain import DeclineLimits
 from payment.schemas import CardSchema
 
 VALID = {"card_number": "4242 4242 4242 4242", "expiry": "12/39", "cvc": "123", "holder": "Ada Lovelace"}
@@ -57,3 +58,21 @@ def test_processor_declines_the_decline_card_and_charges_others():
     for number in ("4242424242424242", "5555555555554444"):
         charged = processor.charge(number, 100, "EUR")
         assert charged.approved and charged.reference.startswith("ch_")
+
+
+def test_an_order_is_exhausted_at_its_decline_limit():
+    limits = DeclineLimits(per_order=5, per_user=10, window_seconds=3600)
+    assert not limits.order_exhausted(4) and limits.order_exhausted(5) and limits.order_exhausted(6)
+
+
+def test_a_user_waits_until_enough_declines_leave_the_window():
+    limits = DeclineLimits(per_order=5, per_user=2, window_seconds=600)
+    now = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+    ago = [now - timedelta(seconds=s) for s in (700, 500, 100, 10)]
+
+    assert limits.user_wait([], now) is None
+    assert limits.user_wait(ago[:2], now) is None  # one is out of the window
+    assert limits.user_wait(ago[1:3], now) == 100  # the oldest in the window leaves it in 100 s
+    # over the limit (concurrent payments): back under it once two have left the window
+    assert limits.user_wait(ago[1:], now) == 500
+    assert limits.user_wait([now - timedelta(seconds=599.9), now], now) == 1

@@ -4,9 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from common.errors import Conflict, InvalidInput, NotFound, PaymentDeclined, ServiceUnavailable
-from payment.domain import FAILED, PENDING, REFUNDED, REFUNDING, SUCCEEDED
+from common.errors import Conflict, InvalidInput, NotFound, PaymentDeclined, ServiceUnavailable, TooManyRequests
+from payment.domain import FAILED, PENDING, REFUNDED, REFUNDING, SUCCEEDED, DeclineLimits
 from payment.ledger import Ledger
+from payment.store import stamp
 from payment.tests.fakes import FakeOrder, FakePaymentStore, FakeProcessor
 from tests.helpers.fakes import Dispatcher, Services
 
@@ -14,6 +15,7 @@ USER = "user-1"
 GOOD_CARD = {"card_number": "4242 4242 4242 4242", "expiry": "12/39", "cvc": "123", "holder": "Ada Lovelace"}
 DECLINED_CARD = dict(GOOD_CARD, card_number="4000000000000002")
 GRACE = 30
+LIMITS = DeclineLimits(per_order=5, per_user=10, window_seconds=3600)
 
 
 def an_order(order_id="a" * 24, status="PENDING_PAYMENT"):
@@ -43,7 +45,7 @@ def dispatch():
 
 @pytest.fixture
 def ledger(store, order, dispatch, processor):
-    return Ledger(store, Services(order=order), dispatch, processor)
+    return Ledger(store, Services(order=order), dispatch, processor, LIMITS)
 
 
 def age(store, payment_id, by=timedelta(minutes=5)):
@@ -104,6 +106,98 @@ def test_a_declined_card_fails_the_payment_and_the_order_can_be_paid_again(ledge
         {"payment_id": failed_id, "order_id": placed["id"], "reason": "card_declined"},
     ]
     assert ledger.pay(placed["id"], USER, GOOD_CARD)["status"] == SUCCEEDED
+
+
+# -- decline limits (card testing) -------------------------------------------------------------
+
+def decline(ledger, order_id, user=USER):
+    with pytest.raises(PaymentDeclined):
+        ledger.pay(order_id, user, DECLINED_CARD)
+
+
+def test_an_order_declined_its_limit_takes_no_more_payments_not_even_a_good_card(ledger, store, order, processor):
+    placed = order.add(an_order())
+    for _ in range(LIMITS.per_order):
+        decline(ledger, placed["id"])
+
+    for card in (DECLINED_CARD, GOOD_CARD):
+        with pytest.raises(Conflict) as refused:
+            ledger.pay(placed["id"], USER, card)
+        assert refused.value.code == "TOO_MANY_DECLINES"
+        assert refused.value.details == {"order_id": placed["id"], "expires_at": placed["expires_at"]}
+    # refused before the processor: nothing charged, nothing left pending
+    assert len(processor.books) == LIMITS.per_order
+    assert [p["status"] for p in store.for_order(placed["id"])] == [FAILED] * LIMITS.per_order
+    assert store.captured_for_order(placed["id"]) is None
+
+
+def test_an_order_not_yet_at_its_limit_can_still_be_paid(ledger, order):
+    placed = order.add(an_order())
+    for _ in range(LIMITS.per_order - 1):
+        decline(ledger, placed["id"])
+
+    assert ledger.pay(placed["id"], USER, GOOD_CARD)["status"] == SUCCEEDED
+
+
+def test_unknown_outcomes_and_charges_never_received_are_no_declines(ledger, store, order, processor):
+    placed = order.add(an_order())
+    processor.failure = ConnectionError("acquirer unreachable")
+    for _ in range(LIMITS.per_order + 1):
+        with pytest.raises(ServiceUnavailable):
+            ledger.pay(placed["id"], USER, GOOD_CARD)
+        age(store, store.captured_for_order(placed["id"])["_id"])
+        assert ledger.settle_abandoned(GRACE) == 1  # failed: the processor never received it
+    processor.failure = None
+
+    assert store.declines_for_order(placed["id"]) == 0
+    assert ledger.pay(placed["id"], USER, GOOD_CARD)["status"] == SUCCEEDED
+
+
+def test_a_decline_that_lands_while_a_payment_waits_is_counted_once_it_holds_the_charge_key(ledger, store, order):
+    """The first check passes at limit - 1; another payment of the order is declined
+    before this one takes the charge key: the second check refuses it, and leaves nothing."""
+    placed = order.add(an_order())
+    for _ in range(LIMITS.per_order - 1):
+        decline(ledger, placed["id"])
+    real_insert = store.insert_pending
+
+    def declined_meanwhile(payment):
+        store.insert_pending = real_insert
+        racer = real_insert(dict(payment, _id=store.new_id()))
+        store.mark_failed(racer["_id"], "card_declined")
+        return real_insert(payment)
+
+    store.insert_pending = declined_meanwhile
+    with pytest.raises(Conflict) as refused:
+        ledger.pay(placed["id"], USER, GOOD_CARD)
+
+    assert refused.value.code == "TOO_MANY_DECLINES"
+    assert store.captured_for_order(placed["id"]) is None
+    assert [p["status"] for p in store.for_order(placed["id"])] == [FAILED] * LIMITS.per_order
+
+
+def test_a_user_declined_their_limit_across_orders_waits_for_the_oldest_to_leave_the_window(store, order, dispatch,
+                                                                                          processor):
+    limits = DeclineLimits(per_order=5, per_user=3, window_seconds=600)
+    ledger = Ledger(store, Services(order=order), dispatch, processor, limits)
+    orders = [order.add(an_order(f"{n:024x}")) for n in range(3)]
+    for placed in orders[:2]:
+        decline(ledger, placed["id"])
+    decline(ledger, orders[0]["id"])
+    oldest = min(store.payments.values(), key=lambda p: p["_id"])
+    oldest["updated_at"] = stamp(datetime.now(UTC) - timedelta(seconds=500))
+
+    with pytest.raises(TooManyRequests) as refused:
+        ledger.pay(orders[2]["id"], USER, GOOD_CARD)
+
+    assert refused.value.code == "TOO_MANY_DECLINES_FOR_USER"
+    assert 90 <= refused.value.details["retry_after"] <= 101
+    assert store.for_order(orders[2]["id"]) == []
+    # another user is not held back, and once the oldest leaves the window this one may pay
+    other = order.add(dict(an_order("f" * 24), user_id="user-2"))
+    assert ledger.pay(other["id"], "user-2", GOOD_CARD)["status"] == SUCCEEDED
+    oldest["updated_at"] = stamp(datetime.now(UTC) - timedelta(seconds=601))
+    assert ledger.pay(orders[2]["id"], USER, GOOD_CARD)["status"] == SUCCEEDED
 
 
 def test_an_order_is_charged_once(ledger, order):
@@ -393,7 +487,7 @@ def test_a_refund_announced_never_is_announced_by_the_sweep(ledger, store, order
 @pytest.fixture
 def replica(store, order, dispatch, processor):
     """A second payment process: its own Ledger on the same store, processor and broker."""
-    return Ledger(store, Services(order=order), dispatch, processor)
+    return Ledger(store, Services(order=order), dispatch, processor, LIMITS)
 
 
 def test_two_sweeps_settle_an_abandoned_capture_once(ledger, replica, store, order, processor, dispatch):
@@ -442,8 +536,8 @@ class InterleavingDispatcher(Dispatcher):
 
 def test_two_sweeps_announce_a_forgotten_capture_and_refund_once(store, order, processor, monkeypatch):
     dispatch = InterleavingDispatcher()
-    ledger = Ledger(store, Services(order=order), dispatch, processor)
-    replica = Ledger(store, Services(order=order), dispatch, processor)
+    ledger = Ledger(store, Services(order=order), dispatch, processor, LIMITS)
+    replica = Ledger(store, Services(order=order), dispatch, processor, LIMITS)
     placed = order.add(an_order())
     refunded = order.add(an_order("b" * 24))
     monkeypatch.setattr(store, "mark_announced", lambda payment_id: None)

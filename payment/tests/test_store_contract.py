@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from common.mongo import mongo_client
-from payment.domain import FAILED, PENDING, REFUNDED, REFUNDING, SUCCEEDED
+from payment.domain import FAILED, NEVER_RECEIVED, PENDING, REFUNDED, REFUNDING, SUCCEEDED
 from payment.store import OrderAlreadyCharged, PaymentStore, create_indexes, stamp
 from payment.tests.fakes import FakePaymentStore
 
@@ -161,3 +161,34 @@ def test_the_payments_of_an_order_oldest_first(store):
 
     assert [p["_id"] for p in store.for_order("order-1")] == [first["_id"], second["_id"]]
     assert store.find(store.new_id()) is None
+
+
+def test_declines_are_failures_the_processor_answered_counted_per_order_and_per_user(store):
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    for _ in range(2):
+        store.mark_failed(a_payment(store, "order-1")["_id"], "card_declined")
+    never_received = a_payment(store, "order-1")
+    store.mark_failed(never_received["_id"], NEVER_RECEIVED)
+    a_payment(store, "order-1")  # pending: no decline yet
+    elsewhere = a_payment(store, "order-2")
+    store.mark_failed(elsewhere["_id"], "card_declined")
+    someone_else = store.insert_pending({"_id": store.new_id(), "order_id": "order-3", "user_id": "u2",
+                                         "amount": 1, "currency": "IDR", "created_at": datetime.now(UTC)})
+    store.mark_failed(someone_else["_id"], "card_declined")
+
+    assert store.declines_for_order("order-1") == 2 and store.declines_for_order("order-2") == 1
+    assert store.declines_for_order("order-9") == 0
+    times = store.declines_of_user_since("u1", before)
+    assert len(times) == 3 and times == sorted(times)
+    assert all(before <= moment <= datetime.now(UTC) for moment in times)
+    assert store.declines_of_user_since("u1", datetime.now(UTC) + timedelta(seconds=1)) == []
+
+
+def test_a_pending_payment_never_sent_can_be_discarded_and_frees_its_order(store):
+    payment = a_payment(store)
+    assert store.discard_pending(payment["_id"]) is True
+    assert store.find(payment["_id"]) is None and store.captured_for_order("order-1") is None
+    assert store.discard_pending(payment["_id"]) is False
+    captured = a_payment(store)
+    store.mark_succeeded(captured["_id"], "ch_1")
+    assert store.discard_pending(captured["_id"]) is False and store.find(captured["_id"])["status"] == SUCCEEDED
