@@ -23,7 +23,7 @@ class OrderService:
 
     @property
     def orders(self):
-        return Orders(OrderStore(self.db), self.services, self.dispatch)
+        return Orders(OrderStore(self.db), self.services, self.dispatch, self.settings.min_connection_minutes)
 
     @rpc
     def health(self):

@@ -100,8 +100,14 @@ class OrderStore:
         """Orders still waiting for payment whose ``expires_at`` is before ``now``."""
         return list(self.db.orders.find({"status": PENDING_PAYMENT, "expires_at": {"$lt": now}}).limit(limit))
 
-    def on_flight(self, flight_id, status):
-        return list(self.db.orders.find({"flight_id": flight_id, "status": status}))
+    def on_flight(self, flight_id, status=None):
+        """Orders with a segment on the flight (in ``status`` if given). ``flight_ids`` has
+        no index: the local stand-in answers nothing through an index on an array field;
+        the ``status`` index narrows the scan."""
+        query = {"$or": [{"flight_id": flight_id}, {"flight_ids": flight_id}]}
+        if status is not None:
+            query["status"] = status
+        return list(self.db.orders.find(query))
 
     # -- writing ---------------------------------------------------------------------
 
