@@ -7,16 +7,19 @@ from common.config import ProductionGuard
 from gateway.dependencies import BoundedRpc, RequestContext, SearchCache, Security, SettingsProvider
 from gateway.routes.auth import AuthRoutes
 from gateway.routes.booking import BookingRoutes
+from gateway.routes.bookings import ManageBookingRoutes
 from gateway.routes.core import CoreRoutes
 from gateway.routes.fleet import FleetRoutes
+from gateway.throttle import BookingLookupThrottle
 
 
-class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, BookingRoutes):
+class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, BookingRoutes, ManageBookingRoutes):
     name = "gateway"
 
     settings = SettingsProvider()
     rpc = BoundedRpc()
     security = Security()
     search_cache = SearchCache()
+    lookup_throttle = BookingLookupThrottle()
     request_id = RequestContext()
     production_guard = ProductionGuard()

@@ -289,6 +289,79 @@ class OrderSchema(Schema):
         return history_list(order.get("history"))
 
 
+class BookingSchema(OrderSchema):
+    """A booking as its passengers see it without logging in (``GET /bookings/{booking_ref}``)."""
+
+    class Meta:
+        exclude = ("user_id", "payment_id")
+
+
+class BookingLookupQuerySchema(Schema):
+    last_name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX_LENGTH),
+                              metadata={"description": "any passenger's family name (case and accents aside)",
+                                        "example": "Putri"})
+
+
+class BookingCancelSchema(BookingLookupQuerySchema):
+    """The proof that opens a booking without logging in: a passenger's family name."""
+
+
+def exactly_one_of(data, keys):
+    given = [key for key in keys if data.get(key)]
+    if len(given) != 1:
+        message = f"Give exactly one of {', '.join(keys)}."
+        raise ValidationError(message, keys[0])
+    return given[0]
+
+
+class _OrderSearch(Schema):
+    booking_ref = fields.String(load_default=None, validate=validate.Length(min=1, max=16),
+                                metadata={"example": "K7M2QX"})
+    flight_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None, validate=validate.Regexp(ORDER_ID_PATTERN, error="Not a valid cursor."))
+
+
+class StaffOrdersQuerySchema(_OrderSearch):
+    """``GET /admin/orders``: exactly one of ``booking_ref``, ``email`` (the customer's)
+    or ``flight_id`` (orders with a segment on it)."""
+
+    email = fields.String(load_default=None, validate=validate.Length(min=3, max=254))
+
+    @validates_schema
+    def one_criterion(self, data, **kwargs):
+        exactly_one_of(data, ("booking_ref", "email", "flight_id"))
+
+
+class OrderSearchSchema(_OrderSearch):
+    """``order.search_orders``: the staff query with the customer's id for the email."""
+
+    user_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+
+    @validates_schema
+    def one_criterion(self, data, **kwargs):
+        exactly_one_of(data, ("booking_ref", "user_id", "flight_id"))
+
+
+class ManifestPassengerSchema(Schema):
+    booking_ref = fields.String()
+    order_id = fields.String()
+    status = fields.String(validate=validate.OneOf(STATES), metadata={"description": "PAID: tickets being issued"})
+    name = fields.String()
+    type = fields.String(validate=validate.OneOf(PASSENGER_TYPES))
+    seat = fields.String(allow_none=True, metadata={"description": "none for an infant (on an adult's lap)"})
+    cabin_class = fields.String(attribute="class", data_key="class")
+    ticket_number = fields.String(allow_none=True)
+
+
+class ManifestSchema(Schema):
+    """``GET /flights/{flight_id}/manifest``: every passenger of a paid or ticketed booking on the flight."""
+
+    flight_id = fields.String()
+    count = fields.Integer()
+    passengers = fields.List(fields.Nested(ManifestPassengerSchema))
+
+
 class OrderPageSchema(Schema):
     items = fields.List(fields.Nested(OrderSchema))
     next_cursor = fields.String(allow_none=True)

@@ -79,6 +79,19 @@ class OrderStore:
     def find(self, order_id):
         return self.db.orders.find_one({"_id": order_id})
 
+    def find_by_ref(self, booking_ref):
+        return self.db.orders.find_one({"booking_ref": booking_ref})
+
+    def search(self, field, value, limit, cursor=None):
+        """Orders of a customer (``field`` ``user_id``) or on a flight (``flight_id``: any
+        segment), newest first, and the cursor of the next page (None if none)."""
+        query = {"user_id": value} if field == "user_id" else {"$or": [{"flight_id": value}, {"flight_ids": value}]}
+        if cursor:
+            query["_id"] = {"$lt": cursor}
+        docs = list(self.db.orders.find(query).sort("_id", DESCENDING).limit(limit + 1))
+        next_cursor = docs[limit - 1]["_id"] if len(docs) > limit else None
+        return docs[:limit], next_cursor
+
     def list_for_user(self, user_id, limit, cursor=None):
         """The user's orders, newest first, and the cursor of the next page (None if none)."""
         query = {"user_id": user_id}

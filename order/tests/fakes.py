@@ -42,6 +42,18 @@ class FakeOrderStore:
     def find(self, order_id):
         return copy.deepcopy(self.orders.get(order_id))
 
+    def find_by_ref(self, booking_ref):
+        return copy.deepcopy(next((o for o in self.orders.values() if o["booking_ref"] == booking_ref), None))
+
+    def search(self, field, value, limit, cursor=None):
+        if field == "user_id":
+            found = [o for o in self.orders.values() if o["user_id"] == value]
+        else:
+            found = [o for o in self.orders.values() if value in (o.get("flight_ids") or [o["flight_id"]])]
+        found = sorted((o for o in found if not cursor or o["_id"] < cursor), key=lambda o: o["_id"], reverse=True)
+        next_cursor = found[limit - 1]["_id"] if len(found) > limit else None
+        return copy.deepcopy(found[:limit]), next_cursor
+
     def list_for_user(self, user_id, limit, cursor=None):
         mine = [o for o in self.orders.values() if o["user_id"] == user_id and (not cursor or o["_id"] < cursor)]
         mine.sort(key=lambda o: o["_id"], reverse=True)
