@@ -61,7 +61,7 @@ def ticket_row(airline_prefix, serial, event, flight_id, passenger, seat_row, cu
     return {"number": domain.ticket_number(airline_prefix, serial), "order_id": event["order_id"],
             "user_id": event["user_id"], "flight_id": flight_id, "passenger_name": passenger["name"],
             "passenger_type": passenger["type"], "passenger_index": passenger["index"],
-            "seat": passenger["seat"], "cabin_class": seat_row.cabin_class if seat_row else passenger["class"],
+            "seat": passenger["seat"], "cabin_class": seat_row.cabin_class if seat_row else passenger["cabin_class"],
             "fare": fare, "currency": currency}
 
 
