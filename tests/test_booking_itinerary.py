@@ -210,3 +210,4 @@ def test_staff_find_orders_and_see_a_flights_manifest(system, admin, round_trip)
                                                                      ("Sari Putri", "infant", None)]
     assert {e["ticket_number"] for e in entries} == numbers
     assert_error(client.get(f"/flights/{back['id']}/manifest"), 403)
+    assert_error(admin.get("/flights/no-such-flight/manifest"), 404)

@@ -52,6 +52,9 @@ class ManageBookingRoutes:
 
     @route("GET", "/flights/<flight_id>/manifest", summary="Every passenger of a paid or ticketed booking on the "
            "flight, with type, seat and ticket number (admin)", tags=["booking"], auth="admin",
-           responses={200: ManifestSchema})
+           responses={200: ManifestSchema}, errors=(404,))
     def flight_manifest(self, request, flight_id):
-        return json_response(self.rpc.order.flight_manifest(flight_id))
+        flight = self.rpc.track.get_flight.call_async(flight_id)  # an unknown flight is 404, not an empty list
+        manifest = self.rpc.order.flight_manifest.call_async(flight_id)
+        flight.result()
+        return json_response(manifest.result())
