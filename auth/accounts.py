@@ -90,6 +90,10 @@ class Accounts:
     def get_user(self, user_id):
         return UserSchema().dump(store.get_user(self.db.session, user_id))
 
+    def get_user_by_email(self, email):
+        """The user with this email (compared as at login); NotFound if none."""
+        return UserSchema().dump(store.user_by_email(self.db.session, normalise_email(str(email))))
+
     def list_users(self, limit, cursor):
         query = load_or_raise(UserListQuerySchema(), {"limit": limit, "cursor": cursor})
         users, next_cursor = store.list_users(self.db.session, query["limit"], query["cursor"])

@@ -56,6 +56,11 @@ class AuthService:
         return self.accounts.get_user(user_id)
 
     @rpc
+    def get_user_by_email(self, email):
+        """For staff views: the user whose orders an admin looks for by email."""
+        return self.accounts.get_user_by_email(email)
+
+    @rpc
     def list_users(self, limit=20, cursor=None):
         return self.accounts.list_users(limit, cursor)
 

@@ -83,6 +83,9 @@ class Settings:
     min_turnaround_minutes: int
     min_connection_minutes: int
     hold_ttl_seconds: int
+    min_connection_minutes: int
+    booking_lookup_max_failures: int
+    booking_lookup_window: int
     expiry_sweep_seconds: float
     event_max_attempts: int
     event_retry_pause_seconds: float

@@ -16,16 +16,18 @@ from gateway.dependencies import (
 )
 from gateway.routes.auth import AuthRoutes
 from gateway.routes.booking import BookingRoutes
+from gateway.routes.bookings import ManageBookingRoutes
 from gateway.routes.checkin import CheckInRoutes
 from gateway.routes.core import CoreRoutes
 from gateway.routes.fares import FareRoutes
 from gateway.routes.fleet import FleetRoutes
 from gateway.routes.notify import NotifyRoutes
 from gateway.routes.tracking import TrackingRoutes
+from gateway.throttle import BookingLookupThrottle
 
 
-class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, TrackingRoutes, FareRoutes, BookingRoutes, CheckInRoutes,
-                     NotifyRoutes):
+class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, TrackingRoutes, FareRoutes, BookingRoutes,
+                     ManageBookingRoutes, CheckInRoutes, NotifyRoutes):
     name = "gateway"
 
     settings = SettingsProvider()
@@ -34,6 +36,7 @@ class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, TrackingRoutes, FareRo
     client_address = ClientAddress()
     search_cache = SearchCache()
     order_limit = OrderLimitProvider()
+    lookup_throttle = BookingLookupThrottle()
     request_id = RequestContext()
     metrics = Metrics()
     production_guard = ProductionGuard()

@@ -4,7 +4,8 @@ the events order publishes (through its outbox, ``order.outbox``)."""
 import hashlib
 import json
 import secrets
-from datetime import UTC, datetime
+import unicodedata
+from datetime import UTC, datetime, timedelta
 
 PENDING_PAYMENT = "PENDING_PAYMENT"
 PAID = "PAID"
@@ -96,17 +97,36 @@ def new_event(event_type, payload, now=None):
             "payload": payload}
 
 
+def flight_ids_of(order):
+    """Every flight of the order, in the itinerary's order (a one-flight order's one)."""
+    return list(order.get("flight_ids") or [order["flight_id"]])
+
+
 def closing_payload(order, paid, reason):
-    """``order_cancelled`` / ``order_expired``: what ticket needs to free or cancel the seats."""
-    return {"order_id": order["_id"], "flight_id": order["flight_id"],
-            "seats": [passenger["seat"] for passenger in order["passengers"]], "paid": paid, "reason": reason}
+    """``order_cancelled`` / ``order_expired``: what ticket needs to free or cancel the seats
+    (``flight_ids``: every flight of the order; ``flight_id``, ``seats``: its first flight's)."""
+    payload = {"order_id": order["_id"], "flight_id": order["flight_id"], "paid": paid, "reason": reason}
+    if "segments" not in order:
+        return dict(payload, seats=[passenger["seat"] for passenger in order["passengers"]])
+    seats = [p["segments"][0]["seat"] for p in order["passengers"] if p["segments"][0]["seat"]]
+    return dict(payload, seats=seats, flight_ids=flight_ids_of(order))
 
 
 def paid_payload(order, payment_id):
-    """``order_paid``: what ticket needs to issue the tickets."""
-    return {"order_id": order["_id"], "user_id": order["user_id"], "flight_id": order["flight_id"],
-            "payment_id": payment_id, "amount": order["amount"], "currency": order["currency"],
-            "passengers": order["passengers"]}
+    """``order_paid``: what ticket needs to issue the tickets. An itinerary's ``segments``
+    list every ticket to issue, per flight: the passenger (``index`` in the order), seat
+    (none for an infant), class and fare."""
+    payload = {"order_id": order["_id"], "user_id": order["user_id"], "flight_id": order["flight_id"],
+               "payment_id": payment_id, "amount": order["amount"], "currency": order["currency"]}
+    if "segments" not in order:
+        return dict(payload, passengers=order["passengers"])
+    segments = []
+    for position, segment in enumerate(order["segments"]):
+        segments.append({"flight_id": segment["flight_id"], "passengers": [
+            {"name": p["name"], "type": p["type"], "index": i, "seat": p["segments"][position]["seat"],
+             "class": p["segments"][position]["class"], "fare": p["segments"][position]["price"]}
+            for i, p in enumerate(order["passengers"])]})
+    return dict(payload, segments=segments)
 
 
 def new_booking_ref(randbelow=secrets.randbelow):
@@ -164,3 +184,146 @@ def history_list(history):
     """The stored ``{status: at}`` map as the contract's ``[{status, at}]``, oldest first."""
     entries = [{"status": status, "at": iso(at)} for status, at in (history or {}).items()]
     return sorted(entries, key=lambda entry: (entry["at"], STATES.index(entry["status"])))
+
+
+# -- itineraries and passengers (issue 14) ------------------------------------------------
+
+MAX_SEGMENTS = 4
+ADULT, CHILD, INFANT = "adult", "child", "infant"
+PASSENGER_TYPES = (ADULT, CHILD, INFANT)
+# age in whole years on the day of the first departure: 12 and over adult, 2-11 child, under 2 infant
+ADULT_FROM_AGE, CHILD_FROM_AGE = 12, 2
+# what a child and an infant pay, in percent of the fare of the seat (an infant's: its adult's seat);
+# rounded down to the currency's minor unit
+FARE_SHARE_PERCENT = {ADULT: 100, CHILD: 75, INFANT: 10}
+# names as on the travel document: letters of any script (accents as letters or combining
+# marks), spaces, hyphens, apostrophes; starting with a letter
+NAME_MAX_LENGTH = 50
+NAME_PUNCTUATION = frozenset(" -'\u2019")
+
+
+class PassengerError(ValueError):
+    """A rule of the party broken: ``field`` is where (``passengers.1.type``), ``message`` what."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def is_document_name(name):
+    if not name or not unicodedata.category(name[0]).startswith("L"):
+        return False
+    return all(unicodedata.category(c)[0] in "LM" or c in NAME_PUNCTUATION for c in name)
+
+
+def name_key(name):
+    """A name as compared with another: accents dropped (NFKD, combining marks out),
+    case folded, spaces collapsed; so ``Pütri`` matches ``PUTRI``."""
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
+
+
+def family_names(order):
+    """The family names of an order's passengers; a one-flight order's passengers have one
+    ``name``, whose last word stands for it."""
+    names = []
+    for passenger in order.get("passengers", []):
+        family = passenger.get("family_name") or (passenger.get("name") or "").rsplit(" ", 1)[-1]
+        names.append(family)
+    return names
+
+
+def last_name_matches(order, last_name):
+    wanted = name_key(last_name)
+    return bool(wanted) and any(name_key(family) == wanted for family in family_names(order))
+
+
+def age_on(birth_date, day):
+    """Whole years from ``birth_date`` to ``day`` (dates)."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def passenger_type_on(birth_date, day):
+    age = age_on(birth_date, day)
+    if age >= ADULT_FROM_AGE:
+        return ADULT
+    return CHILD if age >= CHILD_FROM_AGE else INFANT
+
+
+def check_party(passengers, first_departure_day):
+    """Refuse a party that breaks a rule (``PassengerError``): each type is what the birth
+    date makes it on the day of the first departure (born by then), an infant has no seat,
+    at least one adult, at most one infant per adult (on the adult's lap)."""
+    for i, passenger in enumerate(passengers):
+        born = passenger["birth_date"]
+        if born > first_departure_day:
+            raise PassengerError(f"passengers.{i}.birth_date", "Born after the first departure.")
+        expected = passenger_type_on(born, first_departure_day)
+        if passenger["type"] != expected:
+            raise PassengerError(f"passengers.{i}.type", f"Born {born.isoformat()}: {expected} on the day of the "
+                                 f"first departure ({first_departure_day.isoformat()}), not {passenger['type']}.")
+        if passenger["type"] == INFANT and any(passenger["seats"]):
+            raise PassengerError(f"passengers.{i}.seats", "An infant travels on an adult's lap, without a seat.")
+    adults = sum(1 for p in passengers if p["type"] == ADULT)
+    infants = sum(1 for p in passengers if p["type"] == INFANT)
+    if not adults:
+        raise PassengerError("passengers", "At least one adult per booking.")
+    if infants > adults:
+        raise PassengerError("passengers", f"At most one infant per adult: {infants} infants, {adults} adults.")
+
+
+def laps(passengers):
+    """``{infant's index: adult's index}``: the n-th infant on the n-th adult's lap."""
+    adults = [i for i, p in enumerate(passengers) if p["type"] == ADULT]
+    infants = [i for i, p in enumerate(passengers) if p["type"] == INFANT]
+    return dict(zip(infants, adults))
+
+
+def share_of_fare(fare, passenger_type):
+    return fare * FARE_SHARE_PERCENT[passenger_type] // 100
+
+
+def flight_time(value):
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def check_connections(flights, min_connection_minutes):
+    """Refuse an itinerary (``PassengerError`` on ``segments.i``) whose flights (track's
+    answers, in the itinerary's order) are not in time order, or where a flight does not
+    leave from the airport the previous one reached at least ``min_connection_minutes``
+    after its arrival. A return (back to the first origin) or an open jaw is fine."""
+    for i, (previous, flight) in enumerate(zip(flights, flights[1:]), start=1):
+        if flight["origin"] != previous["destination"]:
+            raise PassengerError(f"segments.{i}.flight_id", f"Leaves from {flight['origin']}, not from "
+                                 f"{previous['destination']} where the previous flight arrives.")
+        gap = flight_time(flight["departure_at"]) - flight_time(previous["arrival_at"])
+        if gap < timedelta(minutes=min_connection_minutes):
+            raise PassengerError(f"segments.{i}.flight_id", f"Leaves {int(gap.total_seconds() // 60)} minutes "
+                                 f"after the previous flight arrives: at least {min_connection_minutes} needed.")
+
+
+def price_passengers(passengers, held_segments):
+    """The order's passengers with their seat, class and price on each segment: seated
+    passengers take the hold's seats (``assign_seats``), a child pays its share of its
+    seat's fare, an infant its share of its adult's seat's fare, in its adult's class."""
+    lap = laps(passengers)
+    priced = [dict(p, segments=[]) for p in passengers]
+    for position, held in enumerate(held_segments):
+        seated = [(i, p) for i, p in enumerate(passengers) if p["type"] != INFANT]
+        asked = [{"name": p["name"], "seat": p["seats"][position]} for _i, p in seated]
+        for (i, p), seat in zip(seated, assign_seats(asked, held["seats"])):
+            priced[i]["segments"].append({"flight_id": held["flight_id"], "seat": seat["seat"],
+                                          "class": seat["class"],
+                                          "price": share_of_fare(seat["price"], p["type"])})
+        for infant, adult in lap.items():
+            adult_seat = next(s for s in held["seats"] if s["seat"] == priced[adult]["segments"][position]["seat"])
+            priced[infant]["segments"].append({"flight_id": held["flight_id"], "seat": None,
+                                               "class": adult_seat["class"],
+                                               "price": share_of_fare(adult_seat["price"], INFANT)})
+    for i, p in enumerate(priced):
+        p["price"] = sum(s["price"] for s in p["segments"])
+        if i in lap:
+            p["on_lap_of"] = lap[i]
+    return priced

@@ -38,6 +38,7 @@ from order.domain import (
     cancel_action,
     closing_payload,
     flight_has_departed,
+    flight_ids_of,
     is_payable,
     iso,
     new_booking_ref,
@@ -47,10 +48,12 @@ from order.domain import (
     to_millis,
     utcnow,
 )
+from order.itinerary import ask_track, check_itinerary, hold_segments, itinerary_order
 from order.outbox import OrderOutbox
 from order.schemas import (
     AuditOrderPageSchema,
     AuditQuerySchema,
+    ItineraryOrderSchema,
     ListOrdersQuerySchema,
     OrderPageSchema,
     OrderSchema,
@@ -66,6 +69,8 @@ EXPIRY_BATCH = 200
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 TICKET_FIELDS = ("number", "order_id", "flight_id", "passenger_name", "seat", "class", "fare", "currency",
                  "status", "issued_at")
+# what an itinerary's order also keeps of each ticket (a one-flight order answers as it always has)
+ITINERARY_TICKET_FIELDS = ("passenger_type", "passenger_index")
 
 
 def order_view(order):
@@ -73,6 +78,9 @@ def order_view(order):
 
 
 def seat_numbers(order):
+    """The seats of the order (an itinerary's on every flight, infants having none)."""
+    if "segments" in order:
+        return [s["seat"] for p in order["passengers"] for s in p["segments"] if s["seat"]]
     return [passenger["seat"] for passenger in order["passengers"]]
 
 
@@ -83,11 +91,13 @@ def is_definitive(error):
 
 
 class Orders:
-    def __init__(self, store, services, dispatch):
+    def __init__(self, store, services, dispatch, min_connection_minutes=None):
         self.store = store
         self.services = services
         self.dispatch = dispatch
         self.outbox = OrderOutbox(store, dispatch)
+        # Settings.min_connection_minutes; only placing an itinerary needs it
+        self.min_connection_minutes = min_connection_minutes
 
     # -- queries -----------------------------------------------------------------------
 
@@ -131,7 +141,8 @@ class Orders:
 
     def place(self, user_id, data, idempotency_key=None):
         user_id = str(user_id)
-        request = load_or_raise(PlaceOrderSchema(), data)
+        itinerary = isinstance(data, dict) and "segments" in data
+        request = load_or_raise(ItineraryOrderSchema() if itinerary else PlaceOrderSchema(), data)
         if idempotency_key is None:
             return order_view(self._create(self.store.new_order_id(), user_id, request, undo_on_failure=True))
 
@@ -173,6 +184,8 @@ class Orders:
         """Hold the seats, then store the order. ``undo_on_failure``: release the hold if the
         hold call timed out or the order could not be stored (only when no other request
         can be driving the same order id, i.e. without an Idempotency-Key)."""
+        if "segments" in request:
+            return self._create_itinerary(order_id, user_id, request, undo_on_failure)
         hold = self._hold(order_id, request, undo_on_failure)
         now = utcnow()
         order = {
@@ -188,11 +201,29 @@ class Orders:
             "history": {PENDING_PAYMENT: iso(now)},
             "created_at": now,
         }
-        created = new_event("order_created", {
-            "order_id": order_id, "user_id": user_id, "flight_id": order["flight_id"],
+        return self._store_new(order, undo_on_failure)
+
+    def _create_itinerary(self, order_id, user_id, request, undo_on_failure):
+        flights = ask_track(self.services, [segment["flight_id"] for segment in request["segments"]])
+        check_itinerary(request, flights, self.min_connection_minutes)
+        try:
+            hold = self.services.ticket.hold_itinerary(order_id, hold_segments(request))
+        except ServiceUnavailable:
+            if undo_on_failure:  # the hold may still be applied after our deadline: undo it
+                self._release_quietly(order_id)
+            raise
+        return self._store_new(itinerary_order(order_id, user_id, request, flights, hold), undo_on_failure)
+
+    def _store_new(self, order, undo_on_failure):
+        order_id = order["_id"]
+        payload = {
+            "order_id": order_id, "user_id": order["user_id"], "flight_id": order["flight_id"],
             "seats": seat_numbers(order), "amount": order["amount"], "currency": order["currency"],
             "expires_at": iso(order["expires_at"]),
-        })
+        }
+        if "segments" in order:
+            payload["flight_ids"] = flight_ids_of(order)
+        created = new_event("order_created", payload)
         try:
             stored, inserted = self._insert_with_fresh_ref(order, created)
         except Exception:
@@ -264,20 +295,24 @@ class Orders:
         return order_view(order)
 
     def _refuse_after_departure(self, order, now):
-        """Conflict FLIGHT_DEPARTED once the flight is boarding or gone: a paid booking is
-        not refunded any more. Track decides; if it does not answer, nothing is refunded
-        (``ServiceUnavailable``). A flight track never scheduled has no departure to pass."""
-        try:
-            flight = self.services.track.get_flight(order["flight_id"])
-        except NotFound:
-            return
-        if flight_has_departed(flight, now):
-            raise Conflict(
-                "The flight has departed (or is boarding): this booking can no longer be cancelled or refunded.",
-                code="FLIGHT_DEPARTED",
-                details={"status": order["status"], "flight_id": order["flight_id"],
-                         "flight_status": flight["status"], "departure_at": flight.get("departure_at")},
-            )
+        """Conflict FLIGHT_DEPARTED once a flight of the order is boarding or gone: a paid
+        booking is not refunded any more. Track decides (asked for every flight at once);
+        if it does not answer, nothing is refunded (``ServiceUnavailable``). A flight track
+        never scheduled has no departure to pass."""
+        flight_ids = flight_ids_of(order)
+        pending = [self.services.track.get_flight.call_async(flight_id) for flight_id in flight_ids]
+        for flight_id, call in zip(flight_ids, pending):
+            try:
+                flight = call.result()
+            except NotFound:
+                continue
+            if flight_has_departed(flight, now):
+                raise Conflict(
+                    "The flight has departed (or is boarding): this booking can no longer be cancelled or refunded.",
+                    code="FLIGHT_DEPARTED",
+                    details={"status": order["status"], "flight_id": flight_id,
+                             "flight_status": flight["status"], "departure_at": flight.get("departure_at")},
+                )
 
     def _cancel_unpaid(self, order, reason):
         event = new_event("order_cancelled", closing_payload(order, paid=False, reason=reason))
@@ -333,7 +368,9 @@ class Orders:
             self.outbox.publish(order_id, [event])
 
     def on_tickets_issued(self, event):
-        tickets = [{key: ticket.get(key) for key in TICKET_FIELDS} for ticket in event.get("tickets", [])]
+        order = self.store.find(event["order_id"])
+        fields = TICKET_FIELDS + ITINERARY_TICKET_FIELDS if order and "segments" in order else TICKET_FIELDS
+        tickets = [{key: ticket.get(key) for key in fields} for ticket in event.get("tickets", [])]
         self.store.transition(event["order_id"], TICKETED, {"tickets": tickets})
 
     def on_payment_refunded(self, refund):

@@ -4,7 +4,15 @@ import re
 from marshmallow import Schema, ValidationError, fields, post_load, pre_dump, validate, validates_schema
 
 from common.schemas import UtcDateTime, no_control_characters
-from order.domain import STATES, history_list, iso
+from order.domain import (
+    MAX_SEGMENTS,
+    NAME_MAX_LENGTH,
+    PASSENGER_TYPES,
+    STATES,
+    history_list,
+    is_document_name,
+    iso,
+)
 
 MAX_PASSENGERS = 9
 SEAT_PATTERN = re.compile(r"^[1-9][0-9]{0,2}[A-Z]$")
@@ -49,16 +57,174 @@ class PlaceOrderSchema(Schema):
             raise ValidationError(f"Seats named more than once: {', '.join(repeated)}.", "passengers")
 
 
+# -- an itinerary (issue 14): 1-4 segments, passengers as on their documents --------------
+
+FARE_FAMILIES = ("standard",)  # the one family sold until fare families come (the class's single price)
+DOCUMENT_TYPES = ("passport", "id_card")
+
+
+def document_name(value):
+    if not is_document_name(value):
+        raise ValidationError("Letters, spaces, hyphens and apostrophes only, starting with a letter, "
+                              "as on the travel document.")
+
+
+def _name_field(example):
+    return fields.String(required=True, validate=[validate.Length(min=1, max=NAME_MAX_LENGTH), no_control_characters,
+                                                  document_name],
+                         metadata={"example": example, "description": f"as on the travel document: letters of "
+                                   f"any script, spaces, hyphens, apostrophes; 1 to {NAME_MAX_LENGTH} characters"})
+
+
+class SegmentRequestSchema(Schema):
+    flight_id = fields.String(required=True, validate=[validate.Length(min=1, max=64), no_control_characters])
+    cabin_class = fields.String(data_key="class", load_default=None,
+                                validate=[validate.Length(min=1, max=32), no_control_characters],
+                                metadata={"description": "every passenger's cabin on this flight; default economy",
+                                          "example": "economy"})
+    fare = fields.String(load_default="standard", validate=validate.OneOf(FARE_FAMILIES),
+                         metadata={"description": "the fare family: only standard (the class's price) for now"})
+
+
+class TravelDocumentSchema(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(DOCUMENT_TYPES), metadata={"example": "passport"})
+    number = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9]{5,20}$", error="5 to 20 capital "
+                                                                                                "letters or digits."))
+    country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$", error="ISO 3166 alpha-2 code."),
+                            metadata={"example": "ID"})
+    expires = fields.Date(required=True, metadata={"example": "2031-01-01"})
+
+
+class TravellerSchema(Schema):
+    given_name = _name_field("Ana")
+    family_name = _name_field("Putri")
+    birth_date = fields.Date(required=True, metadata={"example": "1990-04-01"})
+    type = fields.String(required=True, validate=validate.OneOf(PASSENGER_TYPES), metadata={
+        "description": "by age on the day of the first departure: adult 12+, child 2-11, infant under 2 "
+                       "(on an adult's lap, no seat; at most one per adult)"})
+    document = fields.Nested(TravelDocumentSchema, load_default=None)
+    seats = fields.List(fields.String(allow_none=True, validate=no_control_characters), load_default=list,
+                        validate=validate.Length(max=MAX_SEGMENTS),
+                        metadata={"description": "one entry per segment: a seat, or null to be assigned one"})
+
+    @post_load
+    def normalise(self, data, **kwargs):
+        for key in ("given_name", "family_name"):
+            data[key] = " ".join(data[key].split())
+            if not data[key]:
+                raise ValidationError("Must not be blank.", key)
+        data["name"] = f"{data['given_name']} {data['family_name']}"
+        seats = []
+        for seat in data["seats"]:
+            if seat is not None:
+                seat = seat.strip().upper()
+                if not SEAT_PATTERN.match(seat):
+                    raise ValidationError("Not a seat (row number then letter, e.g. 12A).", "seats")
+            seats.append(seat)
+        data["seats"] = seats
+        return data
+
+
+class ItineraryOrderSchema(Schema):
+    """``POST /orders`` with ``segments``: 1 to 4 flights in time order, each leaving from
+    where the previous one arrived (a return or open jaw is fine)."""
+
+    segments = fields.List(fields.Nested(SegmentRequestSchema), required=True, validate=validate.Length(
+        min=1, max=MAX_SEGMENTS, error=f"Between 1 and {MAX_SEGMENTS} segments."))
+    passengers = fields.List(fields.Nested(TravellerSchema), required=True, validate=validate.Length(
+        min=1, max=MAX_PASSENGERS, error=f"Between 1 and {MAX_PASSENGERS} passengers."))
+
+    @validates_schema
+    def check_itinerary(self, data, **kwargs):
+        segments, passengers = data.get("segments", []), data.get("passengers", [])
+        flights = [segment["flight_id"] for segment in segments]
+        if len(set(flights)) < len(flights):
+            raise ValidationError("A flight appears twice in the itinerary.", "segments")
+        for i, passenger in enumerate(passengers):
+            if len(passenger["seats"]) > len(segments):
+                raise ValidationError(f"Passenger {i}: more seats than segments.", "passengers")
+            passenger["seats"] += [None] * (len(segments) - len(passenger["seats"]))
+        for position in range(len(segments)):
+            seats = [p["seats"][position] for p in passengers if p["seats"][position]]
+            repeated = sorted({seat for seat in seats if seats.count(seat) > 1})
+            if repeated:
+                raise ValidationError(f"Seats named more than once on segment {position}: {', '.join(repeated)}.",
+                                      "passengers")
+
+
+class BodyPassengerSchema(Schema):
+    """A passenger of either form of ``POST /orders`` (for the document)."""
+
+    name = fields.String(metadata={"description": "the one-flight form: the passenger's name",
+                                   "example": "Ada Lovelace"})
+    seat = fields.String(allow_none=True, metadata={"description": "the one-flight form", "example": "12A"})
+    given_name = TravellerSchema._declared_fields["given_name"]
+    family_name = TravellerSchema._declared_fields["family_name"]
+    birth_date = TravellerSchema._declared_fields["birth_date"]
+    type = TravellerSchema._declared_fields["type"]
+    document = TravellerSchema._declared_fields["document"]
+    seats = TravellerSchema._declared_fields["seats"]
+
+
+class PlaceOrderBodySchema(Schema):
+    """``POST /orders``, in one of two forms. One flight: ``flight_id``, optional ``class``,
+    ``passengers`` of ``{name, seat}``. An itinerary: ``segments`` (1 to 4 flights in time
+    order, connections at least MIN_CONNECTION_MINUTES apart) and ``passengers`` of
+    ``{given_name, family_name, birth_date, type, document, seats}``; at least one adult.
+    A child pays 75% of its seat's fare, an infant 10% of its adult's."""
+
+    flight_id = fields.String(metadata={"description": "the one-flight form"})
+    cabin_class = fields.String(data_key="class", metadata={"description": "the one-flight form"})
+    segments = fields.List(fields.Nested(SegmentRequestSchema), metadata={"description": "the itinerary form"})
+    passengers = fields.List(fields.Nested(BodyPassengerSchema), required=True)
+
+
 class ListOrdersQuerySchema(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     cursor = fields.String(load_default=None, validate=validate.Regexp(ORDER_ID_PATTERN, error="Not a valid cursor."))
 
 
+class PassengerSegmentSchema(Schema):
+    flight_id = fields.String()
+    seat = fields.String(allow_none=True, metadata={"description": "none for an infant (on its adult's lap)"})
+    cabin_class = fields.String(attribute="class", data_key="class")
+    price = fields.Integer(metadata={"description": "minor units; a child's or an infant's share of the fare"})
+
+
+class OrderDocumentSchema(Schema):
+    type = fields.String()
+    number = fields.String()
+    country = fields.String()
+    expires = fields.String()
+
+
 class OrderPassengerSchema(Schema):
+    """A passenger. A one-flight order's: ``name``, ``seat``, ``class``, ``price``; an
+    itinerary's: the document's names, birth date, type, per segment its seat, class and
+    price, ``price`` its total, and an infant's ``on_lap_of`` (its adult's place in the list)."""
+
     name = fields.String()
     seat = fields.String()
     cabin_class = fields.String(attribute="class", data_key="class")
     price = fields.Integer()
+    given_name = fields.String()
+    family_name = fields.String()
+    birth_date = fields.String(metadata={"format": "date"})
+    type = fields.String(validate=validate.OneOf(PASSENGER_TYPES))
+    document = fields.Nested(OrderDocumentSchema)
+    segments = fields.List(fields.Nested(PassengerSegmentSchema))
+    on_lap_of = fields.Integer()
+
+
+class OrderSegmentSchema(Schema):
+    flight_id = fields.String()
+    flight_number = fields.String(allow_none=True)
+    origin = fields.String(allow_none=True, metadata={"example": "CGK"})
+    destination = fields.String(allow_none=True, metadata={"example": "DPS"})
+    departure_at = fields.String(allow_none=True)
+    arrival_at = fields.String(allow_none=True)
+    cabin_class = fields.String(attribute="class", data_key="class")
+    fare = fields.String(metadata={"example": "standard"})
 
 
 class TicketSchema(Schema):
@@ -66,7 +232,9 @@ class TicketSchema(Schema):
     order_id = fields.String()
     flight_id = fields.String()
     passenger_name = fields.String()
-    seat = fields.String()
+    passenger_type = fields.String(validate=validate.OneOf(PASSENGER_TYPES))
+    passenger_index = fields.Integer(allow_none=True)
+    seat = fields.String(allow_none=True)
     cabin_class = fields.String(attribute="class", data_key="class")
     fare = fields.Integer()
     currency = fields.String()
@@ -95,7 +263,8 @@ class OrderSchema(Schema):
     id = fields.String(attribute="_id")
     booking_ref = fields.String(metadata={"example": "K7M2QX"})
     user_id = fields.String()
-    flight_id = fields.String()
+    flight_id = fields.String(metadata={"description": "the (first) flight"})
+    segments = fields.List(fields.Nested(OrderSegmentSchema), metadata={"description": "an itinerary's flights"})
     status = fields.String(validate=validate.OneOf(STATES))
     amount = fields.Integer(metadata={"description": "minor units of currency"})
     currency = fields.String(metadata={"example": "IDR"})
@@ -118,6 +287,79 @@ class OrderSchema(Schema):
 
     def dump_history(self, order):
         return history_list(order.get("history"))
+
+
+class BookingSchema(OrderSchema):
+    """A booking as its passengers see it without logging in (``GET /bookings/{booking_ref}``)."""
+
+    class Meta:
+        exclude = ("user_id", "payment_id")
+
+
+class BookingLookupQuerySchema(Schema):
+    last_name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX_LENGTH),
+                              metadata={"description": "any passenger's family name (case and accents aside)",
+                                        "example": "Putri"})
+
+
+class BookingCancelSchema(BookingLookupQuerySchema):
+    """The proof that opens a booking without logging in: a passenger's family name."""
+
+
+def exactly_one_of(data, keys):
+    given = [key for key in keys if data.get(key)]
+    if len(given) != 1:
+        message = f"Give exactly one of {', '.join(keys)}."
+        raise ValidationError(message, keys[0])
+    return given[0]
+
+
+class _OrderSearch(Schema):
+    booking_ref = fields.String(load_default=None, validate=validate.Length(min=1, max=16),
+                                metadata={"example": "K7M2QX"})
+    flight_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None, validate=validate.Regexp(ORDER_ID_PATTERN, error="Not a valid cursor."))
+
+
+class StaffOrdersQuerySchema(_OrderSearch):
+    """``GET /admin/orders``: exactly one of ``booking_ref``, ``email`` (the customer's)
+    or ``flight_id`` (orders with a segment on it)."""
+
+    email = fields.String(load_default=None, validate=validate.Length(min=3, max=254))
+
+    @validates_schema
+    def one_criterion(self, data, **kwargs):
+        exactly_one_of(data, ("booking_ref", "email", "flight_id"))
+
+
+class OrderSearchSchema(_OrderSearch):
+    """``order.search_orders``: the staff query with the customer's id for the email."""
+
+    user_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+
+    @validates_schema
+    def one_criterion(self, data, **kwargs):
+        exactly_one_of(data, ("booking_ref", "user_id", "flight_id"))
+
+
+class ManifestPassengerSchema(Schema):
+    booking_ref = fields.String()
+    order_id = fields.String()
+    status = fields.String(validate=validate.OneOf(STATES), metadata={"description": "PAID: tickets being issued"})
+    name = fields.String()
+    type = fields.String(validate=validate.OneOf(PASSENGER_TYPES))
+    seat = fields.String(allow_none=True, metadata={"description": "none for an infant (on an adult's lap)"})
+    cabin_class = fields.String(attribute="class", data_key="class")
+    ticket_number = fields.String(allow_none=True)
+
+
+class ManifestSchema(Schema):
+    """``GET /flights/{flight_id}/manifest``: every passenger of a paid or ticketed booking on the flight."""
+
+    flight_id = fields.String()
+    count = fields.Integer()
+    passengers = fields.List(fields.Nested(ManifestPassengerSchema))
 
 
 class OrderPageSchema(Schema):

@@ -6,6 +6,7 @@ from nameko.events import EventDispatcher
 from common.config import SettingsProvider
 from common.entrypoints import config_timer, event_handler, rpc
 from common.metrics import Metrics
+from order.bookings import Bookings, booking_view
 from order.dependencies import BoundedRpc, MongoDatabase, RequestContext
 from order.saga import Orders, order_view
 from order.store import OrderStore, create_indexes
@@ -25,7 +26,11 @@ class OrderService:
 
     @property
     def orders(self):
-        return Orders(OrderStore(self.db), self.services, self.dispatch)
+        return Orders(OrderStore(self.db), self.services, self.dispatch, self.settings.min_connection_minutes)
+
+    @property
+    def bookings(self):
+        return Bookings(self.orders)
 
     @rpc
     def health(self):
@@ -58,6 +63,25 @@ class OrderService:
     @rpc
     def cancel_order(self, order_id, user_id):
         return self.orders.cancel(order_id, user_id)
+
+    @rpc
+    def find_booking(self, booking_ref, last_name):
+        """Manage my booking: the order, if ``last_name`` is a passenger's family name;
+        ``NotFound`` ``BOOKING_NOT_FOUND`` otherwise (an unknown reference alike)."""
+        return booking_view(self.bookings.find(booking_ref, last_name))
+
+    @rpc
+    def cancel_booking(self, booking_ref, last_name):
+        return booking_view(self.bookings.cancel(booking_ref, last_name))
+
+    @rpc
+    def search_orders(self, booking_ref=None, user_id=None, flight_id=None, limit=20, cursor=None):
+        """For staff: orders by exactly one of booking reference, customer or flight."""
+        return self.bookings.search(booking_ref, user_id, flight_id, limit, cursor)
+
+    @rpc
+    def flight_manifest(self, flight_id):
+        return self.bookings.manifest(flight_id)
 
     @rpc
     def audit_orders(self, after=None, limit=500):

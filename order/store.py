@@ -82,6 +82,16 @@ class OrderStore:
     def find_by_booking_ref(self, booking_ref):
         return self.db.orders.find_one({"booking_ref": booking_ref})
 
+    def search(self, field, value, limit, cursor=None):
+        """Orders of a customer (``field`` ``user_id``) or on a flight (``flight_id``: any
+        segment), newest first, and the cursor of the next page (None if none)."""
+        query = {"user_id": value} if field == "user_id" else {"$or": [{"flight_id": value}, {"flight_ids": value}]}
+        if cursor:
+            query["_id"] = {"$lt": cursor}
+        docs = list(self.db.orders.find(query).sort("_id", DESCENDING).limit(limit + 1))
+        next_cursor = docs[limit - 1]["_id"] if len(docs) > limit else None
+        return docs[:limit], next_cursor
+
     def list_for_user(self, user_id, limit, cursor=None):
         """The user's orders, newest first, and the cursor of the next page (None if none)."""
         query = {"user_id": user_id}
@@ -103,8 +113,14 @@ class OrderStore:
         """Orders still waiting for payment whose ``expires_at`` is before ``now``."""
         return list(self.db.orders.find({"status": PENDING_PAYMENT, "expires_at": {"$lt": now}}).limit(limit))
 
-    def on_flight(self, flight_id, status):
-        return list(self.db.orders.find({"flight_id": flight_id, "status": status}))
+    def on_flight(self, flight_id, status=None):
+        """Orders with a segment on the flight (in ``status`` if given). ``flight_ids`` has
+        no index: the local stand-in answers nothing through an index on an array field;
+        the ``status`` index narrows the scan."""
+        query = {"$or": [{"flight_id": flight_id}, {"flight_ids": flight_id}]}
+        if status is not None:
+            query["status"] = status
+        return list(self.db.orders.find(query))
 
     # -- writing ---------------------------------------------------------------------
 

@@ -86,6 +86,12 @@ def register(api, email, name="Conformance Customer"):
     return api.call(api.system.http, "POST", "/auth/register", 201, json=body).json()
 
 
+def spare_for_return(api, admin, model):
+    """Another airplane of the model, for the return flight."""
+    body = {"registration": f"PK-{uuid.uuid4().hex[:6].upper()}", "model_id": model["id"]}
+    return api.call(admin, "POST", "/airplanes", 201, json=body).json()["id"]
+
+
 def test_every_documented_route_answers_as_documented(system, conformance):
     api, http = conformance, system.http
 
@@ -238,6 +244,40 @@ def test_every_documented_route_answers_as_documented(system, conformance):
     api.call(admin, "POST", "/flights/{flight_id}/boarding", 200, path=gate, json={"bcbp": boarding_pass["bcbp"]})
     api.call(admin, "POST", "/flights/{flight_id}/boarding", 409, path=gate, json={"bcbp": boarding_pass["bcbp"]})
     api.call(customer, "POST", "/flights/{flight_id}/boarding", 403, path=gate, json={"bcbp": boarding_pass["bcbp"]})
+
+    # -- an itinerary: out and back, an adult with an infant; found by reference and last name;
+    #    the staff views -----------------------------------------------------------------------
+    back_flight = api.call(admin, "POST", "/flights", 201, json=dict(
+        flight_body, flight_number=f"GA{uuid.uuid4().int % 9000 + 100}",
+        airplane_id=spare_for_return(api, admin, model),
+        origin="DPS", destination="CGK", departure_at=(departure + timedelta(days=5)).isoformat(),
+        arrival_at=(departure + timedelta(days=5, hours=2)).isoformat())).json()
+    wait_until(lambda: http.get(f"/flights/{back_flight['id']}/seats").status_code == 200, timeout=30,
+               what="the return flight's seat inventory")
+    infant_born = (datetime.now(UTC) - timedelta(days=100)).date().isoformat()
+    trip = api.call(customer, "POST", "/orders", 201, json={
+        "segments": [{"flight_id": flight["id"], "class": "economy", "fare": "standard"},
+                     {"flight_id": back_flight["id"], "class": "economy"}],
+        "passengers": [{"given_name": "Ana", "family_name": "Putri", "birth_date": "1990-04-01", "type": "adult",
+                        "document": {"type": "passport", "number": "A1234567", "country": "ID",
+                                     "expires": "2031-01-01"}, "seats": ["7A", None]},
+                       {"given_name": "Sari", "family_name": "Putri", "birth_date": infant_born, "type": "infant"}],
+    }).json()
+    api.call(customer, "POST", "/orders/{order_id}/pay", 201, path=f"/orders/{trip['id']}/pay", json=GOOD_CARD)
+    wait_until(lambda: customer.get(f"/orders/{trip['id']}").json()["status"] == "TICKETED", timeout=30,
+               what="the itinerary TICKETED")
+    api.call(customer, "GET", "/orders/{order_id}", 200, path=f"/orders/{trip['id']}")
+    booking = f"/bookings/{trip['booking_ref']}"
+    api.call(http, "GET", "/bookings/{booking_ref}", 200, path=booking, params={"last_name": "putri"})
+    api.call(http, "GET", "/bookings/{booking_ref}", 404, path=booking, params={"last_name": "Lovelace"})
+    api.call(admin, "GET", "/admin/orders", 200, params={"booking_ref": trip["booking_ref"]})
+    api.call(admin, "GET", "/admin/orders", 200, params={"email": email})
+    api.call(admin, "GET", "/flights/{flight_id}/manifest", 200, path=f"/flights/{back_flight['id']}/manifest")
+    api.call(http, "POST", "/bookings/{booking_ref}/cancel", 200, path=booking + "/cancel",
+             json={"last_name": "PUTRI"})
+    wait_until(lambda: customer.get(f"/orders/{trip['id']}").json()["status"] == "REFUNDED", timeout=30,
+               what="the itinerary REFUNDED")
+    api.call(customer, "GET", "/orders/{order_id}", 200, path=f"/orders/{trip['id']}")
 
     # an unpaid booking on a flight that is then cancelled
     pending = api.call(customer, "POST", "/orders", 201, json={

@@ -34,10 +34,55 @@ class Hold:
 
 
 def hold_seats(session, request, ttl_seconds):
-    """All the requested seats for the order until ``ttl_seconds`` from now (the
-    flight's departure at the latest), or none (an error, and the caller rolls
-    back). A retry returns the existing hold."""
-    order_id, flight_id = request["order_id"], request["flight_id"]
+    """All the requested seats of one flight for the order (``hold_itinerary`` of one
+    segment), answered as one flight's hold."""
+    segment = {key: request[key] for key in ("flight_id", "seats", "cabin_class", "count")}
+    held = hold_itinerary(session, {"order_id": request["order_id"], "segments": [segment]}, ttl_seconds)
+    only = held["segments"][0]
+    return hold_answer(held["order_id"], only["flight_id"], held["currency"], held["expires_at"], only["seats"])
+
+
+def hold_itinerary(session, request, ttl_seconds):
+    """Every requested seat on every flight of the itinerary for the order until
+    ``ttl_seconds`` from now (the first departure at the latest), or none (an error, and
+    the caller rolls back). A retry returns the existing hold.
+
+    One transaction; the flight rows are locked first, in ``flight_id`` order, then the
+    order row, then the seats flight by flight in ``flight_id`` order (each in seat
+    order): the global ``(flight_id, seat)`` order of ``store``, so two itineraries
+    crossing the same flights wait for each other, never in a circle."""
+    order_id, segments = request["order_id"], request["segments"]
+    flight_ids = [segment["flight_id"] for segment in segments]
+    flights = {flight_id: _open_flight(session, flight_id) for flight_id in sorted(flight_ids)}
+    currency = _one_currency(flights)
+    now = next(iter(flights.values())).now
+    expires = min(domain.hold_expiry(now, ttl_seconds, flight.departure_at) for flight in flights.values())
+    order = store.claim_order(session, order_id, flight_ids[0], state=domain.ORDER_HELD, hold_expires_at=expires)
+    expires_at = order.hold_expires_at
+    if order.created:
+        store.add_order_flights(session, order_id, flight_ids)
+    else:
+        if store.flights_of_order(session, order_id) != flight_ids or order.state == domain.ORDER_CLOSED:
+            raise Conflict("This order can no longer hold seats.", code="ORDER_CLOSED",
+                           details={"order_id": order_id})
+        if order.live or order.state == domain.ORDER_TICKETED:
+            held = {flight_id: store.seats_of_order(session, flight_id, order_id) for flight_id in flight_ids}
+            return itinerary_answer(order_id, currency, expires_at, segments, held)
+        expires_at = store.renew_hold(session, order_id, expires)
+
+    # Each step below marks its seats held as it takes them; an error in a later
+    # step rolls the whole transaction back, so a hold is still all or nothing.
+    held = {}
+    for segment in sorted(segments, key=lambda s: s["flight_id"]):
+        hold = Hold(order_id, segment["flight_id"], expires_at)
+        named = _hold_named(session, hold, segment["seats"], segment["cabin_class"])
+        assigned = _assign(session, hold, segment["cabin_class"], segment["count"], set(segment["seats"]))
+        held[segment["flight_id"]] = named + assigned
+    return itinerary_answer(order_id, currency, expires_at, segments, held)
+
+
+def _open_flight(session, flight_id):
+    """The flight row, locked ``FOR SHARE``, if it takes holds now."""
     flight = store.lock_flight(session, flight_id)
     if flight is None:
         raise NotFound("No such flight.", details={"flight_id": flight_id})
@@ -45,24 +90,15 @@ def hold_seats(session, request, ttl_seconds):
     if closed:
         raise Conflict("This flight is not open for booking.", code="FLIGHT_NOT_BOOKABLE",
                        details={"flight_id": flight_id, "reason": closed})
-    expires = domain.hold_expiry(flight.now, ttl_seconds, flight.departure_at)
-    order = store.claim_order(session, order_id, flight_id, state=domain.ORDER_HELD, hold_expires_at=expires)
-    expires_at = order.hold_expires_at
-    if not order.created:
-        if order.flight_id != flight_id or order.state == domain.ORDER_CLOSED:
-            raise Conflict("This order can no longer hold seats.", code="ORDER_CLOSED",
-                           details={"order_id": order_id})
-        if order.live or order.state == domain.ORDER_TICKETED:
-            seats = store.seats_of_order(session, flight_id, order_id)
-            return hold_answer(order_id, flight_id, flight.currency, expires_at, seats)
-        expires_at = store.renew_hold(session, order_id, expires)
+    return flight
 
-    # Each step below marks its seats held as it takes them; an error in a later
-    # step rolls the whole transaction back, so a hold is still all or nothing.
-    hold = Hold(order_id, flight_id, expires_at)
-    named = _hold_named(session, hold, request["seats"], request["cabin_class"])
-    assigned = _assign(session, hold, request["cabin_class"], request["count"], set(request["seats"]))
-    return hold_answer(order_id, flight_id, flight.currency, expires_at, named + assigned)
+
+def _one_currency(flights):
+    currencies = sorted({flight.currency for flight in flights.values()})
+    if len(currencies) > 1:
+        raise Conflict("The flights of one order must be sold in one currency.", code="CURRENCIES_DIFFER",
+                       details={"currencies": currencies})
+    return currencies[0]
 
 
 def _hold_named(session, hold, seats, cabin_class):
@@ -114,13 +150,31 @@ def _assign(session, hold, cabin_class, count, excluded, attempts=2):
 
 
 def hold_answer(order_id, flight_id, currency, expires_at, seats):
+    """``hold_seats``' answer: ``seats`` as ``itinerary_answer`` gives them."""
     return {
         "order_id": order_id,
         "flight_id": flight_id,
         "currency": currency,
-        "amount": sum(s.price for s in seats),
+        "amount": sum(s["price"] for s in seats),
+        "expires_at": expires_at,
+        "seats": seats,
+    }
+
+
+def itinerary_answer(order_id, currency, expires_at, segments, held):
+    """``hold_itinerary``'s answer: per segment, in the itinerary's order, the seats held
+    (named ones first, in the order asked, then the assigned ones in seat order)."""
+    answer_segments = []
+    for segment in segments:
+        seats = [{"seat": s.seat, "class": s.cabin_class, "price": s.price} for s in held[segment["flight_id"]]]
+        answer_segments.append({"flight_id": segment["flight_id"], "amount": sum(s["price"] for s in seats),
+                                "seats": seats})
+    return {
+        "order_id": order_id,
+        "currency": currency,
+        "amount": sum(segment["amount"] for segment in answer_segments),
         "expires_at": iso(expires_at),
-        "seats": [{"seat": s.seat, "class": s.cabin_class, "price": s.price} for s in seats],
+        "segments": answer_segments,
     }
 
 
@@ -140,13 +194,18 @@ def follow_flight_status(session, event):
 
 
 def release_hold(session, order_id):
-    flight_id = store.flight_of_order(session, order_id)
-    if flight_id is None:
+    flight_ids = store.flights_of_order(session, order_id)
+    if not flight_ids:
         return {"released": 0}
-    store.lock_flight(session, flight_id)
+    lock_flights(session, flight_ids)
     order = store.lock_order(session, order_id)
     if order.state != domain.ORDER_HELD:
         return {"released": 0}
-    released = store.release_seats(session, flight_id, order_id)
+    released = store.release_order_seats(session, order_id)
     store.end_hold(session, order_id)
-    return {"released": len(released)}
+    return {"released": released}
+
+
+def lock_flights(session, flight_ids):
+    """The flights' rows ``FOR SHARE`` in ``flight_id`` order: ``{flight_id: row or None}``."""
+    return {flight_id: store.lock_flight(session, flight_id) for flight_id in sorted(set(flight_ids))}

@@ -11,62 +11,77 @@ Every function takes a SQLAlchemy session, leaves the commit to the caller and
 returns the ``domain.Announcement`` list to publish after it.
 """
 from common.errors import NotFound
-from ticket import domain, store
+from ticket import domain, holds, store
 from ticket.domain import Announcement
 from ticket.schemas import dump_ticket, dump_tickets
 
 
 def issue_tickets(session, event, airline_prefix):
-    """``order_paid``: the order's seats sold and one ticket per passenger, or, when
-    the seats cannot be had any more (``hold_lost``) or the flight has left or is
-    boarding (``flight_departed``), no tickets, the seats released and a
-    ``tickets_cancelled`` so the payment is refunded."""
-    order_id, flight_id = event["order_id"], event["flight_id"]
-    flight = store.lock_flight(session, flight_id)
-    order = store.claim_order(session, order_id, flight_id, state=domain.ORDER_HELD, user_id=event["user_id"])
+    """``order_paid``: the order's seats on every flight sold and one ticket per passenger
+    per flight (an infant's without a seat), or, when a seat cannot be had any more
+    (``hold_lost``) or a flight has left or is boarding (``flight_departed``), no
+    tickets, every seat released and a ``tickets_cancelled`` so the payment is refunded."""
+    order_id, segments = event["order_id"], event["segments"]
+    flight_ids = [segment["flight_id"] for segment in segments]
+    flights = holds.lock_flights(session, flight_ids)
+    order = store.claim_order(session, order_id, flight_ids[0], state=domain.ORDER_HELD, user_id=event["user_id"])
     if order.paid:
         return []
-    refused = domain.refusal_of_ticketing(order.state, flight)
+    refused = next(filter(None, (domain.refusal_of_ticketing(order.state, flights[f]) for f in flight_ids)), None)
     if refused:
         return close(session, order, refused, paid=True)
 
-    seats = [p["seat"] for p in event["passengers"]]
-    rows = {r.seat: r for r in store.lock_seats(session, flight_id, seats)}
+    wanted = {segment["flight_id"]: [p["seat"] for p in segment["passengers"] if p["seat"]] for segment in segments}
+    rows = {(r.flight_id, r.seat): r for r in store.lock_itinerary_seats(session, wanted)}
     # its own hold, even lapsed, or a seat nobody took meanwhile: the customer has paid
-    if any(s not in rows or not domain.seat_is_free_for(order_id, rows[s], rows[s].now) for s in seats):
+    if any((f, s) not in rows or not domain.seat_is_free_for(order_id, rows[f, s], rows[f, s].now)
+           for f, seats in wanted.items() for s in seats):
         return close(session, order, domain.REASON_HOLD_LOST, paid=True)
 
-    store.sell_seats(session, flight_id, order_id, seats)
-    serials = store.next_serials(session, len(seats))
+    for flight_id, seats in wanted.items():
+        store.sell_seats(session, flight_id, order_id, seats)
+    passengers = [(segment["flight_id"], p) for segment in segments for p in segment["passengers"]]
+    serials = store.next_serials(session, len(passengers))
     tickets = store.insert_tickets(session, [
-        {"number": domain.ticket_number(airline_prefix, serial), "order_id": order_id,
-         "user_id": event["user_id"], "flight_id": flight_id, "passenger_name": passenger["name"],
-         "seat": passenger["seat"], "cabin_class": rows[passenger["seat"]].cabin_class,
-         "fare": rows[passenger["seat"]].price, "currency": flight.currency}
-        for passenger, serial in zip(event["passengers"], serials)
+        ticket_row(airline_prefix, serial, event, flight_id, passenger, rows.get((flight_id, passenger["seat"])),
+                   flights[flight_id].currency)
+        for (flight_id, passenger), serial in zip(passengers, serials)
     ])
     store.set_order(session, order_id, state=domain.ORDER_TICKETED, paid=True, user_id=event["user_id"],
                     pending_event=domain.TICKETS_ISSUED)
-    payload = issued_payload(order_id, flight_id, event["user_id"], tickets)
+    payload = issued_payload(order_id, flight_ids[0], event["user_id"], tickets)
     return [Announcement(order_id, domain.TICKETS_ISSUED, payload)]
 
 
+def ticket_row(airline_prefix, serial, event, flight_id, passenger, seat_row, currency):
+    """A ticket of ``passenger`` on ``flight_id``: the fare order priced (a share of the
+    seat's for a child or an infant), else the seat's; an infant's class is the one
+    order gives (its adult's)."""
+    fare = passenger["fare"] if passenger["fare"] is not None else seat_row.price
+    return {"number": domain.ticket_number(airline_prefix, serial), "order_id": event["order_id"],
+            "user_id": event["user_id"], "flight_id": flight_id, "passenger_name": passenger["name"],
+            "passenger_type": passenger["type"], "passenger_index": passenger["index"],
+            "seat": passenger["seat"], "cabin_class": seat_row.cabin_class if seat_row else passenger["cabin_class"],
+            "fare": fare, "currency": currency}
+
+
 def close_order(session, event):
-    """``order_cancelled`` / ``order_expired``: holds released, or tickets cancelled.
-    Remembered, so an ``order_paid`` arriving later issues nothing (and refunds)."""
+    """``order_cancelled`` / ``order_expired``: holds released, or tickets cancelled, on
+    every flight of the order. Remembered, so an ``order_paid`` arriving later issues
+    nothing (and refunds)."""
     order_id = event["order_id"]
-    flight_id = event["flight_id"] or store.flight_of_order(session, order_id)
-    if flight_id is None:
+    flight_ids = store.flights_of_order(session, order_id) or event["flight_ids"]
+    if not flight_ids:
         return []
     # order cancels its bookings on a cancelled flight too, maybe before track's event reaches us
     reason = domain.REASON_FLIGHT_CANCELLED if event["reason"] == "flight_cancelled" else domain.REASON_ORDER_CANCELLED
-    store.lock_flight(session, flight_id)
+    holds.lock_flights(session, flight_ids)
     order = store.claim_order(
-        session, order_id, flight_id, state=domain.ORDER_CLOSED, reason=reason,
+        session, order_id, flight_ids[0], state=domain.ORDER_CLOSED, reason=reason,
         paid=event["paid"], pending_event=domain.TICKETS_CANCELLED if event["paid"] else None,
     )
     if order.created:
-        return _refund_announcement(order_id, flight_id, [], reason, event["paid"])
+        return _refund_announcement(order_id, flight_ids[0], [], reason, event["paid"])
     if order.state == domain.ORDER_CLOSED and (order.paid or not event["paid"]):
         return []
     return close(session, order, reason, paid=order.paid or event["paid"])
@@ -77,29 +92,29 @@ def give_up_ticketing(session, order_id, flight_id):
     closed without tickets, its seats released, and ``tickets_cancelled``
     (``ticketing_failed``) announced so the money goes back. Nothing if the order
     was ticketed or refunded meanwhile."""
-    flight_id = store.flight_of_order(session, order_id) or flight_id
-    if flight_id is None:
+    flight_ids = store.flights_of_order(session, order_id) or ([flight_id] if flight_id else [])
+    if not flight_ids:
         return []
-    store.lock_flight(session, flight_id)
+    holds.lock_flights(session, flight_ids)
     order = store.claim_order(
-        session, order_id, flight_id, state=domain.ORDER_CLOSED, reason=domain.REASON_TICKETING_FAILED,
+        session, order_id, flight_ids[0], state=domain.ORDER_CLOSED, reason=domain.REASON_TICKETING_FAILED,
         paid=True, pending_event=domain.TICKETS_CANCELLED,
     )
     if order.created:
-        return _refund_announcement(order_id, flight_id, [], domain.REASON_TICKETING_FAILED, True)
+        return _refund_announcement(order_id, flight_ids[0], [], domain.REASON_TICKETING_FAILED, True)
     if order.paid:
         return []
     return close(session, order, domain.REASON_TICKETING_FAILED, paid=True)
 
 
 def close(session, order, reason, paid):
-    """End a (locked) order: tickets cancelled, seats back on sale; a paid order is
-    announced as ``tickets_cancelled`` so its payment is refunded."""
+    """End a (locked) order: tickets cancelled, seats on every flight back on sale; a
+    paid order is announced as ``tickets_cancelled`` so its payment is refunded."""
     numbers = []
     if order.state == domain.ORDER_TICKETED:
         numbers = store.cancel_tickets_of_order(session, order.order_id)
     if order.state != domain.ORDER_CLOSED:
-        store.release_seats(session, order.flight_id, order.order_id, (domain.HELD, domain.SOLD))
+        store.release_order_seats(session, order.order_id, (domain.HELD, domain.SOLD))
     store.set_order(session, order.order_id, state=domain.ORDER_CLOSED, reason=reason, paid=paid,
                     pending_event=domain.TICKETS_CANCELLED if paid else None)
     return _refund_announcement(order.order_id, order.flight_id, sorted(numbers), reason, paid)
@@ -113,9 +128,13 @@ def _refund_announcement(order_id, flight_id, numbers, reason, paid):
 
 def cancel_flight(session, flight_id):
     """``flight_cancelled``: booking closed, every hold released, every ticket cancelled,
-    one ``tickets_cancelled`` per paid order."""
+    one ``tickets_cancelled`` per paid order (an itinerary through the flight is
+    cancelled whole)."""
     store.close_flight(session, flight_id, "cancelled")
     orders = store.close_orders_of_flight(session, flight_id)
+    # the whole of each order: its tickets and seats on its other flights too
+    store.cancel_tickets_of_orders(session, orders)
+    store.release_order_seats(session, orders, (domain.HELD, domain.SOLD))
     store.cancel_tickets_of_flight(session, flight_id)
     store.release_flight(session, flight_id)
     return pending(session, order_ids=orders)

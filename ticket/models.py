@@ -4,8 +4,10 @@
 - ``seats``: the inventory, one row per seat of a flight; ``status`` with the order
   holding or owning it and, for a hold, when it lapses.
 - ``orders``: what this service knows of each order (held, ticketed, closed), and the
-  event it still has to publish for it (a small outbox).
-- ``tickets``: issued e-tickets; at most one issued ticket per seat of a flight.
+  event it still has to publish for it (a small outbox). ``flight_id`` is its first flight.
+- ``order_flights``: every flight of an order (one row per segment of an itinerary).
+- ``tickets``: issued e-tickets, one per passenger per flight; at most one issued ticket
+  per seat of a flight (an infant's ticket has no seat).
 - ``check_ins``: a ticket at departure (checked in with its boarding pass, boarded, no-show);
   ``check_in_sequences``: the last check-in sequence number of each flight.
 """
@@ -90,6 +92,16 @@ class Order(Base):
     )
 
 
+class OrderFlight(Base):
+    __tablename__ = "order_flights"
+
+    order_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    flight_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(sa.SmallInteger, nullable=False, server_default="0")
+
+    __table_args__ = (sa.Index("ix_order_flights_flight", "flight_id"),)
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
 
@@ -98,7 +110,10 @@ class Ticket(Base):
     user_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     flight_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     passenger_name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
-    seat: Mapped[str] = mapped_column(sa.String(8), nullable=False)
+    seat: Mapped[str | None] = mapped_column(sa.String(8))
+    passenger_type: Mapped[str] = mapped_column(sa.String(8), nullable=False, server_default="adult")
+    # the passenger's place in the order (None for tickets issued before itineraries)
+    passenger_index: Mapped[int | None] = mapped_column(sa.SmallInteger)
     cabin_class: Mapped[str] = mapped_column(sa.String(32), nullable=False)
     fare: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
     currency: Mapped[str] = mapped_column(sa.String(3), nullable=False)
@@ -109,6 +124,8 @@ class Ticket(Base):
     __table_args__ = (
         sa.CheckConstraint("status IN ('issued', 'cancelled')", name="ck_tickets_status"),
         sa.CheckConstraint("number ~ '^[0-9]{13}$'", name="ck_tickets_number"),
+        sa.CheckConstraint("passenger_type IN ('adult', 'child', 'infant')", name="ck_tickets_passenger_type"),
+        sa.CheckConstraint("seat IS NOT NULL OR passenger_type = 'infant'", name="ck_tickets_seat"),
         # the last line of defence: one valid ticket per seat of a flight
         sa.Index("uq_tickets_issued_seat", "flight_id", "seat", unique=True,
                  postgresql_where=sa.text("status = 'issued'")),

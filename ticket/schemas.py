@@ -6,7 +6,7 @@ made by dumping them, and the gateway documents its routes with them."""
 import base64
 import json
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from common.schemas import UtcDateTime, no_control_characters
 from ticket.domain import (
@@ -67,6 +67,34 @@ class HoldRequestSchema(Schema):
             raise ValidationError(f"At most {MAX_SEATS_PER_HOLD} seats per order.", "count")
 
 
+MAX_SEGMENTS = 4
+PASSENGER_TYPES = ("adult", "child", "infant")
+
+
+class SegmentHoldSchema(Schema):
+    flight_id = _id(required=True)
+    seats = fields.List(SeatLabel(), load_default=list, validate=validate.Length(max=MAX_SEATS_PER_HOLD))
+    cabin_class = fields.String(load_default=None, allow_none=True, validate=Name)
+    count = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_SEATS_PER_HOLD))
+
+    check_request = HoldRequestSchema.check_request
+
+
+class ItineraryHoldSchema(Schema):
+    """``hold_itinerary``: the seats of one order on each of its flights (named, or a count
+    of seats of a cabin class to assign), held all at once or not at all."""
+
+    order_id = _id(required=True)
+    segments = fields.List(fields.Nested(SegmentHoldSchema), required=True,
+                           validate=validate.Length(min=1, max=MAX_SEGMENTS))
+
+    @validates_schema
+    def distinct_flights(self, data, **kwargs):
+        repeated = duplicates([segment["flight_id"] for segment in data.get("segments", [])])
+        if repeated:
+            raise ValidationError(f"Flights in the itinerary more than once: {', '.join(repeated)}.", "segments")
+
+
 class _Event(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -106,18 +134,61 @@ class PassengerSchema(_Event):
     seat = SeatLabel(required=True)
 
 
-class OrderPaidSchema(_Event):
-    order_id = _id(required=True)
-    user_id = _id(load_default=None, allow_none=True)
+class SegmentPassengerSchema(_Event):
+    """A ticket to issue: who, on which seat (none for an infant), at what fare (``None``:
+    the seat's price), in which class (an infant's: its adult's)."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    seat = SeatLabel(load_default=None, allow_none=True)
+    type = fields.String(load_default="adult", validate=validate.OneOf(PASSENGER_TYPES))
+    index = fields.Integer(load_default=None, allow_none=True)
+    fare = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    cabin_class = fields.String(data_key="class", load_default=None, allow_none=True, validate=Name)
+
+    @validates_schema
+    def seated(self, data, **kwargs):
+        if data.get("seat") is None and (data.get("type") != "infant" or not data.get("cabin_class")):
+            raise ValidationError("Only an infant travels without a seat (in its adult's class).", "seat")
+
+
+class PaidSegmentSchema(_Event):
     flight_id = _id(required=True)
-    passengers = fields.List(fields.Nested(PassengerSchema), required=True,
+    passengers = fields.List(fields.Nested(SegmentPassengerSchema), required=True,
                              validate=validate.Length(min=1, max=MAX_SEATS_PER_HOLD))
 
     @validates_schema
     def check_seats(self, data, **kwargs):
-        repeated = duplicates([p["seat"] for p in data.get("passengers", [])])
+        repeated = duplicates([p["seat"] for p in data.get("passengers", []) if p["seat"]])
         if repeated:
             raise ValidationError(f"Seats given to two passengers: {', '.join(repeated)}.", "passengers")
+
+
+class OrderPaidSchema(_Event):
+    """``order_paid``: ``segments`` (every flight of the order and its tickets to issue),
+    or, from a one-flight order of before itineraries, ``flight_id`` and ``passengers``
+    (which ``segments`` then stands for)."""
+
+    order_id = _id(required=True)
+    user_id = _id(load_default=None, allow_none=True)
+    flight_id = _id(required=True)
+    passengers = fields.List(fields.Nested(PassengerSchema), validate=validate.Length(min=1, max=MAX_SEATS_PER_HOLD))
+    segments = fields.List(fields.Nested(PaidSegmentSchema), validate=validate.Length(min=1, max=MAX_SEGMENTS))
+
+    @validates_schema
+    def check_seats(self, data, **kwargs):
+        if not data.get("segments") and not data.get("passengers"):
+            raise ValidationError("No passengers.", "segments")
+        repeated = duplicates([p["seat"] for p in data.get("passengers") or []])
+        if repeated:
+            raise ValidationError(f"Seats given to two passengers: {', '.join(repeated)}.", "passengers")
+
+    @post_load
+    def as_segments(self, data, **kwargs):
+        if not data.get("segments"):
+            data["segments"] = [{"flight_id": data["flight_id"], "passengers": [
+                {"name": p["name"], "seat": p["seat"], "type": "adult", "index": i, "fare": None, "cabin_class": None}
+                for i, p in enumerate(data["passengers"])]}]
+        return data
 
 
 class OrderRefSchema(_Event):
@@ -130,8 +201,14 @@ class OrderRefSchema(_Event):
 class OrderClosedSchema(_Event):
     order_id = _id(required=True)
     flight_id = _id(load_default=None, allow_none=True)
+    flight_ids = fields.List(_id(), load_default=None, allow_none=True)
     paid = fields.Boolean(load_default=False)
     reason = fields.String(load_default=None, allow_none=True)
+
+    @post_load
+    def every_flight(self, data, **kwargs):
+        data["flight_ids"] = data["flight_ids"] or ([data["flight_id"]] if data["flight_id"] else [])
+        return data
 
 
 def iso(moment):
@@ -158,9 +235,13 @@ class TicketSchema(Schema):
     flight_id = fields.String()
     user_id = fields.String(allow_none=True)
     passenger_name = fields.String()
-    seat = fields.String(metadata={"example": "12A"})
+    passenger_type = fields.String(validate=validate.OneOf(PASSENGER_TYPES), metadata={"example": "adult"})
+    passenger_index = fields.Integer(allow_none=True, metadata={
+        "description": "the passenger's place in the order's passengers (from 0)"})
+    seat = fields.String(allow_none=True, metadata={"example": "12A", "description": "none for an infant"})
     cabin_class = fields.String(data_key="class", metadata={"example": "economy"})
-    fare = fields.Integer(metadata={"description": "minor units of currency"})
+    fare = fields.Integer(metadata={"description": "minor units of currency (a child's or an infant's "
+                                                   "share of the fare)"})
     currency = fields.String(metadata={"example": "IDR"})
     status = fields.String(validate=validate.OneOf((ISSUED, CANCELLED)), metadata={"example": ISSUED})
     issued_at = Moment()

@@ -22,6 +22,7 @@ from ticket.schemas import (
     FlightScheduledSchema,
     FlightStatusChangedSchema,
     HoldRequestSchema,
+    ItineraryHoldSchema,
     OrderClosedSchema,
     OrderPaidSchema,
     OrderRefSchema,
@@ -96,6 +97,15 @@ class TicketService:
         })
         with self.db.get_session() as session:
             return holds.hold_seats(session, request, self.settings.hold_ttl_seconds)
+
+    @rpc
+    def hold_itinerary(self, order_id, segments):
+        """Every seat of the order on every flight of ``segments`` (``[{flight_id, seats,
+        cabin_class, count}]``, 1 to 4 flights) held in one transaction, or none;
+        until ``expires_at`` of the answer (the first departure at the latest)."""
+        request = load_or_raise(ItineraryHoldSchema(), {"order_id": order_id, "segments": segments})
+        with self.db.get_session() as session:
+            return holds.hold_itinerary(session, request, self.settings.hold_ttl_seconds)
 
     @rpc
     def release_hold(self, order_id):

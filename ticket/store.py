@@ -3,14 +3,15 @@ orders it has seen, e-tickets and the outbox. Every function takes a SQLAlchemy
 session and leaves the commit to the caller.
 
 Lock order, the same in every writer, so two transactions never wait on each other
-in a circle: the flight row (``FOR SHARE`` by bookings, ``UPDATE`` by a cancellation)
--> the order row -> seat rows, always in seat order (or ``SKIP LOCKED``).
+in a circle: the flight rows (``FOR SHARE`` by bookings, ``UPDATE`` by a cancellation;
+an itinerary's flights in ``flight_id`` order) -> the order row -> seat rows, always in
+``(flight_id, seat)`` order (or ``SKIP LOCKED``).
 """
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
 from ticket import domain
-from ticket.models import TICKET_SERIAL, Flight, Order, Seat, Ticket
+from ticket.models import TICKET_SERIAL, Flight, Order, OrderFlight, Seat, Ticket
 
 NOW = sa.func.now()
 
@@ -87,7 +88,8 @@ def cap_holds(session, flight_id, bound):
     order rows, then the seat rows, are taken in the usual order."""
     session.execute(
         sa.update(Order)
-        .where(Order.flight_id == flight_id, Order.state == domain.ORDER_HELD, Order.hold_expires_at > bound)
+        .where(Order.order_id.in_(orders_on(flight_id)), Order.state == domain.ORDER_HELD,
+               Order.hold_expires_at > bound)
         .values(hold_expires_at=bound, updated_at=NOW)
     )
     session.execute(
@@ -174,6 +176,30 @@ def flight_of_order(session, order_id):
     return session.execute(sa.select(Order.flight_id).where(Order.order_id == order_id)).scalar()
 
 
+def orders_on(flight_id):
+    """The ids of the orders with a segment on the flight (a subquery)."""
+    return sa.select(OrderFlight.order_id).where(OrderFlight.flight_id == flight_id).scalar_subquery()
+
+
+def add_order_flights(session, order_id, flight_ids):
+    """The flights of a new order, in the itinerary's order."""
+    session.execute(insert(OrderFlight).values(
+        [{"order_id": order_id, "flight_id": flight_id, "position": i} for i, flight_id in enumerate(flight_ids)]
+    ).on_conflict_do_nothing(index_elements=[OrderFlight.order_id, OrderFlight.flight_id]))
+
+
+def flights_of_order(session, order_id):
+    """The order's flights in itinerary order ([] for an order ticket never saw); an order
+    recorded without segments (by an event, not a hold) has its one ``flight_id``."""
+    flights = session.execute(
+        sa.select(OrderFlight.flight_id).where(OrderFlight.order_id == order_id).order_by(OrderFlight.position)
+    ).scalars().all()
+    if flights:
+        return list(flights)
+    first = flight_of_order(session, order_id)
+    return [first] if first else []
+
+
 def renew_hold(session, order_id, hold_expires_at):
     """A new expiry for an order whose hold lapsed; returns it."""
     return session.execute(
@@ -195,7 +221,8 @@ def close_orders_of_flight(session, flight_id):
     event pending. Returns their ids."""
     return session.execute(
         sa.update(Order)
-        .where(Order.flight_id == flight_id, Order.state != domain.ORDER_CLOSED)
+        .where(sa.or_(Order.flight_id == flight_id, Order.order_id.in_(orders_on(flight_id))),
+               Order.state != domain.ORDER_CLOSED)
         .values(state=domain.ORDER_CLOSED, reason=domain.REASON_FLIGHT_CANCELLED, updated_at=NOW,
                 pending_event=sa.case((Order.paid, domain.TICKETS_CANCELLED), else_=None))
         .returning(Order.order_id)
@@ -203,6 +230,20 @@ def close_orders_of_flight(session, flight_id):
 
 
 # -- seats: holding, selling, releasing -------------------------------------------------
+
+def lock_itinerary_seats(session, seats_by_flight):
+    """``lock_seats`` across flights: ``{flight_id: [seats]}`` locked in ``(flight_id, seat)``
+    order, the global order every writer follows."""
+    wanted = [(flight_id, seat) for flight_id, seats in seats_by_flight.items() for seat in seats]
+    if not wanted:
+        return []
+    return session.execute(
+        sa.select(Seat.flight_id, *SEAT_COLUMNS)
+        .where(sa.tuple_(Seat.flight_id, Seat.seat).in_(wanted))
+        .order_by(Seat.flight_id, Seat.seat)
+        .with_for_update()
+    ).all()
+
 
 def lock_seats(session, flight_id, seats):
     """Lock seat rows in seat order (so two buyers never deadlock), with what is needed
@@ -279,18 +320,22 @@ def sell_seats(session, flight_id, order_id, seats):
     )
 
 
-def release_seats(session, flight_id, order_id, statuses=(domain.HELD,)):
-    """The order's seats back on sale, locked in seat order first. Returns their labels."""
+def release_order_seats(session, order_ids, statuses=(domain.HELD,)):
+    """The seats of the order (an id, or a list of ids) on every flight back on sale,
+    locked in ``(flight_id, seat)`` order first. Returns how many."""
+    order_ids = [order_ids] if isinstance(order_ids, str) else list(order_ids)
+    if not order_ids:
+        return 0
     mine = session.execute(
-        sa.select(Seat.seat)
-        .where(Seat.flight_id == flight_id, Seat.order_id == order_id, Seat.status.in_(statuses))
-        .order_by(Seat.seat)
+        sa.select(Seat.flight_id, Seat.seat)
+        .where(Seat.order_id.in_(order_ids), Seat.status.in_(statuses))
+        .order_by(Seat.flight_id, Seat.seat)
         .with_for_update()
-    ).scalars().all()
-    if not mine:
-        return []
-    session.execute(sa.update(Seat).where(Seat.flight_id == flight_id, Seat.seat.in_(mine)).values(**RELEASED))
-    return mine
+    ).all()
+    if mine:
+        session.execute(sa.update(Seat).where(sa.tuple_(Seat.flight_id, Seat.seat).in_(
+            [tuple(row) for row in mine])).values(**RELEASED))
+    return len(mine)
 
 
 def release_flight(session, flight_id):
@@ -339,6 +384,15 @@ def cancel_tickets_of_order(session, order_id):
         .values(status=domain.CANCELLED, cancelled_at=NOW)
         .returning(Ticket.number)
     ).scalars().all()
+
+
+def cancel_tickets_of_orders(session, order_ids):
+    if order_ids:
+        session.execute(
+            sa.update(Ticket)
+            .where(Ticket.order_id.in_(order_ids), Ticket.status == domain.ISSUED)
+            .values(status=domain.CANCELLED, cancelled_at=NOW)
+        )
 
 
 def cancel_tickets_of_flight(session, flight_id):

@@ -2,7 +2,7 @@
 (the schemas here only describe them in /openapi.json); the caller's id always
 comes from the verified token, never from the request."""
 from gateway.http import json_body, json_response, route
-from order.schemas import ListOrdersQuerySchema, OrderPageSchema, OrderSchema, PlaceOrderSchema
+from order.schemas import ListOrdersQuerySchema, OrderPageSchema, OrderSchema, PlaceOrderBodySchema
 from payment.schemas import CardSchema, PaymentSchema
 from ticket.schemas import TicketListSchema, TicketSchema
 
@@ -10,8 +10,9 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class BookingRoutes:
-    @route("POST", "/orders", summary="Book seats: holds them until expires_at, pending payment",
-           tags=["booking"], auth="user", body=PlaceOrderSchema, responses={201: OrderSchema},
+    @route("POST", "/orders", summary="Book seats on one flight, or an itinerary of 1-4 flights: holds every "
+           "seat until expires_at (all or none), pending payment", tags=["booking"], auth="user",
+           body=PlaceOrderBodySchema, responses={201: OrderSchema},
            errors=(404, 409, 429))
     def place_order(self, request):
         body = json_body(request)

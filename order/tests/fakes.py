@@ -46,6 +46,15 @@ class FakeOrderStore:
         found = [o for o in self.orders.values() if o.get("booking_ref") == booking_ref]
         return copy.deepcopy(found[0]) if found else None
 
+    def search(self, field, value, limit, cursor=None):
+        if field == "user_id":
+            found = [o for o in self.orders.values() if o["user_id"] == value]
+        else:
+            found = [o for o in self.orders.values() if value in (o.get("flight_ids") or [o["flight_id"]])]
+        found = sorted((o for o in found if not cursor or o["_id"] < cursor), key=lambda o: o["_id"], reverse=True)
+        next_cursor = found[limit - 1]["_id"] if len(found) > limit else None
+        return copy.deepcopy(found[:limit]), next_cursor
+
     def list_for_user(self, user_id, limit, cursor=None):
         mine = [o for o in self.orders.values() if o["user_id"] == user_id and (not cursor or o["_id"] < cursor)]
         mine.sort(key=lambda o: o["_id"], reverse=True)
@@ -61,8 +70,10 @@ class FakeOrderStore:
         due = [o for o in self.orders.values() if o["status"] == PENDING_PAYMENT and o["expires_at"] < now]
         return copy.deepcopy(due[:limit])
 
-    def on_flight(self, flight_id, status):
-        return copy.deepcopy([o for o in self.orders.values() if o["flight_id"] == flight_id and o["status"] == status])
+    def on_flight(self, flight_id, status=None):
+        return copy.deepcopy([o for o in self.orders.values()
+                              if flight_id in (o.get("flight_ids") or [o["flight_id"]])
+                              and status in (None, o["status"])])
 
     # -- writing ---------------------------------------------------------------------
 
@@ -175,9 +186,56 @@ class FakeTicket:
         }
         return copy.deepcopy(self.holds[order_id])
 
+    def hold_itinerary(self, order_id, segments):
+        """Every segment held as ``hold_seats`` holds one flight, or none."""
+        if order_id in self.holds:
+            return copy.deepcopy(self.holds[order_id])
+        held = []
+        try:
+            for i, segment in enumerate(segments):
+                held.append(self.hold_seats(f"{order_id}/{i}", segment["flight_id"], segment["seats"],
+                                            segment["cabin_class"], segment["count"]))
+        finally:
+            for i in range(len(segments)):
+                self.holds.pop(f"{order_id}/{i}", None)
+        self.holds[order_id] = {
+            "order_id": order_id, "currency": self.currency, "amount": sum(h["amount"] for h in held),
+            "expires_at": held[0]["expires_at"],
+            "segments": [{"flight_id": h["flight_id"], "amount": h["amount"], "seats": h["seats"]} for h in held],
+            "seats": [],
+        }
+        return copy.deepcopy(self.holds[order_id])
+
     def release_hold(self, order_id):
         self.released.append(order_id)
         self.holds.pop(order_id, None)
+
+
+class Call:
+    """An RPC method as ``common.rpc.BoundedRpc`` gives it: called, or ``call_async`` then ``result``."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def __call__(self, *args):
+        return self.function(*args)
+
+    def call_async(self, *args):
+        try:
+            value, error = self.function(*args), None
+        except Exception as exc:
+            value, error = None, exc
+        return Answer(value, error)
+
+
+class Answer:
+    def __init__(self, value, error):
+        self.value, self.error = value, error
+
+    def result(self):
+        if self.error is not None:
+            raise self.error
+        return self.value
 
 
 class FakeTrack:
@@ -188,10 +246,18 @@ class FakeTrack:
         self.flights = {}
         self.away = False
 
-    def schedule(self, flight_id, departure_in=timedelta(days=30), status="scheduled"):
-        self.flights[flight_id] = {"id": flight_id, "status": status, "departure_at": iso(utcnow() + departure_in)}
+    def schedule(self, flight_id, departure_in=timedelta(days=30), status="scheduled", origin="CGK",
+                 destination="DPS", duration=timedelta(hours=2)):
+        departure = utcnow() + departure_in
+        self.flights[flight_id] = {"id": flight_id, "status": status, "departure_at": iso(departure),
+                                   "arrival_at": iso(departure + duration), "origin": origin,
+                                   "destination": destination, "flight_number": "GA" + flight_id[-3:]}
 
-    def get_flight(self, flight_id):
+    @property
+    def get_flight(self):
+        return Call(self._get_flight)
+
+    def _get_flight(self, flight_id):
         if self.away:
             raise ServiceUnavailable("track is not answering")
         if flight_id not in self.flights:

@@ -24,15 +24,17 @@ def keys(schema):
 
 def a_ticket(**changes):
     values = {"number": "9990000000042", "order_id": "o-1", "user_id": "u-1", "flight_id": "f-1",
-              "passenger_name": "Ada", "seat": "12A", "cabin_class": "economy", "fare": 1_250_000,
-              "currency": "IDR", "status": "issued", "issued_at": ISSUED_AT, "cancelled_at": None}
+              "passenger_name": "Ada", "passenger_type": "adult", "passenger_index": 0, "seat": "12A",
+              "cabin_class": "economy", "fare": 1_250_000, "currency": "IDR", "status": "issued",
+              "issued_at": ISSUED_AT, "cancelled_at": None}
     return Ticket(**dict(values, **changes))
 
 
 def test_a_ticket_is_every_field_of_the_document():
     assert dump_ticket(a_ticket()) == {
         "number": "9990000000042", "order_id": "o-1", "user_id": "u-1", "flight_id": "f-1",
-        "passenger_name": "Ada", "seat": "12A", "class": "economy", "fare": 1_250_000, "currency": "IDR",
+        "passenger_name": "Ada", "passenger_type": "adult", "passenger_index": 0, "seat": "12A", "class": "economy",
+        "fare": 1_250_000, "currency": "IDR",
         "status": "issued", "issued_at": "2030-01-01T08:30:15.123456+00:00", "cancelled_at": None,
     }
     assert set(dump_ticket(a_ticket())) == keys(TicketSchema)

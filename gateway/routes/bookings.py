@@ -1,0 +1,60 @@
+"""Manage my booking without logging in (booking reference + a passenger's last name),
+and the staff views of orders (admin): find them, a flight's manifest."""
+from common.errors import NotFound, load_or_raise
+from gateway.http import json_body, json_response, route
+from order.schemas import (
+    BookingCancelSchema,
+    BookingLookupQuerySchema,
+    BookingSchema,
+    ManifestSchema,
+    OrderPageSchema,
+    StaffOrdersQuerySchema,
+)
+
+
+class ManageBookingRoutes:
+    @route("GET", "/bookings/<booking_ref>", summary="A booking, by its reference and any passenger's last name "
+           "(no login; wrong guesses are throttled per client)", tags=["booking"], query=BookingLookupQuerySchema,
+           responses={200: BookingSchema}, errors=(404, 429))
+    def find_booking(self, request, booking_ref):
+        query = load_or_raise(BookingLookupQuerySchema(), request.args.to_dict())
+        return json_response(self._looked_up(request, self.rpc.order.find_booking, booking_ref, query["last_name"]))
+
+    @route("POST", "/bookings/<booking_ref>/cancel", summary="Cancel a booking (refunded if ticketed), by its "
+           "reference and any passenger's last name (no login)", tags=["booking"], body=BookingCancelSchema,
+           responses={200: BookingSchema}, errors=(404, 409, 429))
+    def cancel_booking(self, request, booking_ref):
+        body = load_or_raise(BookingCancelSchema(), json_body(request))
+        return json_response(self._looked_up(request, self.rpc.order.cancel_booking, booking_ref, body["last_name"]))
+
+    def _looked_up(self, request, call, booking_ref, last_name):
+        self.lookup_throttle.check(request.remote_addr)
+        try:
+            return call(booking_ref, last_name)
+        except NotFound:
+            self.lookup_throttle.record_failure(request.remote_addr)
+            raise
+
+    @route("GET", "/admin/orders", summary="Find orders (admin): by exactly one of booking_ref, email (the "
+           "customer's) or flight_id, newest first", tags=["booking"], auth="admin", query=StaffOrdersQuerySchema,
+           responses={200: OrderPageSchema})
+    def search_orders(self, request):
+        query = load_or_raise(StaffOrdersQuerySchema(), request.args.to_dict())
+        user_id = None
+        if query["email"]:
+            try:
+                user_id = self.rpc.auth.get_user_by_email(query["email"])["id"]
+            except NotFound:
+                return json_response({"items": [], "next_cursor": None})
+        return json_response(self.rpc.order.search_orders(
+            query["booking_ref"], user_id, query["flight_id"], query["limit"], query["cursor"],
+        ))
+
+    @route("GET", "/flights/<flight_id>/manifest", summary="Every passenger of a paid or ticketed booking on the "
+           "flight, with type, seat and ticket number (admin)", tags=["booking"], auth="admin",
+           responses={200: ManifestSchema}, errors=(404,))
+    def flight_manifest(self, request, flight_id):
+        flight = self.rpc.track.get_flight.call_async(flight_id)  # an unknown flight is 404, not an empty list
+        manifest = self.rpc.order.flight_manifest.call_async(flight_id)
+        flight.result()
+        return json_response(manifest.result())
