@@ -1,6 +1,6 @@
 """online check-in, boarding and no-shows: check_ins, check_in_sequences
 
-Revision ID: 0004_check_in
+Revises: 0003_itineraries
 Revises: 0002 (re-pointed at 0003_itineraries when the itinerary work is merged)
 Create Date: 2026-02-02
 """
