@@ -56,6 +56,7 @@ class Settings:
     amqp_uri: str
     web_server_address: str
     max_workers: int
+    db_pool_size: int
     mongo_uri: str
     redis_uri: str
     redis_key_prefix: str

@@ -9,17 +9,28 @@ import sqlalchemy as sa
 from nameko_sqlalchemy import Database as _Database
 from psycogreen.eventlet import patch_psycopg
 
+from common.config import Settings
+
 # Without this every PostgreSQL query blocks the whole eventlet hub, so a
 # service would serve one request at a time.
 patch_psycopg()
 
-DEFAULT_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+DEFAULT_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
 
 class Database(_Database):
+    """nameko-sqlalchemy's provider, its pool sized from Settings: ``DB_POOL_SIZE``
+    connections kept open, and room for every worker (``max_workers``) beyond them."""
+
     def __init__(self, declarative_base, session_options=None, engine_options=None):
         options = dict(DEFAULT_ENGINE_OPTIONS, **(engine_options or {}))
         super().__init__(declarative_base, session_options, options)
+
+    def setup(self):
+        settings = Settings.from_config(self.container.config)
+        self.engine_options = {"pool_size": settings.db_pool_size, "max_overflow": settings.max_workers,
+                               **self.engine_options}
+        super().setup()
 
 
 def service_db_uri(config, service_name):

@@ -31,6 +31,8 @@ FAST_TIMERS = {
     "TRACK_EVENT_RELAY_SECONDS": 5,
     "HOLD_TTL_SECONDS": 60,
     "ACCESS_TOKEN_TTL": 7200,
+    # the chaos system shares PostgreSQL with whatever else runs: few idle connections
+    "DB_POOL_SIZE": 3,
 }
 
 

@@ -162,6 +162,8 @@ def build_config(prefix, vhost, mongo, smtp_uri=None, **overrides):
         "ADMIN_EMAIL": "admin@example.com",
         "ADMIN_PASSWORD": "admin-test-password",
         "RPC_TIMEOUT": "5",
+        # many systems share one PostgreSQL in a run: keep few idle connections each
+        "DB_POOL_SIZE": "2",
         # every test signs up from 127.0.0.1: the per-address limit is tested on systems of its own
         "LIMIT_REGISTRATIONS_PER_CLIENT": "1000000",
     }
