@@ -13,9 +13,13 @@ A320_CABINS = [
 _registrations = itertools.count(1)
 
 
+# a registration is up to 3 characters, a dash, up to 6 (airplane/schemas.py): a tag of this
+# test process and a counter keep them unique across the session's database
+_PROCESS_TAG = uuid.uuid4().hex[:3].upper()
+
+
 def unique_registration():
-    # registrations must be unique across the whole session database
-    return f"PK-{uuid.uuid4().hex[:4].upper()}{next(_registrations)}"[:10]
+    return f"{_PROCESS_TAG}-{next(_registrations):06d}"
 
 
 def utc_in(hours=0, days=0, minutes=0):
