@@ -84,6 +84,8 @@ class Settings:
     min_turnaround_minutes: int
     min_connection_minutes: int
     hold_ttl_seconds: int
+    limit_unpaid_seats_per_flight: int
+    limit_unpaid_seats_total: int
     min_connection_minutes: int
     booking_lookup_max_failures: int
     booking_lookup_window: int

@@ -8,6 +8,8 @@ import secrets
 import unicodedata
 from datetime import UTC, datetime, timedelta
 
+from common.errors import Conflict
+
 PENDING_PAYMENT = "PENDING_PAYMENT"
 PAID = "PAID"
 TICKETED = "TICKETED"
@@ -333,3 +335,39 @@ def price_passengers(passengers, held_segments):
         if i in lap:
             p["on_lap_of"] = lap[i]
     return priced
+
+
+def seats_asked(request):
+    """``{flight_id: seats}`` a placing request asks for: on one flight every passenger
+    sits; on an itinerary every passenger but infants, on each segment's flight."""
+    if "segments" not in request:
+        return {request["flight_id"]: len(request["passengers"])}
+    sitting = sum(1 for passenger in request["passengers"] if passenger.get("type") != "infant")
+    asked = {}
+    for segment in request["segments"]:
+        asked[segment["flight_id"]] = asked.get(segment["flight_id"], 0) + sitting
+    return asked
+
+
+def seats_held(order):
+    """``{flight_id: seats}`` a stored order holds (infants have none)."""
+    if "segments" not in order:
+        return {order["flight_id"]: len(order["passengers"])}
+    held = dict.fromkeys(order["flight_ids"], 0)
+    for passenger in order["passengers"]:
+        for flight_id, segment in zip(order["flight_ids"], passenger["segments"], strict=True):
+            held[flight_id] += 1 if segment.get("seat") else 0
+    return held
+
+def check_unpaid_seats(held, asked, per_flight, in_total):
+    """Refuse an order that would leave one customer holding more unpaid seats than
+    ``per_flight`` on one flight, or ``in_total`` across flights (seat squatting)."""
+    total = sum(held.values()) + sum(asked.values())
+    crowded = {flight: held.get(flight, 0) + seats for flight, seats in asked.items()
+               if held.get(flight, 0) + seats > per_flight}
+    if crowded or total > in_total:
+        raise Conflict(
+            "You already hold too many seats you have not paid for: pay or cancel those orders first.",
+            code="TOO_MANY_UNPAID_SEATS",
+            details={"per_flight": per_flight, "in_total": in_total, "held": held, "flights_over": sorted(crowded)},
+        )

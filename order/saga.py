@@ -36,6 +36,7 @@ from order.domain import (
     TICKETED,
     assign_seats,
     cancel_action,
+    check_unpaid_seats,
     closing_payload,
     flight_has_departed,
     flight_ids_of,
@@ -45,6 +46,8 @@ from order.domain import (
     new_event,
     paid_payload,
     request_fingerprint,
+    seats_asked,
+    seats_held,
     to_millis,
     utcnow,
 )
@@ -91,13 +94,15 @@ def is_definitive(error):
 
 
 class Orders:
-    def __init__(self, store, services, dispatch, min_connection_minutes=None):
+    def __init__(self, store, services, dispatch, min_connection_minutes=None, unpaid_seat_limits=None):
         self.store = store
         self.services = services
         self.dispatch = dispatch
         self.outbox = OrderOutbox(store, dispatch)
         # Settings.min_connection_minutes; only placing an itinerary needs it
         self.min_connection_minutes = min_connection_minutes
+        # (per flight, in total): Settings.limit_unpaid_seats_per_flight / _total; None: no limit
+        self.unpaid_seat_limits = unpaid_seat_limits
 
     # -- queries -----------------------------------------------------------------------
 
@@ -144,6 +149,7 @@ class Orders:
         itinerary = isinstance(data, dict) and "segments" in data
         request = load_or_raise(ItineraryOrderSchema() if itinerary else PlaceOrderSchema(), data)
         if idempotency_key is None:
+            self._check_unpaid_seats(user_id, request)
             return order_view(self._create(self.store.new_order_id(), user_id, request, undo_on_failure=True))
 
         own_order_id = self.store.new_order_id()
@@ -157,6 +163,7 @@ class Orders:
         # request cannot account for (a timeout) stays until ticket's sweep ends it, and
         # the key stays claimed so a retry completes the same order.
         try:
+            self._check_unpaid_seats(user_id, request)  # a retry of a placed order is not checked again
             return order_view(self._create(claim["order_id"], user_id, request, undo_on_failure=False))
         except Exception as error:
             # the hold was refused, so nothing is held: the request that claimed the key
@@ -164,6 +171,18 @@ class Orders:
             if is_definitive(error) and claim["order_id"] == own_order_id and self.store.find(own_order_id) is None:
                 self.store.release_idempotency_key(user_id, idempotency_key, own_order_id)
             raise
+
+    def _check_unpaid_seats(self, user_id, request):
+        """Seat squatting: one customer's unpaid holds are bounded per flight and in total.
+        Checked before the hold from the orders already stored, so requests racing each
+        other may pass it together (at most the concurrency of one customer's requests)."""
+        if self.unpaid_seat_limits is None:
+            return
+        held = {}
+        for order in self.store.unpaid_of_user(user_id, utcnow()):
+            for flight_id, seats in seats_held(order).items():
+                held[flight_id] = held.get(flight_id, 0) + seats
+        check_unpaid_seats(held, seats_asked(request), *self.unpaid_seat_limits)
 
     def _claim(self, user_id, key, request, order_id):
         if not isinstance(key, str) or not 0 < len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable():

@@ -26,7 +26,8 @@ class OrderService:
 
     @property
     def orders(self):
-        return Orders(OrderStore(self.db), self.services, self.dispatch, self.settings.min_connection_minutes)
+        return Orders(OrderStore(self.db), self.services, self.dispatch, self.settings.min_connection_minutes,
+                      (self.settings.limit_unpaid_seats_per_flight, self.settings.limit_unpaid_seats_total))
 
     @property
     def bookings(self):

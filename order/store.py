@@ -109,6 +109,10 @@ class OrderStore:
         next_cursor = docs[limit - 1]["_id"] if len(docs) > limit else None
         return docs[:limit], next_cursor
 
+    def unpaid_of_user(self, user_id, now):
+        """The user's orders still waiting for payment and not yet past ``expires_at``."""
+        return list(self.db.orders.find({"user_id": user_id, "status": PENDING_PAYMENT, "expires_at": {"$gte": now}}))
+
     def overdue(self, now, limit):
         """Orders still waiting for payment whose ``expires_at`` is before ``now``."""
         return list(self.db.orders.find({"status": PENDING_PAYMENT, "expires_at": {"$lt": now}}).limit(limit))

@@ -23,6 +23,7 @@ from tests.helpers.booking import (
 from tests.helpers.harness import build_config, create_vhost, delete_vhost, running_system
 
 LIMITS = {"LIMIT_ORDERS_PER_USER": 3, "LIMIT_ORDERS_WINDOW": 120,
+          "LIMIT_UNPAID_SEATS_PER_FLIGHT": 3, "LIMIT_UNPAID_SEATS_TOTAL": 3,
           "LIMIT_DECLINES_PER_ORDER": 2, "LIMIT_DECLINES_PER_USER": 3, "LIMIT_DECLINES_WINDOW": 120}
 
 
@@ -148,3 +149,25 @@ def test_a_user_declined_their_limit_across_orders_gets_429_on_every_order(limit
     paid = place(other, flight)
     pay(other, paid["id"])
     wait_for_status(other, paid["id"], "TICKETED")
+
+
+def test_one_customer_cannot_squat_more_unpaid_seats_than_the_limit(limited, flight):
+    # three requests: within LIMIT_ORDERS_PER_USER, so each answer is the seat limit's
+    client, _ = customer(limited)
+    other_flight = schedule_flight(limited, economy_rows=range(2, 6))
+    place(client, flight, {"name": "Ann Lee"}, {"name": "Bob Lee"})
+    before = limited.http.get(f"/flights/{flight}/seats").json()
+    # two more on the same flight: over 3 per flight; nothing is held
+    body = assert_error(client.post("/orders", json={"flight_id": flight, "passengers": [
+        {"name": "Cy Lee"}, {"name": "Di Lee"}]}), 409, "TOO_MANY_UNPAID_SEATS")
+    # (details cross RPC as text)
+    assert body["details"]["held"] == {flight: "2"} and body["details"]["flights_over"] == [flight]
+    assert limited.http.get(f"/flights/{flight}/seats").json() == before
+    # two on another flight: within its own 3, but over 3 in total
+    body = assert_error(client.post("/orders", json={"flight_id": other_flight, "passengers": [
+        {"name": "Cy Lee"}, {"name": "Di Lee"}]}), 409, "TOO_MANY_UNPAID_SEATS")
+    assert body["details"]["flights_over"] == []
+    assert len(order_ids(client)) == 1
+    # another customer books as usual
+    someone_else, _ = customer(limited)
+    place(someone_else, flight, {"name": "Fay Lim"})

@@ -111,8 +111,9 @@ def test_booking_limits_answer_409_or_429_with_retry_after(make_system):
 
 
 # The bounded password hashing (503 PASSWORD_HASHING_BUSY under a sign-up flood) is
-# measured in tests/test_auth_abuse.py. LIMIT_UNPAID_SEATS_PER_FLIGHT (and its total
-# across flights) belongs here too, once order/ enforces it.
+# measured in tests/test_auth_abuse.py; the unpaid seats one customer may hold
+# (LIMIT_UNPAID_SEATS_PER_FLIGHT, LIMIT_UNPAID_SEATS_TOTAL: 409 TOO_MANY_UNPAID_SEATS) in
+# tests/test_booking_limits.py.
 
 
 # -- API3/API6: mass assignment ------------------------------------------------------------

@@ -55,6 +55,10 @@ class FakeOrderStore:
         next_cursor = found[limit - 1]["_id"] if len(found) > limit else None
         return copy.deepcopy(found[:limit]), next_cursor
 
+    def unpaid_of_user(self, user_id, now):
+        return [copy.deepcopy(o) for o in self.orders.values()
+                if o["user_id"] == user_id and o["status"] == PENDING_PAYMENT and o["expires_at"] >= now]
+
     def list_for_user(self, user_id, limit, cursor=None):
         mine = [o for o in self.orders.values() if o["user_id"] == user_id and (not cursor or o["_id"] < cursor)]
         mine.sort(key=lambda o: o["_id"], reverse=True)
