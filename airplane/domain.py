@@ -164,3 +164,8 @@ def page_size(limit, default=DEFAULT_PAGE):
     except (TypeError, ValueError):
         raise InvalidInput("limit must be a whole number.",
                            details={"fields": {"limit": ["Not a valid integer."]}})
+
+
+def models_with_seats(models, min_seats):
+    """Ids of the ``models`` with at least ``min_seats`` seats in all."""
+    return [model.id for model in models if sum(seat_counts(model.cabins).values()) >= min_seats]

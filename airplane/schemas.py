@@ -4,7 +4,7 @@ Every answer is one of these schemas dumped from the rows ``store.py`` returns
 (``dump_*`` below); /openapi.json documents the same schemas.
 """
 
-from marshmallow import Schema, fields, pre_load, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from airplane.domain import CABIN_CLASSES, STATUSES, derive_seats, seat_counts
 from common.schemas import UtcDateTime, upper_stripped
@@ -101,6 +101,28 @@ class AirplaneSchema(Schema):
 class AirplanePageSchema(Schema):
     items = fields.List(fields.Nested(AirplaneSchema))
     next_cursor = fields.String(allow_none=True, metadata={"description": "registration to continue after"})
+
+
+class AirplaneFilter(Schema):
+    """``GET /airplanes`` filters: a window makes it the fleet's availability (airplanes
+    free the whole window: active, no maintenance, no flight within the turnaround)."""
+
+    available_from = fields.AwareDateTime(metadata={"example": "2026-12-01T00:00:00+00:00",
+                                                     "description": "with available_to: free from then"})
+    available_to = fields.AwareDateTime(metadata={"example": "2026-12-03T00:00:00+00:00",
+                                                   "description": "with available_from: free until then"})
+    model_id = fields.String(validate=validate.Length(min=1, max=36))
+    min_seats = fields.Integer(validate=validate.Range(min=1, max=2000),
+                               metadata={"description": "cabin size: at least this many seats in all"})
+
+    @validates_schema
+    def window_has_both_ends(self, data, **kwargs):
+        given = [name for name in ("available_from", "available_to") if name in data]
+        if len(given) == 1:
+            missing = "available_to" if given == ["available_from"] else "available_from"
+            raise ValidationError("available_from and available_to go together.", missing)
+        if len(given) == 2 and data["available_to"] <= data["available_from"]:
+            raise ValidationError("Must be after available_from.", "available_to")
 
 
 class AirplaneStatusInput(Schema):

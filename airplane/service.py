@@ -6,7 +6,7 @@ through ``store``, answer with a ``schemas`` dump.
 from airplane import domain, schemas, store
 from airplane.dependencies import BoundedRpc, Database, EventDispatcher, RequestContext
 from airplane.models import Base
-from airplane.schemas import AirplaneInput, AirplaneModelInput, MaintenanceInput
+from airplane.schemas import AirplaneFilter, AirplaneInput, AirplaneModelInput, MaintenanceInput
 from common.entrypoints import rpc
 from common.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable, load_or_raise
 from common.sql import check
@@ -61,10 +61,29 @@ class AirplaneService:
         return schemas.dump_airplane(store.add_airplane(self.db.session, values["registration"], values["model_id"]))
 
     @rpc
-    def list_airplanes(self, limit=None, cursor=None):
+    def list_airplanes(self, limit=None, cursor=None, available_from=None, available_to=None, model_id=None,
+                       min_seats=None):
+        """Airplanes by registration; with a window, only those free for all of it (fleet availability)."""
         size = domain.page_size(limit)
+        given = {"available_from": available_from, "available_to": available_to, "model_id": model_id,
+                 "min_seats": min_seats}
+        wanted = load_or_raise(AirplaneFilter(), {k: v for k, v in given.items() if v not in (None, "")})
+        session = self.db.session
+        model_ids = None
+        if "model_id" in wanted:
+            model_ids = [wanted["model_id"]]
+        if "min_seats" in wanted:
+            sized = domain.models_with_seats(store.list_models(session), wanted["min_seats"])
+            model_ids = sized if model_ids is None else [m for m in model_ids if m in sized]
+        free_between, busy = None, ()
+        if "available_from" in wanted:
+            # track owns the flights: one call names every airplane flying in the window
+            busy = self.services.track.busy_airplanes(wanted["available_from"].isoformat(),
+                                                      wanted["available_to"].isoformat())
+            free_between = (domain.to_utc_naive(wanted["available_from"]),
+                            domain.to_utc_naive(wanted["available_to"]))
         # one row more than the page tells whether another page exists
-        airplanes = store.airplanes_after(self.db.session, cursor, size + 1)
+        airplanes = store.airplanes_after(session, cursor, size + 1, model_ids, free_between, busy)
         page, more = airplanes[:size], len(airplanes) > size
         return schemas.dump_airplane_page(page, page[-1].registration if more else None)
 

@@ -43,11 +43,27 @@ def add_airplane(session, registration, model_id):
     return airplane
 
 
-def airplanes_after(session, registration, limit):
-    """Up to ``limit`` airplanes by registration, after ``registration`` (None: from the start)."""
+def airplanes_after(session, registration, limit, model_ids=None, free_between=None, busy_ids=()):
+    """Up to ``limit`` airplanes by registration, after ``registration`` (None: from the start).
+
+    ``model_ids``: of those models only. ``free_between`` (naive UTC ``(starts, ends)``):
+    active ones without a maintenance window overlapping it, nor one of ``busy_ids``.
+    """
     query = sa.select(Airplane).order_by(Airplane.registration).limit(limit)
     if registration:
         query = query.where(Airplane.registration > str(registration))
+    if model_ids is not None:
+        query = query.where(Airplane.model_id.in_(model_ids))
+    if free_between is not None:
+        starts_at, ends_at = free_between
+        in_maintenance = sa.select(MaintenanceWindow.id).where(
+            MaintenanceWindow.airplane_id == Airplane.id,
+            MaintenanceWindow.starts_at < ends_at,
+            MaintenanceWindow.ends_at > starts_at,
+        ).exists()
+        query = query.where(Airplane.status == ACTIVE, ~in_maintenance)
+        if busy_ids:
+            query = query.where(Airplane.id.not_in(list(busy_ids)))
     return list(session.scalars(query).unique())
 
 

@@ -32,7 +32,7 @@ CHUNK = 50_000
 FARES = json.dumps({"economy": 12500, "business": 45000})
 SEATS = json.dumps({"economy": 150, "business": 12})
 COLUMNS = ("id", "flight_number", "airplane_id", "origin", "destination", "departure_at", "arrival_at",
-           "status", "fares", "currency", "seat_counts")
+           "status", "fares", "currency", "seat_counts", "scheduled_departure_at", "scheduled_arrival_at")
 
 
 def scale_uri(prefix):
@@ -82,7 +82,8 @@ def filler_flights(codes, first_seq, count, seed):
 def _row(flight_number, origin, destination, departure):
     arrival = departure + timedelta(hours=2)
     return (str(uuid.uuid4()), flight_number, str(uuid.uuid4()), origin, destination,
-            departure.isoformat(), arrival.isoformat(), "scheduled", FARES, "USD", SEATS)
+            departure.isoformat(), arrival.isoformat(), "scheduled", FARES, "USD", SEATS,
+            departure.isoformat(), arrival.isoformat())
 
 
 def copy_rows(cursor, rows):

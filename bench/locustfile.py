@@ -61,6 +61,19 @@ class SearchUser(ClosedLoopUser):
         )
 
 
+# What people type into an airport picker: typos, missing accents, codes, fragments.
+AIRPORT_QUERIES = ("jakrta", "denpasar", "bali", "zurich", "sao paulo", "sydny", "new yrok", "cgk", "sin",
+                   "changi", "munich", "bangkok", "kuala lumpr", "tokyo haneda", "surabya", "london", "par", "ho chi")
+
+
+class AirportSearchUser(ClosedLoopUser):
+    """``GET /airports?q=``: the trigram search over all 7,884 airports (never cached)."""
+
+    @task
+    def airport_search(self):
+        self.client.get(f"/airports?q={random.choice(AIRPORT_QUERIES)}", name="/airports?q")
+
+
 class SeatMapUser(ClosedLoopUser):
     @task
     def seat_map(self):

@@ -45,6 +45,7 @@ SCENARIOS = [
     Scenario("baseline_one_hop", "OneHopBaselineUser", "baseline"),
     Scenario("search_uncached", "SearchUser", "gateway", baseline="baseline_one_hop", min_ratio=0.9),
     Scenario("seat_map", "SeatMapUser", "gateway", baseline="baseline_one_hop"),
+    Scenario("airport_search", "AirportSearchUser", "gateway", baseline="baseline_one_hop"),
     Scenario("booking", "BookingUserPlenty", "gateway", users=40, row=BOOKING_ROW),
     Scenario("contention", "ContentionUser", "gateway", users=60, row=BOOKING_ROW),
     # last: it restarts the gateway with a long cache TTL

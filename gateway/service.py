@@ -9,9 +9,10 @@ from gateway.routes.auth import AuthRoutes
 from gateway.routes.booking import BookingRoutes
 from gateway.routes.core import CoreRoutes
 from gateway.routes.fleet import FleetRoutes
+from gateway.routes.tracking import TrackingRoutes
 
 
-class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, BookingRoutes):
+class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, TrackingRoutes, BookingRoutes):
     name = "gateway"
 
     settings = SettingsProvider()

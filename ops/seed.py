@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from common.errors import Conflict
+from common.errors import Conflict, NotFound
 
 MODELS = {
     "A320": {"manufacturer": "Airbus", "model": "A320-200", "cabins": [
@@ -53,6 +53,9 @@ ROTATIONS = [
     ("PK-GZA", "B789", ("GA874", "GA875"), "CGK", "HND", 435, "15:00", 2, LONG_HAUL, 1.0),
     ("PK-GZB", "B789", ("GA716", "GA717"), "DPS", "SYD", 375, "14:00", 2, LONG_HAUL, 0.9),
 ]
+# Tomorrow's GA401 (DPS 11:20 local) leaves 50 minutes late, so the airport boards and
+# GET /flights/status show a delay: (flight number, days ahead, minutes late).
+DELAYED = ("GA401", 1, 50)
 GROUND_MINUTES = 90
 DAYS = 30
 BATCH = 40
@@ -146,7 +149,24 @@ def seed(config, days=DAYS):
         # batches mixing airplanes run in parallel without conflicts
         flights = sorted(planned_flights(airplanes, today, days), key=lambda f: f["departure_at"])
         new_flights, known_flights = schedule_flights(rpc, flights)
+        delayed = delay_demo_flight(rpc, today)
     say(f"demo data: {new_models} new airplane models, {new_airplanes} new airplanes, "
-        f"{new_flights} new flights ({known_flights} already there), "
+        f"{new_flights} new flights ({known_flights} already there, {delayed} newly delayed), "
         f"{len(ROTATIONS) * 2} routes over the next {days} days")
-    return {"models": new_models, "airplanes": new_airplanes, "flights": new_flights, "existing_flights": known_flights}
+    return {"models": new_models, "airplanes": new_airplanes, "flights": new_flights, "existing_flights": known_flights,
+            "delayed": delayed}
+
+
+def delay_demo_flight(rpc, today):
+    """Delay the ``DELAYED`` flight once (a second run finds it delayed already); returns 0 or 1."""
+    number, days_ahead, minutes = DELAYED
+    try:
+        legs = rpc.track.flight_status(number, (today + timedelta(days=days_ahead)).isoformat())["items"]
+    except NotFound:  # not seeded that far ahead
+        return 0
+    leg = legs[0]
+    if leg["status"] != "scheduled":
+        return 0
+    departure = datetime.fromisoformat(leg["departure"]["scheduled_at"]) + timedelta(minutes=minutes)
+    rpc.track.change_status(leg["id"], {"status": "delayed", "departure_at": departure.isoformat()})
+    return 1

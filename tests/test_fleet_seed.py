@@ -36,7 +36,7 @@ def test_seed_creates_searchable_flights_once(system):
     assert seeded_models <= models_after and seeded_registrations <= registrations_after
 
     again = seed(system.config, days=2)
-    assert (again["models"], again["airplanes"], again["flights"]) == (0, 0, 0)
+    assert (again["models"], again["airplanes"], again["flights"], again["delayed"]) == (0, 0, 0, 0)
     assert again["existing_flights"] == first["flights"] + first["existing_flights"]
     assert fleet(system) == (models_after, registrations_after)
 
@@ -50,3 +50,14 @@ def test_seed_creates_searchable_flights_once(system):
     found = wait_until(ga400, timeout=20, what=f"GA400 on {tomorrow} in the search")
     assert len(found) == 1
     assert found[0]["seats_available"]["economy"] > 0 and found[0]["lowest_fare"]["currency"] == "IDR"
+
+
+def test_the_seed_delays_one_flight_for_the_boards(system):
+    seed(system.config, days=2)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    status = system.http.get("/flights/status", params={"flight_number": "GA401", "date": tomorrow})
+    assert status.status_code == 200, status.text
+    leg, = status.json()["items"]
+    assert (leg["status"], leg["delay_minutes"]) == ("delayed", 50)
+    board = system.http.get("/airports/DPS/departures", params={"date": tomorrow, "limit": 100}).json()
+    assert leg["id"] in {item["id"] for item in board["items"] if item["delay_minutes"] == 50}

@@ -53,9 +53,9 @@ def test_an_event_committed_but_never_published_is_relayed(make_system):
                 departure = utc_in(days=42, hours=5)
                 conn.execute(sa.text(
                     "INSERT INTO flights (id, flight_number, airplane_id, origin, destination, departure_at,"
-                    " arrival_at, status, fares, currency, seat_counts)"
-                    " SELECT :id, 'GA9991', airplane_id, origin, destination, :dep, :arr, status, fares, currency,"
-                    " seat_counts FROM flights WHERE id = :template"
+                    " arrival_at, scheduled_departure_at, scheduled_arrival_at, status, fares, currency, seat_counts)"
+                    " SELECT :id, 'GA9991', airplane_id, origin, destination, :dep, :arr, :dep, :arr, status, fares,"
+                    " currency, seat_counts FROM flights WHERE id = :template"
                 ), {"id": lost_id, "dep": departure, "arr": departure + timedelta(hours=2), "template": template["id"]})
                 payload = dict(published, flight_id=lost_id, flight_number="GA9991",
                                departure_at=departure.isoformat(),

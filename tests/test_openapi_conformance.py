@@ -125,6 +125,9 @@ def test_every_documented_route_answers_as_documented(system, conformance):
 
     airplane, spare = new_airplane(), new_airplane()
     api.call(admin, "GET", "/airplanes", 200, params={"limit": 2})
+    free_window = {"available_from": (datetime.now(UTC) + timedelta(days=300)).isoformat(),
+                   "available_to": (datetime.now(UTC) + timedelta(days=301)).isoformat(), "min_seats": 10}
+    api.call(admin, "GET", "/airplanes", 200, params=free_window)
     api.call(admin, "GET", "/airplanes/{airplane_id}", 200, path=f"/airplanes/{airplane['id']}")
     api.call(admin, "GET", "/airplanes/{airplane_id}", 404, path="/airplanes/no-such-airplane")
     maintenance = f"/airplanes/{airplane['id']}/maintenance"
@@ -153,6 +156,17 @@ def test_every_documented_route_answers_as_documented(system, conformance):
     local_date = departure.astimezone(ZoneInfo("Asia/Jakarta")).date().isoformat()
     search = {"origin": "CGK", "destination": "DPS", "date": local_date, "passengers": 1}
     api.call(http, "GET", "/flights", 200, params=search)
+    api.call(http, "GET", "/airports", 200, params={"q": "jakrta"})
+    status = {"flight_number": flight["flight_number"], "date": local_date}
+    api.call(http, "GET", "/flights/status", 200, params=status)
+    api.call(http, "GET", "/flights/status", 404, params=dict(status, flight_number="ZZ9999"))
+    board = {"date": local_date, "limit": 5}
+    api.call(http, "GET", "/airports/{code}/departures", 200, path="/airports/CGK/departures", params=board)
+    api.call(http, "GET", "/airports/{code}/arrivals", 200, path="/airports/DPS/arrivals", params=board)
+    api.call(http, "GET", "/airports/{code}/arrivals", 404, path="/airports/NOPE/arrivals", params=board)
+    calendar = {"origin": "CGK", "destination": "DPS", "from": local_date, "to": local_date, "passengers": 1}
+    api.call(http, "GET", "/flights/calendar", 200, params=calendar)
+    api.call(http, "GET", "/flights/calendar", 200, params=dict(calendar, passengers=9, **{"class": "first"}))
 
     # -- a booking: placed, paid, ticketed, refunded ----------------------------------------
     order_body = {"flight_id": flight["id"], "passengers": [{"name": "Ada Lovelace", "seat": "6A"}]}

@@ -11,7 +11,7 @@ __all__ = ["AirportTimeZones", "BoundedRpc", "Database", "EventDispatcher", "Req
 
 
 class AirportTimeZones(DependencyProvider):
-    """Code → IANA time zone of every airport, read once per container.
+    """Code → IANA time zone (and code → ``Place``) of every airport, read once per container.
 
     The airports are a fixed dataset loaded by a migration, so a search need not
     ask the database for its origin's time zone. A new airport dataset (a later
@@ -20,6 +20,7 @@ class AirportTimeZones(DependencyProvider):
 
     def setup(self):
         self.by_code = None
+        self.places_by_code = None
 
     def get_dependency(self, worker_ctx):
         return self
@@ -28,3 +29,9 @@ class AirportTimeZones(DependencyProvider):
         if not self.by_code:  # an empty table (not migrated yet) is not cached
             self.by_code = store.airport_time_zones(session)
         return self.by_code
+
+    def places(self, session):
+        """Code → ``store.Place`` (time zone, city, name): what a board or a status shows of an airport."""
+        if not self.places_by_code:
+            self.places_by_code = store.airport_places(session)
+        return self.places_by_code

@@ -156,3 +156,79 @@ def offer(fares, availability, passengers, cabin_class=None):
         return None
     cheapest = min(prices, key=lambda cls: (prices[cls], cls))
     return seats_available, {"class": cheapest, "amount": prices[cheapest]}
+
+
+# -- tracking: status by flight number, airport boards, the fare calendar -------------------
+
+DEPARTURES, ARRIVALS = "departures", "arrivals"
+BOARDS = (DEPARTURES, ARRIVALS)
+# The longest fare calendar one request may ask for (two months of days).
+MAX_CALENDAR_DAYS = 62
+# Legs of one flight number are found by their scheduled departure within the
+# widest span a local day can have in UTC (UTC-12 to UTC+14), then kept if their
+# origin's local day is the one asked for.
+_WIDEST_OFFSET = timedelta(hours=14)
+
+
+def local_days_utc_range(first_day, last_day, tz_name):
+    """The UTC instants [start, end) of the local days ``first_day..last_day`` (inclusive) in ``tz_name``."""
+    starts, _ = local_day_utc_range(first_day, tz_name)
+    _, ends = local_day_utc_range(last_day, tz_name)
+    return starts, ends
+
+
+def any_local_day_utc_range(day):
+    """UTC instants wide enough to hold local ``day`` at every place on Earth."""
+    start = datetime.combine(day, time.min, tzinfo=UTC)
+    return start - _WIDEST_OFFSET, start + timedelta(days=1) + _WIDEST_OFFSET
+
+
+def local_date(moment, tz_name):
+    return moment.astimezone(ZoneInfo(tz_name)).date()
+
+
+def local_moment(moment, tz_name):
+    """``moment`` on the wall clock at the place (an aware datetime with its offset then, DST included)."""
+    return moment.astimezone(ZoneInfo(tz_name))
+
+
+def delay_minutes(scheduled_at, estimated_at):
+    """Whole minutes ``estimated_at`` is later than ``scheduled_at`` (0 when on time or early)."""
+    return max(0, int((estimated_at - scheduled_at).total_seconds() // 60))
+
+
+def check_calendar_window(first_day, last_day, max_days=MAX_CALENDAR_DAYS):
+    """``from``..``to`` (inclusive) must run forwards and span at most ``max_days`` days (400 otherwise)."""
+    if last_day < first_day:
+        raise field_error("to", "Must be on or after from.")
+    if (last_day - first_day).days + 1 > max_days:
+        raise field_error("to", f"The calendar spans at most {max_days} days.", code="WINDOW_TOO_LONG")
+
+
+def calendar_days(first_day, last_day, offers):
+    """One entry per local day ``first_day..last_day``: the lowest fare among ``offers``
+    and how many flights could seat the party that day.
+
+    ``offers`` are ``(local_day, lowest_fare)`` pairs, ``lowest_fare`` as ``offer``
+    gives it with the flight's ``currency`` added. A route is priced in one currency;
+    should two flights of a day differ, the lower amount is shown (amounts of different
+    currencies are not converted).
+    """
+    by_day = {}
+    for day, fare in offers:
+        best, count = by_day.get(day, (None, 0))
+        if best is None or (fare["amount"], fare["class"]) < (best["amount"], best["class"]):
+            best = fare
+        by_day[day] = (best, count + 1)
+    days = []
+    day = first_day
+    while day <= last_day:
+        best, count = by_day.get(day, (None, 0))
+        days.append({"date": day, "lowest_fare": best, "bookable_flights": count})
+        day += timedelta(days=1)
+    return days
+
+
+def search_text(q):
+    """A search box's text as the airport search compares it: trimmed, single-spaced, lower case."""
+    return " ".join((q or "").split()).lower()

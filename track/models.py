@@ -33,6 +33,9 @@ class Flight(Base):
     destination: Mapped[str] = mapped_column(sa.String(3), sa.ForeignKey("airports.code"))
     departure_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     arrival_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    # the times first scheduled: a delay moves departure_at/arrival_at, never these
+    scheduled_departure_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    scheduled_arrival_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     status: Mapped[str] = mapped_column(sa.String(16), default=SCHEDULED)
     fares: Mapped[dict] = mapped_column(JSONB)
     currency: Mapped[str] = mapped_column(sa.String(3))
@@ -46,6 +49,11 @@ class Flight(Base):
         sa.Index("ix_flights_route_departure", "origin", "destination", "departure_at", "id"),
         # "is this airplane busy then?"
         sa.Index("ix_flights_airplane_departure", "airplane_id", "departure_at"),
+        # the airport boards: a local day of scheduled times at one airport, keyset on id
+        sa.Index("ix_flights_departures_board", "origin", "scheduled_departure_at", "id"),
+        sa.Index("ix_flights_arrivals_board", "destination", "scheduled_arrival_at", "id"),
+        # status by flight number and date
+        sa.Index("ix_flights_number_scheduled", "flight_number", "scheduled_departure_at"),
         sa.UniqueConstraint("flight_number", "departure_at", name="uq_flights_number_departure"),
         sa.CheckConstraint("arrival_at > departure_at", name="ck_flights_arrival_after_departure"),
         sa.CheckConstraint("origin <> destination", name="ck_flights_distinct_airports"),

@@ -27,6 +27,7 @@ def schedule(session, airplane_rpc, values, departure_at, arrival_at, turnaround
         flight = store.add_flight(
             session, flight_number=values["flight_number"], airplane_id=airplane["id"], origin=values["origin"],
             destination=values["destination"], departure_at=departure_at, arrival_at=arrival_at,
+            scheduled_departure_at=departure_at, scheduled_arrival_at=arrival_at,
             status=domain.SCHEDULED, fares=values["fares"], currency=values["currency"],
             seat_counts=airplane["seat_counts"],
         )

@@ -10,7 +10,8 @@ import pycountry
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from common.schemas import UtcDateTime, upper_stripped
-from track.domain import CABIN_CLASSES, FLIGHT_NUMBER, STATUSES
+from track import domain
+from track.domain import BOARDS, CABIN_CLASSES, FLIGHT_NUMBER, MAX_CALENDAR_DAYS, STATUSES
 
 AIRPORT_CODE = validate.Regexp(r"^[A-Z]{3}$", error="Use a 3-letter IATA airport code.")
 
@@ -112,6 +113,128 @@ class StatusInput(Schema):
     status = fields.String(required=True, validate=validate.OneOf([s for s in STATUSES if s != "scheduled"]))
     departure_at = fields.AwareDateTime(metadata={"description": "new departure (delayed)"})
     arrival_at = fields.AwareDateTime(metadata={"description": "new arrival (delayed; default: same duration)"})
+
+
+# -- tracking: status by flight number, airport boards, the fare calendar -------------------
+
+class FlightTimesSchema(Schema):
+    """One end of a flight: where, when first scheduled, when now expected, and the delay."""
+
+    airport = fields.String(metadata={"example": "CGK"})
+    city = fields.String(metadata={"example": "Jakarta"})
+    scheduled_at = UtcDateTime(metadata={"example": "2026-12-01T01:00:00+00:00"})
+    estimated_at = UtcDateTime(metadata={"example": "2026-12-01T01:45:00+00:00"})
+    scheduled_local = fields.DateTime(metadata={
+        "example": "2026-12-01T08:00:00+07:00", "description": "local time at the airport, with its offset"})
+    estimated_local = fields.DateTime(metadata={"example": "2026-12-01T08:45:00+07:00"})
+    delay_minutes = fields.Integer(metadata={"example": 45})
+
+
+class FlightStatusSchema(Schema):
+    id = fields.String()
+    flight_number = fields.String(metadata={"example": "GA408"})
+    origin = fields.String(metadata={"example": "CGK"})
+    destination = fields.String(metadata={"example": "DPS"})
+    status = fields.String(validate=validate.OneOf(STATUSES), metadata={"example": "delayed"})
+    delay_minutes = fields.Integer(metadata={"description": "departure delay", "example": 45})
+    departure = fields.Nested(FlightTimesSchema)
+    arrival = fields.Nested(FlightTimesSchema)
+
+
+class FlightStatusListSchema(Schema):
+    flight_number = fields.String(metadata={"example": "GA408"})
+    date = fields.Date(metadata={"description": "local date at each leg's origin"})
+    items = fields.List(fields.Nested(FlightStatusSchema))
+
+
+class FlightStatusQuery(Schema):
+    flight_number = fields.String(required=True, validate=validate.Regexp(
+        FLIGHT_NUMBER, error="Use a 2-character airline code and 1-4 digits, e.g. GA408."),
+        metadata={"example": "GA408"})
+    date = fields.Date(required=True, metadata={"description": "scheduled departure date, local at the origin"})
+
+    @pre_load
+    def normalise(self, data, **kwargs):
+        return upper_stripped(data, "flight_number")
+
+
+class BoardSchema(Schema):
+    airport = fields.Nested(AirportSchema)
+    board = fields.String(validate=validate.OneOf(BOARDS))
+    date = fields.Date(metadata={"description": "local date at the airport"})
+    items = fields.List(fields.Nested(FlightStatusSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class BoardQuery(Schema):
+    date = fields.Date(required=True, metadata={"description": "local date at the airport (scheduled times)"})
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None)
+
+
+class CalendarDaySchema(Schema):
+    date = fields.Date(metadata={"description": "local departure date at the origin"})
+    lowest_fare = fields.Nested(LowestFareSchema, allow_none=True,
+                                metadata={"description": "null: no flight that day can seat the party"})
+    bookable_flights = fields.Integer()
+
+
+class CalendarSchema(Schema):
+    origin = fields.String(metadata={"example": "CGK"})
+    destination = fields.String(metadata={"example": "DPS"})
+    first_day = fields.Date(data_key="from")
+    last_day = fields.Date(data_key="to")
+    passengers = fields.Integer()
+    cabin_class = fields.String(data_key="class", allow_none=True)
+    days = fields.List(fields.Nested(CalendarDaySchema))
+
+
+class CalendarQuery(Schema):
+    origin = fields.String(required=True, validate=AIRPORT_CODE)
+    destination = fields.String(required=True, validate=AIRPORT_CODE)
+    first_day = fields.Date(data_key="from", required=True, metadata={"description": "local date at the origin"})
+    last_day = fields.Date(data_key="to", required=True, metadata={
+        "description": f"inclusive; at most {MAX_CALENDAR_DAYS} days after from, counting both"})
+    passengers = fields.Integer(load_default=1, validate=validate.Range(min=1, max=9))
+    cabin_class = fields.String(data_key="class", load_default=None, validate=validate.OneOf(CABIN_CLASSES))
+
+    @pre_load
+    def normalise(self, data, **kwargs):
+        data = upper_stripped(data, "origin", "destination")
+        if not isinstance(data, dict):
+            return data
+        return {key: value for key, value in data.items() if value not in (None, "")}
+
+
+def flight_status(flight, places):
+    """``FlightStatusSchema`` values of ``flight``; ``places``: code → ``Place`` of its airports."""
+    ends = {}
+    for end, code, scheduled, estimated in (
+            ("departure", flight.origin, flight.scheduled_departure_at, flight.departure_at),
+            ("arrival", flight.destination, flight.scheduled_arrival_at, flight.arrival_at)):
+        place = places[code]
+        ends[end] = {
+            "airport": code, "city": place.city, "scheduled_at": scheduled, "estimated_at": estimated,
+            "scheduled_local": domain.local_moment(scheduled, place.tz),
+            "estimated_local": domain.local_moment(estimated, place.tz),
+            "delay_minutes": domain.delay_minutes(scheduled, estimated),
+        }
+    return {"id": str(flight.id), "flight_number": flight.flight_number, "origin": flight.origin,
+            "destination": flight.destination, "status": flight.status,
+            "delay_minutes": ends["departure"]["delay_minutes"], **ends}
+
+
+def dump_status_list(flight_number, day, items):
+    return FlightStatusListSchema().dump({"flight_number": flight_number, "date": day, "items": items})
+
+
+def dump_board(airport, board, day, items, next_cursor):
+    return BoardSchema().dump({"airport": airport, "board": board, "date": day, "items": items,
+                               "next_cursor": next_cursor})
+
+
+def dump_calendar(query, days):
+    return CalendarSchema().dump({**query, "days": days})
 
 
 _AIRPORTS = AirportSchema(many=True)

@@ -11,10 +11,18 @@ from common.config import SettingsProvider
 from common.entrypoints import config_timer, rpc
 from common.errors import InvalidInput, NotFound, load_or_raise
 from common.sql import check
-from track import domain, scheduling, schemas, store
+from track import domain, scheduling, schemas, store, tracking
 from track.dependencies import AirportTimeZones, BoundedRpc, Database, EventDispatcher, RequestContext
 from track.models import Base
-from track.schemas import AirportQuery, FlightInput, SearchQuery, StatusInput
+from track.schemas import (
+    AirportQuery,
+    BoardQuery,
+    CalendarQuery,
+    FlightInput,
+    FlightStatusQuery,
+    SearchQuery,
+    StatusInput,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +47,7 @@ class TrackService:
     @rpc
     def list_airports(self, q=None, limit=20):
         query = load_or_raise(AirportQuery(), {k: v for k, v in {"q": q, "limit": limit}.items() if v is not None})
-        return schemas.dump_airports(store.search_airports(self.db.session, (query.get("q") or "").strip(),
+        return schemas.dump_airports(store.search_airports(self.db.session, domain.search_text(query.get("q")),
                                                            query["limit"]))
 
     def _time_zones(self, *codes):
@@ -114,6 +122,14 @@ class TrackService:
         return answer
 
     @rpc
+    def busy_airplanes(self, starts_at, ends_at):
+        """Ids of the airplanes flying during [starts_at, ends_at), turnaround included
+        (what airplane's fleet availability leaves out)."""
+        starts, ends = domain.parse_time(starts_at, "starts_at"), domain.parse_time(ends_at, "ends_at")
+        turnaround = timedelta(minutes=self.settings.min_turnaround_minutes)
+        return store.busy_airplanes(self.db.session, *domain.overlaps_with_turnaround(starts, ends, turnaround))
+
+    @rpc
     def airplane_has_flights(self, airplane_id, starts_at=None, ends_at=None):
         session = self.db.session
         if starts_at is None and ends_at is None:
@@ -153,3 +169,34 @@ class TrackService:
         # of full flights never repeats
         next_cursor = domain.encode_cursor(page[-1].departure_at, page[-1].id) if more else None
         return schemas.search_page(items, next_cursor)
+
+    # -- tracking and discovery (track/tracking.py) ----------------------------------
+
+    @rpc
+    def flight_status(self, flight_number, date):
+        query = load_or_raise(FlightStatusQuery(), _present(flight_number=flight_number, date=date))
+        session = self.db.session
+        return tracking.flight_status(session, self.airport_time_zones.places(session), query["flight_number"],
+                                      query["date"])
+
+    @rpc
+    def airport_board(self, code, board, date, limit=None, cursor=None):
+        if board not in domain.BOARDS:
+            raise domain.field_error("board", f"One of {', '.join(domain.BOARDS)}.")
+        query = load_or_raise(BoardQuery(), _present(date=date, limit=limit, cursor=cursor))
+        session = self.db.session
+        return tracking.airport_board(session, self.airport_time_zones.places(session), str(code).strip().upper(),
+                                      board, query)
+
+    @rpc
+    def fare_calendar(self, origin, destination, first_day, last_day, passengers=None, cabin_class=None):
+        query = load_or_raise(CalendarQuery(), {
+            "origin": origin, "destination": destination, "from": first_day, "to": last_day,
+            "passengers": passengers, "class": cabin_class}, "Invalid calendar")
+        origin_tz, _ = self._time_zones(query["origin"], query["destination"])
+        return tracking.fare_calendar(self.db.session, self.services.ticket, origin_tz, query)
+
+
+def _present(**values):
+    """The arguments given (an absent query parameter arrives as None or "")."""
+    return {key: value for key, value in values.items() if value not in (None, "")}

@@ -4,11 +4,12 @@ Each function takes a SQLAlchemy session, returns rows (ORM objects; the service
 dumps them with ``schemas.py``) and leaves committing to the caller.
 """
 import uuid
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
 from common.outbox import Outbox
-from track.domain import CANCELLED, DONE_STATUSES, LISTED_STATUSES
+from track.domain import CANCELLED, DEPARTURES, DONE_STATUSES, LISTED_STATUSES
 from track.models import Airport, Flight, OutboxEvent
 
 # events decided with a change, published after its commit
@@ -36,17 +37,61 @@ def airport_time_zones(session):
     return dict(session.execute(sa.select(Airport.code, Airport.tz)).all())
 
 
+class Place(NamedTuple):
+    tz: str
+    city: str
+    name: str
+    country: str
+
+
+def airport_places(session):
+    rows = session.execute(sa.select(Airport.code, Airport.tz, Airport.city, Airport.name, Airport.country))
+    return {code: Place(tz, city, name, country) for code, tz, city, name, country in rows}
+
+
+# Word similarity (pg_trgm) an airport needs to match a search: "jakrta" is 0.5 of
+# "jakarta"; below that, unrelated names start to match.
+AIRPORT_MATCH_THRESHOLD = 0.5
+
+
+def airport_search_query(q, limit):
+    """Airports matching ``q`` (folded: ``domain.search_text``), best first.
+
+    Matching: the exact code, the text anywhere in code, city or name, or a word
+    similar enough to it (typos), all accent-blind: ``ix_airports_search_trgm`` (a
+    GIN trigram index on ``airport_search_text``) answers both conditions. Ranking:
+    the exact code, then strict word similarity (whole words: "bali" is a word of
+    "Denpasar-Bali Island", not of "Balimo"), then cities that start with the text,
+    then word similarity, then international airports (a picker's likely choice among
+    a city's airports), then the code.
+    """
+    if not q:
+        return sa.select(Airport).order_by(Airport.code).limit(limit)
+    text = sa.func.airport_search_text(Airport.code, Airport.name, Airport.city)
+    folded = sa.func.search_fold(q)
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    exact = Airport.code == q.upper()
+    return (
+        sa.select(Airport)
+        .where(sa.or_(exact, folded.op("<%")(text), text.like(sa.func.search_fold(pattern))))
+        .order_by(
+            sa.case((exact, 0), else_=1),
+            sa.func.strict_word_similarity(folded, text).desc(),
+            sa.case((sa.func.search_fold(Airport.city).like(sa.func.search_fold(pattern[1:])), 0), else_=1),
+            sa.func.word_similarity(folded, text).desc(),
+            sa.case((text.like("%international%"), 0), else_=1),
+            Airport.code,
+        )
+        .limit(limit)
+    )
+
+
 def search_airports(session, q, limit):
-    query = sa.select(Airport)
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        exact = Airport.code == q.upper()
-        query = query.where(sa.or_(exact, Airport.city.ilike(pattern), Airport.name.ilike(pattern)))
-        # the airport whose code was typed first, then cities starting with it
-        query = query.order_by(sa.case((exact, 0), (Airport.city.ilike(pattern[1:]), 1), else_=2), Airport.code)
-    else:
-        query = query.order_by(Airport.code)
-    return list(session.scalars(query.limit(limit)))
+        # for this transaction only: the threshold ``<%`` (and its index scan) go by
+        session.execute(sa.select(sa.func.set_config(
+            "pg_trgm.word_similarity_threshold", str(AIRPORT_MATCH_THRESHOLD), True)))
+    return list(session.scalars(airport_search_query(q, limit)))
 
 
 def add_flight(session, **columns):
@@ -64,7 +109,11 @@ def withdraw_flight(session, flight_id, outbox_model, event_id):
 
 
 def flight_exists(session, flight_number, departure_at):
-    query = sa.select(Flight.id).where(Flight.flight_number == flight_number, Flight.departure_at == departure_at)
+    """Does ``flight_number`` depart at ``departure_at``, or was it scheduled to before a delay?"""
+    query = sa.select(Flight.id).where(
+        Flight.flight_number == flight_number,
+        sa.or_(Flight.departure_at == departure_at, Flight.scheduled_departure_at == departure_at),
+    )
     return session.execute(query).first() is not None
 
 
@@ -115,3 +164,42 @@ def route_query(origin, destination, starts_at, ends_at, after, limit):
 
 def flights_on_route(session, origin, destination, starts_at, ends_at, after, limit):
     return list(session.scalars(route_query(origin, destination, starts_at, ends_at, after, limit)))
+
+
+def legs_of_number(session, flight_number, starts_at, ends_at):
+    """Flights of ``flight_number`` scheduled to depart in [starts_at, ends_at), in order."""
+    query = sa.select(Flight).where(
+        Flight.flight_number == flight_number,
+        Flight.scheduled_departure_at >= starts_at,
+        Flight.scheduled_departure_at < ends_at,
+    ).order_by(Flight.scheduled_departure_at, Flight.id)
+    return list(session.scalars(query))
+
+
+def board_query(code, board, starts_at, ends_at, after, limit):
+    """Flights scheduled to depart from (``departures``) or arrive at (``arrivals``) airport
+    ``code`` in [starts_at, ends_at), every status, in (scheduled time, id) order after ``after``.
+
+    Served by ix_flights_departures_board / ix_flights_arrivals_board alone.
+    """
+    airport, scheduled = (
+        (Flight.origin, Flight.scheduled_departure_at) if board == DEPARTURES
+        else (Flight.destination, Flight.scheduled_arrival_at))
+    query = sa.select(Flight).where(airport == code, scheduled >= starts_at, scheduled < ends_at)
+    if after is not None:
+        query = query.where(sa.tuple_(scheduled, Flight.id) > sa.tuple_(after[0], after[1]))
+    return query.order_by(scheduled, Flight.id).limit(limit)
+
+
+def board(session, code, board, starts_at, ends_at, after, limit):
+    return list(session.scalars(board_query(code, board, starts_at, ends_at, after, limit)))
+
+
+def busy_airplanes(session, starts_at, ends_at):
+    """Ids of the airplanes with a non-cancelled flight in the air during [starts_at, ends_at)."""
+    query = sa.select(Flight.airplane_id).distinct().where(
+        Flight.status != CANCELLED,
+        Flight.departure_at < ends_at,
+        Flight.arrival_at > starts_at,
+    )
+    return sorted(session.scalars(query))

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
 from airplane.schemas import (
+    AirplaneFilter,
     AirplaneInput,
     AirplaneModelInput,
     AirplaneModelListSchema,
@@ -44,6 +45,14 @@ class PageQuery(Schema):
     cursor = fields.String()
 
 
+class AirplaneListQuery(PageQuery, AirplaneFilter):
+    pass
+
+
+# airplane.list_airplanes' arguments, in order
+AIRPLANE_LIST_PARAMS = ("limit", "cursor", "available_from", "available_to", "model_id", "min_seats")
+
+
 def search_cache_key(params):
     """Search answers are cached for SEARCH_CACHE_TTL seconds (0 = off), keyed by the query."""
     return hashlib.sha1(json.dumps(params).encode()).hexdigest()
@@ -79,10 +88,11 @@ class FleetRoutes:
 
     # -- airplanes (admin) -----------------------------------------------------------
 
-    @route("GET", "/airplanes", summary="List airplanes by registration", tags=FLEET, auth="admin",
-           query=PageQuery, responses={200: AirplanePageSchema})
+    @route("GET", "/airplanes", summary="List airplanes by registration; with available_from and "
+           "available_to, only those free the whole window (no flight, no maintenance, not retired)",
+           tags=FLEET, auth="admin", query=AirplaneListQuery, responses={200: AirplanePageSchema})
     def list_airplanes(self, request):
-        return json_response(self.rpc.airplane.list_airplanes(request.args.get("limit"), request.args.get("cursor")))
+        return json_response(self.rpc.airplane.list_airplanes(*(request.args.get(n) for n in AIRPLANE_LIST_PARAMS)))
 
     @route("POST", "/airplanes", summary="Register an airplane", tags=FLEET, auth="admin",
            body=AirplaneInput, responses={201: AirplaneSchema}, errors=(409,))

@@ -158,6 +158,7 @@ def _build(system):
             "order_id": order["id"], "ticket_number": ticketed["tickets"][0]["number"],
             "user_id": alice_user["id"], "model_id": airplane["model"]["id"], "airplane_id": airplane["id"],
             "flight_id": flight["id"], "filename": "swagger-ui.css",
+            "code": flight["origin"],
         },
         query_values={"origin": flight["origin"], "destination": flight["destination"],
                       "date": flight["departure_at"][:10]},
