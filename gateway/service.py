@@ -9,10 +9,11 @@ from gateway.routes.auth import AuthRoutes
 from gateway.routes.booking import BookingRoutes
 from gateway.routes.core import CoreRoutes
 from gateway.routes.fleet import FleetRoutes
+from gateway.routes.storefront import StorefrontRoutes
 from gateway.routes.tracking import TrackingRoutes
 
 
-class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, TrackingRoutes, BookingRoutes):
+class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, TrackingRoutes, BookingRoutes, StorefrontRoutes):
     name = "gateway"
 
     settings = SettingsProvider()
