@@ -3,12 +3,15 @@
 
 const LOCALE = "en-GB";
 
+// ISO 4217 minor units, as the API counts money (Intl follows CLDR's display habits
+// instead, e.g. no decimals for IDR); two unless listed
+const MINOR_UNITS = {
+  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0,
+  VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0, BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3, CLF: 4,
+};
+
 function minorDigits(currency) {
-  try {
-    return new Intl.NumberFormat(LOCALE, { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
-  } catch {
-    return 2;
-  }
+  return MINOR_UNITS[currency] ?? 2;
 }
 
 // amounts are integers of the currency's minor unit (ISO 4217: IDR and USD have two decimals)
@@ -16,7 +19,9 @@ export function money(amount, currency) {
   if (amount === null || amount === undefined) return "";
   const digits = minorDigits(currency);
   try {
-    return new Intl.NumberFormat(LOCALE, { style: "currency", currency, minimumFractionDigits: digits })
+    return new Intl.NumberFormat(LOCALE, {
+      style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits,
+    })
       .format(amount / 10 ** digits);
   } catch {
     return `${(amount / 10 ** digits).toFixed(digits)} ${currency}`;

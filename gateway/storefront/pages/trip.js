@@ -5,7 +5,7 @@
 import { api } from "../api.js";
 import { errorSlot } from "../components/errors.js";
 import { flightSummary } from "../components/flight-summary.js";
-import { announce, button, h } from "../dom.js";
+import { announce, append, button, h } from "../dom.js";
 import { ORDER_STATUS, cabinName, dateTime, money } from "../format.js";
 
 const POLL_MS = 1000;
@@ -96,7 +96,8 @@ export default {
     function show() {
       heading.textContent = order.cancellation_requested_at && order.status === "TICKETED"
         ? "Cancelling your booking" : HEADINGS[order.status] || ORDER_STATUS[order.status] || order.status;
-      body.replaceChildren(
+      body.replaceChildren();
+      append(body, [
         h("div", { class: "card" },
           h("p", { class: "ref-line" }, "Booking reference ", h("strong", { class: "booking-ref" }, order.booking_ref)),
           h("p", {}, "Status: ", h("span", { class: "status" }, ORDER_STATUS[order.status] || order.status)),
@@ -109,7 +110,7 @@ export default {
         order.status === "PENDING_PAYMENT" ? h("p", {}, h("a", { class: "button primary", href: `#/pay/${encodeURIComponent(orderId)}` }, "Pay now")) : null,
         CANCELLABLE.has(order.status) && !order.cancellation_requested_at ? cancelPanel() : null,
         errors.element,
-        h("p", {}, h("a", { href: "#/trips" }, "All my trips")));
+        h("p", {}, h("a", { href: "#/trips" }, "All my trips"))]);
     }
 
     async function poll() {
