@@ -22,12 +22,13 @@ from gateway.routes.core import CoreRoutes
 from gateway.routes.fares import FareRoutes
 from gateway.routes.fleet import FleetRoutes
 from gateway.routes.notify import NotifyRoutes
+from gateway.routes.storefront import StorefrontRoutes
 from gateway.routes.tracking import TrackingRoutes
 from gateway.throttle import BookingLookupThrottle
 
 
 class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, TrackingRoutes, FareRoutes, BookingRoutes,
-                     ManageBookingRoutes, CheckInRoutes, NotifyRoutes):
+                     ManageBookingRoutes, CheckInRoutes, NotifyRoutes, StorefrontRoutes):
     name = "gateway"
 
     settings = SettingsProvider()

@@ -141,6 +141,7 @@ def cmd_up(config, seed=True):
         cmd_seed(config)
     url = gateway_url(config)
     print(f"""
+Storefront: {url}/
 Gateway:  {url}
 Health:   {url}/health
 API docs: {url}/docs   (OpenAPI: {url}/openapi.json)

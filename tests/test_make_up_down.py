@@ -139,6 +139,9 @@ def stack(tmp_path_factory):
 def test_make_up_prints_where_to_go_and_how_to_log_in(stack):
     output, url, environ = stack["up_output"], stack["url"], stack["environ"]
     assert re.search(rf"^Gateway:\s+{re.escape(url)}$", output, re.M), output
+    # the storefront's address is the first thing it prints
+    addresses = re.findall(r"^[A-Z][\w ]*:\s+http://.*$", output, re.M)
+    assert addresses[0] == f"Storefront: {url}/", addresses[:3]
     assert f"{url}/docs" in output
     assert f"{environ['ADMIN_EMAIL']} / {environ['ADMIN_PASSWORD']}" in output
     assert "make down" in output

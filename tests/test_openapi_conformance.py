@@ -102,6 +102,10 @@ def test_every_documented_route_answers_as_documented(system, conformance):
     api.call(http, "GET", "/docs", 200)
     api.call(http, "GET", "/docs/static/{filename}", 200, path="/docs/static/swagger-ui.css")
     api.call(http, "GET", "/docs/static/{filename}", 404, path="/docs/static/no-such-file.js")
+    page = api.call(http, "GET", "/", 200)
+    api.call(http, "GET", "/", 304, headers={"If-None-Match": page.headers["ETag"]})
+    api.call(http, "GET", "/app/{asset}", 200, path="/app/app.js")
+    api.call(http, "GET", "/app/{asset}", 404, path="/app/no-such-file.js")
 
     # -- accounts --------------------------------------------------------------------------
     email = f"conformance-{uuid.uuid4().hex[:10]}@example.com"

@@ -157,7 +157,7 @@ def _build(system):
         path_values={
             "order_id": order["id"], "ticket_number": ticketed["tickets"][0]["number"],
             "user_id": alice_user["id"], "model_id": airplane["model"]["id"], "airplane_id": airplane["id"],
-            "flight_id": flight["id"], "filename": "swagger-ui.css",
+            "flight_id": flight["id"], "filename": "swagger-ui.css", "asset": "app.js",
             "code": flight["origin"], "family": "standard", "booking_ref": order["booking_ref"],
         },
         query_values={"origin": flight["origin"], "destination": flight["destination"],

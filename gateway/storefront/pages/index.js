@@ -1,0 +1,24 @@
+// Every page of the storefront, by the first segment of its address (#/<name>/...).
+// A page module's default export is {render(route, context)} returning an element;
+// adding a page is one module and one line here.
+
+import login, { register } from "./account.js";
+import flight from "./flight.js";
+import pay from "./pay.js";
+import results from "./results.js";
+import search from "./search.js";
+import status from "./status.js";
+import trip from "./trip.js";
+import trips from "./trips.js";
+
+export const pages = {
+  "": search,
+  results,
+  flight,
+  pay,
+  trip,
+  trips,
+  login,
+  register,
+  status,
+};
