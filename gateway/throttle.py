@@ -1,14 +1,17 @@
 """Throttling wrong booking lookups (``GET /bookings/{ref}``, its cancel) per client address.
 
-A fixed window in Redis, as auth's login throttle: the first failure starts a counter
-that lives ``BOOKING_LOOKUP_WINDOW`` seconds; once it reaches ``BOOKING_LOOKUP_MAX_FAILURES``,
-lookups from that address answer 429 (Retry-After: the window's rest) until it expires,
-right guesses too, so a reference cannot be guessed name by name. Shared by every
-gateway replica. A Redis failure lets the lookup through (unthrottled, never wrong).
+A fixed window in Redis (``common/ratelimit.py``), as auth's login throttle: every lookup
+is counted before it is compared, so concurrent guesses cannot slip past the limit
+together; a lookup that found its booking gives its count back, so only failures stay
+counted. Once an address has ``BOOKING_LOOKUP_MAX_FAILURES`` in ``BOOKING_LOOKUP_WINDOW``
+seconds, its lookups answer 429 (Retry-After: the window's rest), right guesses too, so a
+reference cannot be guessed name by name. Shared by every gateway replica. A Redis
+failure lets the lookup through (unthrottled, never wrong).
 """
 import redis
 from nameko.extensions import DependencyProvider
 
+from common import ratelimit
 from common.cache import redis_client
 from common.config import Settings
 from common.errors import TooManyRequests
@@ -24,26 +27,24 @@ class LookupThrottle:
     def key(self, address):
         return self.prefix + str(address or "unknown")[:64]
 
-    def check(self, address):
-        """``TooManyRequests`` if this client address is over its limit."""
+    def attempt(self, address):
+        """Count this lookup; ``TooManyRequests`` if that puts the address over its limit
+        (the refused lookup is not counted: it was never tried)."""
         try:
-            pipe = self.client.pipeline(transaction=False)
-            pipe.get(self.key(address))
-            pipe.ttl(self.key(address))
-            count, ttl = pipe.execute()
+            counted = ratelimit.count(self.client, [(self.key(address), self.limit)], self.window)
         except redis.RedisError:
             return
-        if count is not None and int(count) >= self.limit:
+        wait = ratelimit.retry_after(counted)
+        if wait is not None:
+            self.not_failed(address)
             raise TooManyRequests("Too many failed booking lookups. Try again later.",
-                                  details={"retry_after": max(1, ttl)})
+                                  details={"retry_after": wait})
 
-    def record_failure(self, address):
+    def not_failed(self, address):
+        """A lookup that found its booking (or was never answered) is no failure: its
+        count goes back."""
         try:
-            pipe = self.client.pipeline(transaction=True)
-            # SET NX EX then INCR in one MULTI: the counter always has its expiry
-            pipe.set(self.key(address), 0, ex=self.window, nx=True)
-            pipe.incr(self.key(address))
-            pipe.execute()
+            ratelimit.give_back(self.client, [self.key(address)])
         except redis.RedisError:
             pass
 

@@ -180,6 +180,20 @@ def test_wrong_booking_lookups_are_throttled_per_client(make_system):
         assert_error(http.post("/bookings/ABCDEF/cancel", json={"last_name": "Guess"}), 429)
 
 
+
+def test_concurrent_wrong_lookups_cannot_pass_the_limit_together(make_system):
+    """Each lookup is counted before it is compared: of 12 guesses at once, 3 are tried."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with make_system(services=["gateway", "order"], REDIS_KEY_SCOPE=f"c{uuid.uuid4().hex[:8]}_",
+                     BOOKING_LOOKUP_MAX_FAILURES=3, BOOKING_LOOKUP_WINDOW=60) as system:
+        def guess(n):
+            return system.http.get("/bookings/ABCDEF", params={"last_name": f"Guess{n}"}).status_code
+
+        with ThreadPoolExecutor(12) as pool:
+            statuses = sorted(pool.map(guess, range(12)))
+        assert statuses == [404] * 3 + [429] * 9
+
 def test_staff_find_orders_and_see_a_flights_manifest(system, admin, round_trip):
     out, back = round_trip
     email = f"itinerary-{uuid.uuid4().hex[:8]}@example.com"

@@ -28,12 +28,17 @@ class ManageBookingRoutes:
         return json_response(self._looked_up(request, self.rpc.order.cancel_booking, booking_ref, body["last_name"]))
 
     def _looked_up(self, request, call, booking_ref, last_name):
-        self.lookup_throttle.check(request.remote_addr)
+        client = self.client_address(request)
+        self.lookup_throttle.attempt(client)
         try:
-            return call(booking_ref, last_name)
+            answer = call(booking_ref, last_name)
         except NotFound:
-            self.lookup_throttle.record_failure(request.remote_addr)
+            raise  # a wrong reference or name: the attempt stays counted
+        except Exception:
+            self.lookup_throttle.not_failed(client)
             raise
+        self.lookup_throttle.not_failed(client)
+        return answer
 
     @route("GET", "/admin/orders", summary="Find orders (admin): by exactly one of booking_ref, email (the "
            "customer's) or flight_id, newest first", tags=["booking"], auth="admin", query=StaffOrdersQuerySchema,
