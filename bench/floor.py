@@ -1,0 +1,77 @@
+"""The arithmetic floor of a booking, from the baselines of the same run.
+
+On a saturated machine (closed loop, every core busy) ``1 / rate`` is the machine
+time one request costs, load generator included. The baselines differ by one unit
+of work each, so the cost of a unit is the difference of their times per request:
+
+- HTTP request: ``1 / bare`` (the client's side of it included);
+- RPC hop: ``1 / one_hop - 1 / bare``;
+- event: ``1 / event - 1 / bare`` (one publish with confirm, one handler's worker);
+- SQL round trip: ``1 / sql - 1 / bare``; MongoDB round trip: ``1 / mongo - 1 / bare``.
+
+A booking's floor is the sum of its units times their costs; the units come from
+RabbitMQ's counters (RPC calls, event deliveries, measured in the same run), from
+locust (HTTP requests, polls included) and, for store round trips, from the code
+(``STORE_ROUND_TRIPS``: no store here counts statements per client).
+"""
+
+# Store round trips of one booking (one passenger, a named seat), counted from the code
+# at the commit named in docs/benchmarks.md; each entry: (what, SQL, MongoDB).
+STORE_ROUND_TRIPS = (
+    ("order.place_order: insert the order document", 0, 1),
+    ("ticket.hold_seats: begin, lock flight, claim order, UPDATE seats ... RETURNING, commit", 5, 0),
+    ("order: record the hold (order document update, outbox)", 0, 2),
+    ("payment.pay: read the order over RPC, insert payment, capture, update", 0, 3),
+    ("order.on_payment_succeeded: mark paid, outbox, clear outbox", 0, 3),
+    ("ticket.issue_tickets: begin, lock order, read seats, insert tickets, update seats, order, commit", 7, 0),
+    ("order.on_tickets_issued: mark TICKETED, clear outbox", 0, 2),
+    ("order.get_order per status poll", 0, 1),
+)
+
+
+def store_round_trips(polls):
+    sql = sum(entry[1] for entry in STORE_ROUND_TRIPS[:-1])
+    mongo = sum(entry[2] for entry in STORE_ROUND_TRIPS[:-1]) + polls * STORE_ROUND_TRIPS[-1][2]
+    return sql, mongo
+
+
+def unit_costs(baselines):
+    """Milliseconds of machine time per unit, or None where a baseline is missing."""
+    rate = {name.removeprefix("baseline_"): entry["rps"] for name, entry in baselines.items() if entry.get("rps")}
+    if "bare" not in rate or "one_hop" not in rate:
+        return None
+    bare = 1000 / rate["bare"]
+
+    def extra(name):
+        return round(1000 / rate[name] - bare, 3) if name in rate else None
+
+    return {"http_request": round(bare, 3), "rpc_hop": extra("one_hop"), "event": extra("event"),
+            "sql_round_trip": extra("sql"), "mongo_round_trip": extra("mongo")}
+
+
+def booking_floor(results):
+    """The floor's arithmetic for the booking scenario of ``results`` (None if it lacks a part)."""
+    costs = unit_costs(results.get("baselines", {}))
+    booking = results.get("scenarios", {}).get("booking")
+    per = results.get("per_booking")
+    if not costs or not booking or not per or None in costs.values():
+        return None
+    polls = booking.get("polls_per_flow") or 0
+    sql, mongo = store_round_trips(polls)
+    units = {
+        "http_request": 2 + polls,
+        "rpc_hop": per["rpc_calls_per_booking_without_polls"] + polls,
+        "event": per.get("event_deliveries_per_booking", per["events_per_booking"]),
+        "sql_round_trip": sql,
+        "mongo_round_trip": mongo,
+    }
+    parts = {name: round(units[name] * costs[name], 2) for name in units}
+    total_ms = sum(parts.values())
+    floor_rate = 1000 / total_ms
+    one_hop = results["baselines"]["baseline_one_hop"]["rps"]
+    return {
+        "costs_ms": costs, "units": units, "parts_ms": parts, "total_ms": round(total_ms, 2),
+        "floor_per_s": round(floor_rate, 1), "floor_ratio_to_one_hop": round(floor_rate / one_hop, 3),
+        "measured_per_s": booking["rps"], "measured_ms": round(1000 / booking["rps"], 2) if booking["rps"] else None,
+        "measured_over_floor": round(floor_rate / booking["rps"], 2) if booking["rps"] else None,
+    }
