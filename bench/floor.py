@@ -15,17 +15,22 @@ locust (HTTP requests, polls included) and, for store round trips, from the code
 (``STORE_ROUND_TRIPS``: no store here counts statements per client).
 """
 
-# Store round trips of one booking (one passenger, a named seat), counted from the code
-# at the commit named in docs/benchmarks.md; each entry: (what, SQL, MongoDB).
+# Store round trips of one booking (one passenger, a named seat, no Idempotency-Key), counted
+# from the code: each entry (what, SQL, MongoDB). A SQL session pays pool_pre_ping's
+# ``SELECT 1`` and psycopg2's ``BEGIN`` besides its statements and ``COMMIT``.
 STORE_ROUND_TRIPS = (
-    ("order.place_order: insert the order document", 0, 1),
-    ("ticket.hold_seats: begin, lock flight, claim order, UPDATE seats ... RETURNING, commit", 5, 0),
-    ("order: record the hold (order document update, outbox)", 0, 2),
-    ("payment.pay: read the order over RPC, insert payment, capture, update", 0, 3),
-    ("order.on_payment_succeeded: mark paid, outbox, clear outbox", 0, 3),
-    ("ticket.issue_tickets: begin, lock order, read seats, insert tickets, update seats, order, commit", 7, 0),
-    ("order.on_tickets_issued: mark TICKETED, clear outbox", 0, 2),
-    ("order.get_order per status poll", 0, 1),
+    ("ticket.hold_seats (ticket/holds.py): ping, BEGIN, lock_flight, claim_order, take_seats "
+     "(UPDATE … RETURNING), COMMIT", 6, 0),
+    ("order.place_order (order/saga.py `_create`): insert the order with its outbox, clear_event", 0, 2),
+    ("payment.pay → order.get_payable_order: find", 0, 1),
+    ("payment.pay (payment/ledger.py): insert_pending, processor books insert, mark_succeeded, "
+     "mark_announced", 0, 4),
+    ("order.on_payment_succeeded: find, mark_paid (with outbox), clear_event", 0, 3),
+    ("ticket.on_order_paid (ticket/issuing.py): ping, BEGIN, lock_flight, claim_order, lock_seats, "
+     "sell_seats, next_serials, insert_tickets, set_order, COMMIT", 10, 0),
+    ("ticket `_publish`: ping, BEGIN, mark_published, COMMIT", 4, 0),
+    ("order.on_tickets_issued: transition to TICKETED", 0, 1),
+    ("order.get_order, per status poll", 0, 1),
 )
 
 
