@@ -2,7 +2,8 @@
 
 On a saturated machine (closed loop, every core busy) ``1 / rate`` is the machine
 time one request costs, load generator included. The baselines differ by one unit
-of work each, so the cost of a unit is the difference of their times per request:
+of work each, so the cost of a unit is the difference of their times per request (each paired with the bare run of
+its own round, the median over rounds):
 
 - HTTP request: ``1 / bare`` (the client's side of it included);
 - RPC hop: ``1 / one_hop - 1 / bare``;
@@ -14,6 +15,7 @@ RabbitMQ's counters (RPC calls, event deliveries, measured in the same run), fro
 locust (HTTP requests, polls included) and, for store round trips, from the code
 (``STORE_ROUND_TRIPS``: no store here counts statements per client).
 """
+import statistics
 
 # Store round trips of one booking (one passenger, a named seat, no Idempotency-Key), counted
 # from the code: each entry (what, SQL, MongoDB). A SQL session pays pool_pre_ping's
@@ -40,18 +42,33 @@ def store_round_trips(polls):
     return sql, mongo
 
 
+def _repetitions(entry):
+    return entry.get("repetitions") or [{"rps": entry["rps"], "at": 0}]
+
+
 def unit_costs(baselines):
-    """Milliseconds of machine time per unit, or None where a baseline is missing."""
-    rate = {name.removeprefix("baseline_"): entry["rps"] for name, entry in baselines.items() if entry.get("rps")}
-    if "bare" not in rate or "one_hop" not in rate:
+    """Milliseconds of machine time per unit, or None where a baseline is missing.
+
+    The machine is shared, so each baseline run is paired with the bare run of its own
+    round (the nearest in time) and the median of those differences is the unit's cost.
+    """
+    if "baseline_bare" not in baselines or "baseline_one_hop" not in baselines:
         return None
-    bare = 1000 / rate["bare"]
+    bare = [rep for rep in _repetitions(baselines["baseline_bare"]) if rep["rps"]]
 
     def extra(name):
-        return round(1000 / rate[name] - bare, 3) if name in rate else None
+        if name not in baselines:
+            return None
+        differences = []
+        for rep in _repetitions(baselines[name]):
+            if rep["rps"]:
+                nearest = min(bare, key=lambda b: abs(b.get("at", 0) - rep.get("at", 0)))
+                differences.append(1000 / rep["rps"] - 1000 / nearest["rps"])
+        return round(statistics.median(differences), 3) if differences else None
 
-    return {"http_request": round(bare, 3), "rpc_hop": extra("one_hop"), "event": extra("event"),
-            "sql_round_trip": extra("sql"), "mongo_round_trip": extra("mongo")}
+    return {"http_request": round(statistics.median(1000 / rep["rps"] for rep in bare), 3),
+            "rpc_hop": extra("baseline_one_hop"), "event": extra("baseline_event"),
+            "sql_round_trip": extra("baseline_sql"), "mongo_round_trip": extra("baseline_mongo")}
 
 
 def booking_floor(results):
@@ -73,10 +90,22 @@ def booking_floor(results):
     parts = {name: round(units[name] * costs[name], 2) for name in units}
     total_ms = sum(parts.values())
     floor_rate = 1000 / total_ms
-    one_hop = results["baselines"]["baseline_one_hop"]["rps"]
+    # the units were priced in the rounds that ran the floor's baselines: compare with those rounds'
+    # one-hop runs, and the booking through its own (median) ratio to one-hop
+    one_hop = _one_hop_near(results["baselines"], "baseline_event")
+    floor_ratio = floor_rate / one_hop
+    measured_ratio = booking.get("ratio")
     return {
         "costs_ms": costs, "units": units, "parts_ms": parts, "total_ms": round(total_ms, 2),
-        "floor_per_s": round(floor_rate, 1), "floor_ratio_to_one_hop": round(floor_rate / one_hop, 3),
-        "measured_per_s": booking["rps"], "measured_ms": round(1000 / booking["rps"], 2) if booking["rps"] else None,
-        "measured_over_floor": round(floor_rate / booking["rps"], 2) if booking["rps"] else None,
+        "floor_per_s": round(floor_rate, 1), "one_hop_per_s": round(one_hop, 1),
+        "floor_ratio_to_one_hop": round(floor_ratio, 3),
+        "measured_per_s": booking["rps"], "measured_ratio_to_one_hop": measured_ratio,
+        "measured_over_floor": round(floor_ratio / measured_ratio, 2) if measured_ratio else None,
     }
+
+
+def _one_hop_near(baselines, name):
+    one_hop = [rep for rep in _repetitions(baselines["baseline_one_hop"]) if rep["rps"]]
+    near = [min(one_hop, key=lambda o: abs(o.get("at", 0) - rep.get("at", 0)))["rps"]
+            for rep in _repetitions(baselines.get(name, baselines["baseline_one_hop"]))]
+    return statistics.median(near)

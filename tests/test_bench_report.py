@@ -1,6 +1,7 @@
 """The bench's figures in docs/benchmarks.md and README.md are the newest result file's,
 and the rules that make a result trustworthy hold (no server needed: `make unit`)."""
 import copy
+import statistics
 
 from bench import floor, provenance, report
 from bench.scenarios import BOOKING_ROW, BY_NAME, judge, summarise
@@ -49,7 +50,7 @@ def test_floor_prices_each_unit_from_the_baselines():
         "baselines": {"baseline_bare": {"rps": 1000.0}, "baseline_one_hop": {"rps": 250.0},
                       "baseline_event": {"rps": 500.0}, "baseline_sql": {"rps": 800.0},
                       "baseline_mongo": {"rps": 500.0}},
-        "scenarios": {"booking": {"rps": 10.0, "polls_per_flow": 2.0}},
+        "scenarios": {"booking": {"rps": 10.0, "polls_per_flow": 2.0, "ratio": 0.04}},
         "per_booking": {"rpc_calls_per_booking_without_polls": 4.0, "events_per_booking": 4.0,
                         "event_deliveries_per_booking": 5.0},
     }
@@ -60,6 +61,18 @@ def test_floor_prices_each_unit_from_the_baselines():
     expected = 4 * 1.0 + 6 * 3.0 + 5 * 1.0 + sql * 0.25 + mongo * 1.0
     assert result["total_ms"] == round(expected, 2)
     assert result["floor_per_s"] == round(1000 / expected, 1)
+    assert result["floor_ratio_to_one_hop"] == round(1000 / expected / 250.0, 3)
+    assert result["measured_over_floor"] == round(1000 / expected / 250.0 / 0.04, 2)
+
+
+def test_each_unit_is_priced_against_the_bare_run_of_its_own_round():
+    baselines = {
+        "baseline_bare": {"rps": 500.0, "repetitions": [{"rps": 1000.0, "at": 10}, {"rps": 250.0, "at": 500}]},
+        "baseline_one_hop": {"rps": 200.0, "repetitions": [{"rps": 500.0, "at": 20}, {"rps": 125.0, "at": 510}]},
+    }
+    costs = floor.unit_costs(baselines)
+    assert costs["rpc_hop"] == statistics.median([1.0, 4.0])
+    assert costs["http_request"] == statistics.median([1.0, 4.0])
 
 
 def test_a_system_with_other_settings_or_code_has_another_fingerprint():
