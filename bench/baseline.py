@@ -26,7 +26,8 @@ from pymongo import MongoClient
 patch_psycopg()  # as common/sql.py does for the services
 
 JSON = {"Content-Type": "application/json"}
-_sql = sa.create_engine(os.environ.get("BASELINE_SQL_URI", "postgresql://postgres@127.0.0.1:5432/postgres"),
+_sql = sa.create_engine(os.environ.get("BASELINE_SQL_URI", "postgresql://postgres@127.0.0.1:5432/postgres"
+                                       "?application_name=bench_baseline"),
                         pool_size=10, max_overflow=20, isolation_level="AUTOCOMMIT")
 _mongo = MongoClient(os.environ.get("BASELINE_MONGO_URI", "mongodb://127.0.0.1:27117"),
                      serverSelectionTimeoutMS=5000, connect=False)

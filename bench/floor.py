@@ -1,19 +1,23 @@
-"""The arithmetic floor of a booking, from the baselines of the same run.
+"""The arithmetic floor of a booking: CPU per unit of work, from the baselines of the same run.
 
-On a saturated machine (closed loop, every core busy) ``1 / rate`` is the machine
-time one request costs, load generator included. The baselines differ by one unit
-of work each, so the cost of a unit is the difference of their times per request (each paired with the bare run of
-its own round, the median over rounds):
+Every load run records the CPU its processes spent (``bench/cpu.py``: the services
+under test, PostgreSQL's backends serving them, the MongoDB stand-in, the load
+generator; RabbitMQ apart, since the broker is shared). Per request, CPU does not
+move when other work takes cores away, and two baselines that differ by one unit of
+work differ by that unit's CPU (each paired with the bare run of its own round, the
+median over rounds):
 
-- HTTP request: ``1 / bare`` (the client's side of it included);
-- RPC hop: ``1 / one_hop - 1 / bare``;
-- event: ``1 / event - 1 / bare`` (one publish with confirm, one handler's worker);
-- SQL round trip: ``1 / sql - 1 / bare``; MongoDB round trip: ``1 / mongo - 1 / bare``.
+- HTTP request: CPU per ``/bare`` request (the load generator's included, and only here);
+- RPC hop: ``/one-hop`` minus ``/bare``; event (publish with confirm + one handler's
+  worker): ``/event`` minus ``/bare``; SQL round trip: ``/sql`` minus ``/bare``; MongoDB
+  round trip: ``/mongo`` minus ``/bare``.
 
-A booking's floor is the sum of its units times their costs; the units come from
+A booking's floor is the sum of its units times their CPU; the units come from
 RabbitMQ's counters (RPC calls, event deliveries, measured in the same run), from
 locust (HTTP requests, polls included) and, for store round trips, from the code
-(``STORE_ROUND_TRIPS``: no store here counts statements per client).
+(``STORE_ROUND_TRIPS``: no store here counts statements per client). On the same
+cores, rate ∝ 1 / CPU per request, so the floor as a ratio to the one-hop baseline
+is ``CPU per one-hop request / floor CPU per booking``.
 """
 import statistics
 
@@ -42,41 +46,47 @@ def store_round_trips(polls):
     return sql, mongo
 
 
-def _repetitions(entry):
-    return entry.get("repetitions") or [{"rps": entry["rps"], "at": 0}]
+GROUPS = ("tested", "postgres", "mongo", "client")  # the broker is reported apart: it is shared
 
 
-def unit_costs(baselines):
-    """Milliseconds of machine time per unit, or None where a baseline is missing.
+def _cpu(rep, groups=GROUPS):
+    per = rep.get("cpu_ms_per_request")
+    return sum(per.get(group, 0) for group in groups) if per else None
 
-    The machine is shared, so each baseline run is paired with the bare run of its own
-    round (the nearest in time) and the median of those differences is the unit's cost.
-    """
-    if "baseline_bare" not in baselines or "baseline_one_hop" not in baselines:
+
+def _repetitions(baselines, name):
+    return [rep for rep in baselines.get(name, {}).get("repetitions", []) if rep.get("cpu_ms_per_request")]
+
+
+def unit_costs(baselines, groups=GROUPS):
+    """CPU milliseconds per unit, or None where the baselines lack CPU figures."""
+    bare = _repetitions(baselines, "baseline_bare")
+    if not bare or not _repetitions(baselines, "baseline_one_hop"):
         return None
-    bare = [rep for rep in _repetitions(baselines["baseline_bare"]) if rep["rps"]]
+
+    # the load generator's CPU per request depends on its rate (it has a fixed cost per second):
+    # it is priced once, in the HTTP request, not in the differences
+    servers = tuple(group for group in groups if group != "client")
 
     def extra(name):
-        if name not in baselines:
-            return None
         differences = []
-        for rep in _repetitions(baselines[name]):
-            if rep["rps"]:
-                nearest = min(bare, key=lambda b: abs(b.get("at", 0) - rep.get("at", 0)))
-                differences.append(1000 / rep["rps"] - 1000 / nearest["rps"])
+        for rep in _repetitions(baselines, name):
+            nearest = min(bare, key=lambda b: abs(b.get("at", 0) - rep.get("at", 0)))
+            differences.append(_cpu(rep, servers) - _cpu(nearest, servers))
         return round(statistics.median(differences), 3) if differences else None
 
-    return {"http_request": round(statistics.median(1000 / rep["rps"] for rep in bare), 3),
+    return {"http_request": round(statistics.median(_cpu(rep, groups) for rep in bare), 3),
             "rpc_hop": extra("baseline_one_hop"), "event": extra("baseline_event"),
             "sql_round_trip": extra("baseline_sql"), "mongo_round_trip": extra("baseline_mongo")}
 
 
 def booking_floor(results):
     """The floor's arithmetic for the booking scenario of ``results`` (None if it lacks a part)."""
-    costs = unit_costs(results.get("baselines", {}))
+    baselines = results.get("baselines", {})
+    costs = unit_costs(baselines)
     booking = results.get("scenarios", {}).get("booking")
     per = results.get("per_booking")
-    if not costs or not booking or not per or None in costs.values():
+    if not costs or not booking or not per or None in costs.values() or not booking.get("cpu_ms_per_request"):
         return None
     polls = booking.get("polls_per_flow") or 0
     sql, mongo = store_round_trips(polls)
@@ -88,24 +98,15 @@ def booking_floor(results):
         "mongo_round_trip": mongo,
     }
     parts = {name: round(units[name] * costs[name], 2) for name in units}
-    total_ms = sum(parts.values())
-    floor_rate = 1000 / total_ms
-    # the units were priced in the rounds that ran the floor's baselines: compare with those rounds'
-    # one-hop runs, and the booking through its own (median) ratio to one-hop
-    one_hop = _one_hop_near(results["baselines"], "baseline_event")
-    floor_ratio = floor_rate / one_hop
-    measured_ratio = booking.get("ratio")
+    floor_ms = sum(parts.values())
+    one_hop_ms = statistics.median(_cpu(rep) for rep in _repetitions(baselines, "baseline_one_hop"))
+    measured_ms = _cpu(booking)
+    broker = unit_costs(baselines, groups=("broker",))
     return {
-        "costs_ms": costs, "units": units, "parts_ms": parts, "total_ms": round(total_ms, 2),
-        "floor_per_s": round(floor_rate, 1), "one_hop_per_s": round(one_hop, 1),
-        "floor_ratio_to_one_hop": round(floor_ratio, 3),
-        "measured_per_s": booking["rps"], "measured_ratio_to_one_hop": measured_ratio,
-        "measured_over_floor": round(floor_ratio / measured_ratio, 2) if measured_ratio else None,
+        "costs_ms": costs, "units": units, "parts_ms": parts, "floor_ms": round(floor_ms, 2),
+        "one_hop_ms": round(one_hop_ms, 3), "floor_ratio_to_one_hop": round(one_hop_ms / floor_ms, 3),
+        "measured_ms": round(measured_ms, 2), "measured_cpu_ratio_to_one_hop": round(one_hop_ms / measured_ms, 3),
+        "measured_over_floor": round(measured_ms / floor_ms, 2),
+        "measured_by_group_ms": booking["cpu_ms_per_request"],
+        "broker_costs_ms": broker,
     }
-
-
-def _one_hop_near(baselines, name):
-    one_hop = [rep for rep in _repetitions(baselines["baseline_one_hop"]) if rep["rps"]]
-    near = [min(one_hop, key=lambda o: abs(o.get("at", 0) - rep.get("at", 0)))["rps"]
-            for rep in _repetitions(baselines.get(name, baselines["baseline_one_hop"]))]
-    return statistics.median(near)

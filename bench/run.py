@@ -22,10 +22,11 @@ import json
 import shutil
 import statistics
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 
-from bench import bulk, messages, provenance, report, system
+from bench import bulk, cpu, messages, provenance, report, system
 from bench.load import locust_version, run_locust
 from bench.scenarios import (
     BASELINES,
@@ -140,11 +141,26 @@ def main(argv=None):
 
     def load(scenario, seconds, name=None, data_path=None, out_path=None):
         progress.next(name or scenario.name)
+        tested = baselines.pids if scenario.target == "baseline" else system.service_pids()
+        window = cpu.Window(tested, system.pid_of("mongo"))
+        counting = threading.Timer(args.warmup, window.start)
+        counting.start()
+        client = cpu.ClientCpu()
         stats = run_locust(scenario.user_class, hosts[scenario.target], scenario.users, seconds,
                            data_path=data_path, out_path=out_path, warmup=args.warmup)
-        return summarise(scenario, stats, seconds)
+        window.stop()
+        counting.cancel()
+        entry = summarise(scenario, stats, seconds)
+        spent = window.seconds()
+        if spent:
+            spent["client"] = client.seconds(seconds / (seconds + args.warmup))
+            entry["cpu_seconds"] = spent
+            done = entry.get("completed", entry["requests"])
+            if done:
+                entry["cpu_ms_per_request"] = {group: round(1000 * value / done, 3) for group, value in spent.items()}
+        return entry
 
-    with system.Baselines(), SystemUnderTest(gateway_wanted, args.keep, code) as sut:
+    with system.Baselines() as baselines, SystemUnderTest(gateway_wanted, args.keep, code) as sut:
         results["system"] = sut.describe()
         for kind, what in steps:
             if kind == "round":

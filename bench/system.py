@@ -123,6 +123,15 @@ def pid_of(service):
     return int(path.read_text()) if path.exists() else None
 
 
+def service_pids():
+    """The bench system's service processes (every replica), not the MongoDB stand-in."""
+    pids = []
+    for path in RUN_DIR.glob("*.pid"):
+        if path.stem.partition(".")[0] in registry.ALL_NAMES:
+            pids.append(int(path.read_text()))
+    return pids
+
+
 def restart_service(service, **overrides):
     """Stop one of the bench's services and start it again with other settings."""
     pid = pid_of(service)

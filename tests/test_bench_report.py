@@ -45,12 +45,20 @@ def test_ratio_is_the_median_over_baseline_repetitions_and_errors_fail_the_targe
     assert failing["errors"] == 1 and not failing["met"]
 
 
-def test_floor_prices_each_unit_from_the_baselines():
+def _cpu_reps(*per_request, first_at=0):
+    return {"repetitions": [{"at": first_at + 100 * n, "cpu_ms_per_request": {"tested": ms, "client": 0.0,
+                                                                              "broker": ms / 10}}
+                            for n, ms in enumerate(per_request)]}
+
+
+def test_floor_prices_each_unit_in_cpu_from_the_baselines():
     results = {
-        "baselines": {"baseline_bare": {"rps": 1000.0}, "baseline_one_hop": {"rps": 250.0},
-                      "baseline_event": {"rps": 500.0}, "baseline_sql": {"rps": 800.0},
-                      "baseline_mongo": {"rps": 500.0}},
-        "scenarios": {"booking": {"rps": 10.0, "polls_per_flow": 2.0, "ratio": 0.04}},
+        "baselines": {"baseline_bare": _cpu_reps(1.0), "baseline_one_hop": _cpu_reps(4.0),
+                      "baseline_event": _cpu_reps(2.0), "baseline_sql": _cpu_reps(1.25),
+                      "baseline_mongo": _cpu_reps(2.0)},
+        "scenarios": {"booking": {"rps": 10.0, "polls_per_flow": 2.0,
+                                  "cpu_ms_per_request": {"tested": 80.0, "postgres": 10.0, "mongo": 5.0,
+                                                         "client": 5.0, "broker": 30.0}}},
         "per_booking": {"rpc_calls_per_booking_without_polls": 4.0, "events_per_booking": 4.0,
                         "event_deliveries_per_booking": 5.0},
     }
@@ -59,20 +67,18 @@ def test_floor_prices_each_unit_from_the_baselines():
                                   "mongo_round_trip": 1.0}
     sql, mongo = floor.store_round_trips(2.0)
     expected = 4 * 1.0 + 6 * 3.0 + 5 * 1.0 + sql * 0.25 + mongo * 1.0
-    assert result["total_ms"] == round(expected, 2)
-    assert result["floor_per_s"] == round(1000 / expected, 1)
-    assert result["floor_ratio_to_one_hop"] == round(1000 / expected / 250.0, 3)
-    assert result["measured_over_floor"] == round(1000 / expected / 250.0 / 0.04, 2)
+    assert result["floor_ms"] == round(expected, 2)
+    assert result["measured_ms"] == 100.0  # the broker is apart
+    assert result["floor_ratio_to_one_hop"] == round(4.0 / expected, 3)
+    assert result["measured_over_floor"] == round(100.0 / expected, 2)
+    assert result["broker_costs_ms"]["rpc_hop"] == 0.3
 
 
 def test_each_unit_is_priced_against_the_bare_run_of_its_own_round():
-    baselines = {
-        "baseline_bare": {"rps": 500.0, "repetitions": [{"rps": 1000.0, "at": 10}, {"rps": 250.0, "at": 500}]},
-        "baseline_one_hop": {"rps": 200.0, "repetitions": [{"rps": 500.0, "at": 20}, {"rps": 125.0, "at": 510}]},
-    }
+    baselines = {"baseline_bare": _cpu_reps(1.0, 2.0), "baseline_one_hop": _cpu_reps(3.0, 6.0, first_at=10)}
     costs = floor.unit_costs(baselines)
-    assert costs["rpc_hop"] == statistics.median([1.0, 4.0])
-    assert costs["http_request"] == statistics.median([1.0, 4.0])
+    assert costs["rpc_hop"] == statistics.median([2.0, 4.0])
+    assert costs["http_request"] == 1.5
 
 
 def test_a_system_with_other_settings_or_code_has_another_fingerprint():
