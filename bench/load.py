@@ -16,31 +16,35 @@ def locust_version():
     return out.stdout.strip().split(" from ")[0]
 
 
-def run_locust(user_class, host, users, seconds, data_path=None, out_path=None, env=None):
-    """Run ``user_class`` against ``host`` for ``seconds``; return the parsed stats.
+def run_locust(user_class, host, users, seconds, data_path=None, out_path=None, env=None, warmup=0):
+    """Run ``user_class`` against ``host`` for ``warmup + seconds``; return the parsed stats.
 
-    The answer has one entry per request name plus ``"Aggregated"``, each with
-    requests, failures, rps, p50/p95/p99 (ms) and the failure messages.
+    The stats are reset ``warmup`` seconds in (bench/locustfile.py), so every figure
+    counts only the last ``seconds``. The answer has one entry per request name plus
+    ``"Aggregated"``, each with requests, failures, rps, p50/p95/p99 (ms); ``_failures``
+    (locust's failures file: name, error, count) and ``_exceptions`` (its exceptions
+    file: errors raised inside the load code itself, which no request row shows).
     """
     if not LOCUST.exists():
         sys.exit(f"{LOCUST} is missing: run `make bench` (it installs bench/requirements.txt).")
     workdir = Path(tempfile.mkdtemp(prefix="locust-", suffix=".tmp", dir=BENCH_DIR / "results"))
     prefix = workdir / "run"
-    environ = dict(os.environ, **(env or {}))
+    environ = dict(os.environ, **(env or {}), BENCH_WARMUP=str(warmup))
     if data_path:
         environ["BENCH_DATA"] = str(data_path)
     if out_path:
         environ["BENCH_OUT"] = str(out_path)
     argv = [
         str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "--host", host,
-        "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--stop-timeout", "10",
+        "-u", str(users), "-r", str(users), "-t", f"{seconds + warmup:g}s", "--stop-timeout", "10",
         "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", user_class,
     ]
     with open(workdir / "locust.log", "w") as log:
         # exit code 1 only means "some requests failed": the CSV says which
-        subprocess.run(argv, env=environ, stdout=log, stderr=subprocess.STDOUT, timeout=seconds + 120)
+        subprocess.run(argv, env=environ, stdout=log, stderr=subprocess.STDOUT, timeout=seconds + warmup + 120)
     stats = read_stats(prefix.with_name("run_stats.csv"))
     stats["_failures"] = read_failures(prefix.with_name("run_failures.csv"))
+    stats["_exceptions"] = read_exceptions(prefix.with_name("run_exceptions.csv"))
     stats["_log"] = str(workdir / "locust.log")
     return stats
 
@@ -77,5 +81,16 @@ def read_failures(path):
     with open(path) as handle:
         return [
             {"name": row["Name"], "error": row["Error"][:300], "count": int(row["Occurrences"])}
+            for row in csv.DictReader(handle)
+        ]
+
+
+def read_exceptions(path):
+    if not path.exists():
+        return []
+    with open(path) as handle:
+        return [
+            {"count": int(row["Count"]), "message": row["Message"][:300],
+             "where": row["Traceback"].strip().splitlines()[-1][:200] if row["Traceback"].strip() else ""}
             for row in csv.DictReader(handle)
         ]

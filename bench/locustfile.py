@@ -19,11 +19,21 @@ from locust import FastHttpUser, constant, events, task
 DATA = json.load(open(os.environ["BENCH_DATA"])) if os.environ.get("BENCH_DATA") else {}
 CARD = {"card_number": "4242424242424242", "expiry": "12/34", "cvc": "123", "holder": "Bench User"}
 TICKETED_DEADLINE = float(os.environ.get("BENCH_TICKETED_DEADLINE", "10"))
+# Seconds of load before the counting starts: the stats are reset then (bench/load.py adds
+# them to the run time), so connection set-up and cold caches stay out of the figures.
+WARMUP = float(os.environ.get("BENCH_WARMUP", "0"))
 BOOKING = "booking (place, pay, until TICKETED)"
 
 # What the booking users sold, checked by bench/run.py against the seat map.
 sold = []
 lost_races = []
+attempted = []  # every seat a booking user tried, sold or not (a failed flow may leave a hold)
+
+
+@events.test_start.add_listener
+def schedule_warmup_end(environment, **kwargs):
+    if WARMUP > 0:
+        gevent.spawn_later(WARMUP, environment.stats.reset_all)
 
 
 @events.test_stop.add_listener
@@ -31,7 +41,7 @@ def write_outcome(environment, **kwargs):
     path = os.environ.get("BENCH_OUT")
     if path:
         with open(path, "w") as handle:
-            json.dump({"sold": sold, "lost_races": len(lost_races)}, handle)
+            json.dump({"sold": sold, "lost_races": len(lost_races), "attempted": attempted}, handle)
 
 
 class ClosedLoopUser(FastHttpUser):
@@ -49,6 +59,24 @@ class OneHopBaselineUser(ClosedLoopUser):
     @task
     def one_hop(self):
         self.client.get("/one-hop")
+
+
+class EventBaselineUser(ClosedLoopUser):
+    @task
+    def event(self):
+        self.client.get("/event")
+
+
+class SqlBaselineUser(ClosedLoopUser):
+    @task
+    def sql(self):
+        self.client.get("/sql")
+
+
+class MongoBaselineUser(ClosedLoopUser):
+    @task
+    def mongo(self):
+        self.client.get("/mongo")
 
 
 class SearchUser(ClosedLoopUser):
@@ -102,6 +130,7 @@ class BookingUser(ClosedLoopUser):
             gevent.sleep(0.1)
             return
         flight_id, seat = choice
+        attempted.append([flight_id, seat])
         started = time.perf_counter()
         try:
             order = self.place(flight_id, seat)

@@ -20,7 +20,8 @@ CARD = {"card_number": "4242424242424242", "expiry": "12/34", "cvc": "123", "hol
 def exchange_counts(vhost):
     base, auth = rabbit_api()
     answer = requests.get(f"{base}/api/exchanges/{quote(vhost, safe='')}", auth=auth, timeout=10).json()
-    return {e["name"]: e.get("message_stats", {}).get("publish_in", 0) for e in answer if e["name"]}
+    return {e["name"]: e.get("message_stats", {}).get("publish_in", 0) for e in answer if e["name"]} | {
+        f"{e['name']}:out": e.get("message_stats", {}).get("publish_out", 0) for e in answer if e["name"]}
 
 
 def settled_counts(vhost, timeout=30):
@@ -68,6 +69,8 @@ def per_booking(vhost, base_url, seats):
     delta = {name: after.get(name, 0) - before.get(name, 0) for name in after}
     bookings = len(seats)
     rpc_messages = delta.pop("nameko-rpc", 0)
+    delta.pop("nameko-rpc:out", None)
+    deliveries = {name[:-4]: count for name, count in delta.items() if name.endswith(".events:out") and count}
     events = {name: count for name, count in delta.items() if name.endswith(".events") and count}
     # each poll is GET /orders/{id} = one order.get_order call (request + reply)
     rpc_calls = rpc_messages / 2
@@ -79,6 +82,10 @@ def per_booking(vhost, base_url, seats):
         "polls_per_booking": round(made["poll"] / bookings, 2),
         "events_per_booking": round(sum(events.values()) / bookings, 2),
         "events_by_exchange_per_booking": {name: round(count / bookings, 2) for name, count in events.items()},
+        # an event reaches every queue bound to it: each delivery is a handler's worker
+        "event_deliveries_per_booking": round(sum(deliveries.values()) / bookings, 2),
+        "event_deliveries_by_exchange_per_booking": {
+            name: round(count / bookings, 2) for name, count in deliveries.items()},
     }
     say(f"per booking: {result['rpc_calls_per_booking_without_polls']} RPC calls (+ polls), "
         f"{result['events_per_booking']} events {result['events_by_exchange_per_booking']}")

@@ -1,221 +1,222 @@
 """``make bench`` = ``python -m bench.run``: one command, every figure.
 
 1. starts the baseline services and the whole system (``python -m ops up`` on
-   bench-only databases, vhost, port and run directory; or reuses a bench
-   system that is already up) and prepares the scenario data;
-2. loads each scenario with locust (headless, separate process), closed loop;
-3. checks the contention run sold no seat twice, counts RPC calls and events
-   per booking, measures search at 10k/100k/1M flights with its query plan;
-4. writes ``bench/results/<date>.json`` and the table in ``docs/benchmarks.md``,
-   then stops what it started.
+   bench-only databases, vhost, port and run directory); a bench system already up
+   is reused only when its code and settings fingerprint (``.run-bench/
+   bench-fingerprint.json``) equals this run's, else it is restarted;
+2. loads each scenario with locust (headless, separate process, closed loop), a
+   warm-up first that the figures leave out, and a round of the baselines between
+   scenarios: every ratio is the median of the ratios to each baseline repetition;
+3. checks the contention run sold no seat twice, counts RPC calls and events per
+   booking, grows the stores to 1M flights and 1M issued tickets and runs search
+   and booking again on them;
+4. writes ``bench/results/<date>.json`` (with the git commit, the settings and
+   whether the system was reused), regenerates the figures in
+   ``docs/benchmarks.md`` and README.md from it, then stops what it started.
 
-    python -m bench.run                       # everything (~8 min)
-    python -m bench.run --only baseline_bare,search_cached --seconds 5
-    python -m bench.run --sizes 10000         # smaller scale step
+    python -m bench.run                       # everything (~20 min)
+    python -m bench.run --only baseline_bare,search_cached --seconds 5 --no-scale
 """
 import argparse
 import json
 import shutil
+import statistics
 import sys
+import threading
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import requests
-
-from bench import fixtures, messages, report, system
+from bench import bulk, cpu, messages, provenance, report, system
 from bench.load import locust_version, run_locust
+from bench.scenarios import (
+    BASELINES,
+    FLOOR_BASELINES,
+    GATEWAY_SCENARIOS,
+    NEEDS_SEATS,
+    ROUND,
+    SCALED,
+    check_contention,
+    judge,
+    summarise,
+)
+from bench.sut import SystemUnderTest
 
-BOOKING_ROW = "booking (place, pay, until TICKETED)"
-
-
-@dataclass
-class Scenario:
-    name: str
-    user_class: str
-    target: str  # "baseline" or "gateway"
-    users: int = 20
-    baseline: str = None
-    min_ratio: float = None
-    row: str = "Aggregated"
-
-
-SCENARIOS = [
-    Scenario("baseline_bare", "BareBaselineUser", "baseline"),
-    Scenario("baseline_one_hop", "OneHopBaselineUser", "baseline"),
-    Scenario("search_uncached", "SearchUser", "gateway", baseline="baseline_one_hop", min_ratio=0.9),
-    Scenario("seat_map", "SeatMapUser", "gateway", baseline="baseline_one_hop"),
-    Scenario("airport_search", "AirportSearchUser", "gateway", baseline="baseline_one_hop"),
-    Scenario("booking", "BookingUserPlenty", "gateway", users=40, row=BOOKING_ROW),
-    Scenario("contention", "ContentionUser", "gateway", users=60, row=BOOKING_ROW),
-    # last: it restarts the gateway with a long cache TTL
-    Scenario("search_cached", "SearchUser", "gateway", baseline="baseline_bare", min_ratio=0.7),
-]
-GATEWAY_SCENARIOS = {s.name for s in SCENARIOS if s.target == "gateway"}
-NEEDS_SEATS = {"seat_map", "booking", "contention"}
 COUNTED_BOOKINGS = 20
 CACHED_TTL = 300
+RUN_OVERHEAD = 6  # seconds locust needs to start and write its files
 
 
-def summarise(scenario, stats, seconds, done):
-    row = stats.get(scenario.row) or {"requests": 0, "failures": 0, "rps": 0.0, "p50_ms": None,
-                                      "p95_ms": None, "p99_ms": None}
-    entry = {
-        "users": scenario.users, "seconds": seconds,
-        "requests": row["requests"], "failures": stats["Aggregated"]["failures"] if "Aggregated" in stats else 0,
-        "rps": row["rps"], "p50_ms": row["p50_ms"], "p95_ms": row["p95_ms"], "p99_ms": row["p99_ms"],
-        "rows": {name: value for name, value in stats.items() if not name.startswith("_")},
-        "failure_messages": stats.get("_failures", []),
-    }
-    if scenario.baseline and scenario.baseline in done and done[scenario.baseline]["rps"]:
-        entry["baseline"] = scenario.baseline
-        entry["ratio"] = round(entry["rps"] / done[scenario.baseline]["rps"], 2)
-        if scenario.min_ratio is not None:
-            entry["target"] = f"≥ {scenario.min_ratio}×"
-            entry["met"] = entry["ratio"] >= scenario.min_ratio
-    return entry
+class Progress:
+    """``[n/N] name: elapsed, about … left`` before each load run."""
+
+    def __init__(self, runs):
+        self.runs = runs  # [(name, seconds)]
+        self.started = time.monotonic()
+        self.index = 0
+
+    def next(self, name):
+        self.index += 1
+        elapsed = time.monotonic() - self.started
+        left = sum(seconds for _, seconds in self.runs[self.index - 1:])
+        system.say(f"[{self.index}/{len(self.runs)}] {name}: {_clock(elapsed)} elapsed, "
+                   f"about {_clock(left)} of load left")
 
 
-def judge_booking(entry, oversold=None):
-    """The booking targets: ≥ 100 bookings/s, p99 < 1 s, 0 errors (and 0 oversold)."""
-    checks = [entry["rps"] >= 100, (entry["p99_ms"] or 1e9) < 1000, entry["failures"] == 0]
-    entry["target"] = "≥ 100/s, p99 < 1 s, 0 errors"
-    if oversold is not None:
-        entry["target"] = "0 errors, 0 oversold"
-        checks = [entry["failures"] == 0, oversold == 0]
-    entry["met"] = all(checks)
+def _clock(seconds):
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
 
 
-def check_contention(contention, out_path):
-    """Every seat sold at most once: what the users were ticketed vs the seat map."""
-    outcome = json.loads(out_path.read_text()) if out_path.exists() else {"sold": [], "lost_races": 0}
-    ticketed = [sale["seat"] for sale in outcome["sold"]]
-    seats = requests.get(f"{system.gateway_url()}/flights/{contention['flight_id']}/seats", timeout=30).json()["seats"]
-    pool = set(contention["seats"])
-    sold_on_map = sorted(s["seat"] for s in seats if s["seat"] in pool and s["status"] == "sold")
-    twice = sorted({seat for seat in ticketed if ticketed.count(seat) > 1})
-    result = {
-        "seat_pool": len(pool),
-        "orders_ticketed": len(ticketed),
-        "lost_races_409": outcome["lost_races"],
-        "sold_on_seat_map": len(sold_on_map),
-        "seats_ticketed_twice": twice,
-        "oversold_seats": len(twice) + max(0, len(ticketed) - len(pool)),
-        "ticketed_matches_seat_map": sorted(set(ticketed)) == sold_on_map,
-    }
-    system.say(f"contention: {result['orders_ticketed']} orders ticketed for {len(pool)} seats, "
-               f"{result['lost_races_409']} lost races, {result['oversold_seats']} oversold, "
-               f"seat map agrees: {result['ticketed_matches_seat_map']}")
-    return result
-
-
-class SystemUnderTest:
-    """The bench system: started here (and stopped at the end) or reused if already up."""
-
-    def __init__(self, needed, keep):
-        self.needed = needed
-        self.keep = keep
-        self.reused = False
-        self.data = {}
-        self.data_path = system.RUN_DIR / "bench-data.json"
-
-    def __enter__(self):
-        if not self.needed:
-            return self
-        if system.gateway_healthy():
-            self.reused = True
-            system.say(f"reusing the bench system already up at {system.gateway_url()}")
-        else:
-            system.down()  # whatever an interrupted bench run left behind
-            system.drop_stores()
-            system.up(SEARCH_CACHE_TTL=0)
-        try:
-            self.data = fixtures.prepare()
-        except BaseException:
-            self.__exit__()
-            raise
-        self.data_path.write_text(json.dumps(self.data))
-        return self
-
-    def spare_seats(self, count):
-        """Seats of the booking flights the booking run did not reach."""
-        outcome = system.RUN_DIR / "booking-outcome.json"
-        sold = set()
-        if outcome.exists():
-            sold = {(s["flight_id"], s["seat"]) for s in json.loads(outcome.read_text())["sold"]}
-        free = [seat for seat in self.data["booking_seats"] if tuple(seat) not in sold]
-        return free[-count:]
-
-    def cache_on(self, ttl):
-        """Restart the gateway with a search cache TTL and warm every route once."""
-        system.restart_service("gateway", SEARCH_CACHE_TTL=ttl)
-        for origin, destination, date in self.data["routes"]:
-            requests.get(f"{system.gateway_url()}/flights", timeout=30, params={
-                "origin": origin, "destination": destination, "date": date, "passengers": 1})
-
-    def __exit__(self, *exc):
-        if self.needed and not self.reused and not self.keep:
-            system.down()
+def plan(wanted, scale, floor):
+    """The load runs in order: baseline rounds between gateway scenarios; the floor's baselines first and last."""
+    steps = []
+    first_round = ROUND + (FLOOR_BASELINES if floor else ())
+    steps.append(("round", first_round))
+    for scenario in GATEWAY_SCENARIOS:
+        if scenario.name not in wanted or scenario.name == "search_cached":
+            continue
+        steps.append(("scenario", scenario.name))
+        steps.append(("round", ROUND))
+    if scale:
+        steps.append(("grow", None))
+        for name in SCALED:
+            if name in wanted:
+                steps.append(("scaled", name))
+                steps.append(("round", ROUND))
+    if "search_cached" in wanted:
+        steps.append(("scenario", "search_cached"))
+        steps.append(("round", ROUND))
+    if floor:
+        steps.append(("round", FLOOR_BASELINES))
+    # only baselines asked for: one round of them
+    if not wanted & {s.name for s in GATEWAY_SCENARIOS}:
+        steps = [("round", tuple(name for name in (*ROUND, *FLOOR_BASELINES) if name in wanted))]
+    return steps
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", help="comma-separated scenario names (default: all)")
-    parser.add_argument("--seconds", type=int, default=20, help="load per scenario (default 20)")
-    parser.add_argument("--sizes", default="10000,100000,1000000", help="flight table sizes; '' to skip")
+    parser.add_argument("--seconds", type=int, default=20, help="counted load per scenario (default 20)")
+    parser.add_argument("--baseline-seconds", type=int, default=10, help="counted load per baseline run (default 10)")
+    parser.add_argument("--warmup", type=int, default=5, help="uncounted load before each run (default 5)")
+    parser.add_argument("--scale-flights", type=int, default=1_000_000)
+    parser.add_argument("--scale-tickets", type=int, default=1_000_000)
+    parser.add_argument("--scale-budget", type=int, default=600, help="seconds the bulk load may take (default 600)")
+    parser.add_argument("--no-scale", action="store_true", help="skip the runs on grown stores")
+    parser.add_argument("--sizes", default="", help="also time track's search query alone at these flight "
+                                                    "table sizes, e.g. 10000,100000,1000000 (bench/scale.py)")
     parser.add_argument("--keep", action="store_true", help="leave the bench system running at the end")
-    parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
+    parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md and README.md")
     args = parser.parse_args(argv)
-    wanted = set(args.only.split(",")) if args.only else {s.name for s in SCENARIOS}
-    unknown = wanted - {s.name for s in SCENARIOS}
-    if unknown:
-        sys.exit(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    known = {s.name for s in GATEWAY_SCENARIOS} | set(BASELINES)
+    wanted = set(args.only.split(",")) if args.only else known
+    if wanted - known:
+        sys.exit(f"unknown scenarios: {', '.join(sorted(wanted - known))}")
+    gateway_wanted = bool(wanted & {s.name for s in GATEWAY_SCENARIOS})
+    scale = gateway_wanted and not args.no_scale and bool(wanted & set(SCALED))
+    steps = plan(wanted, scale, floor=gateway_wanted)
 
     for stale in report.RESULTS_DIR.glob("locust-*.tmp"):
         shutil.rmtree(stale, ignore_errors=True)
+    code = provenance.code()
     results = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "code": code,
         "machine": report.machine(locust_version()),
-        "settings": {"seconds": args.seconds},
+        "settings": {"seconds": args.seconds, "baseline_seconds": args.baseline_seconds, "warmup": args.warmup},
+        "baselines": {},
         "scenarios": {},
         "notes": [],
     }
-    done = results["scenarios"]
+    if code["dirty"]:
+        system.say(f"WARNING: the working tree has uncommitted changes: {', '.join(code['dirty_files'][:5])}")
+    loads = []
+    for kind, what in steps:
+        if kind == "round":
+            loads += [(name, args.baseline_seconds + args.warmup + RUN_OVERHEAD) for name in what]
+        elif kind in ("scenario", "scaled"):
+            loads.append((what, args.seconds + args.warmup + RUN_OVERHEAD))
+    progress = Progress(loads)
     hosts = {"baseline": system.baseline_url(), "gateway": system.gateway_url()}
-    with system.Baselines(), SystemUnderTest(needed=bool(wanted & GATEWAY_SCENARIOS), keep=args.keep) as sut:
-        for scenario in SCENARIOS:
-            if scenario.name not in wanted:
+
+    def load(scenario, seconds, name=None, data_path=None, out_path=None):
+        progress.next(name or scenario.name)
+        tested = baselines.pids if scenario.target == "baseline" else system.service_pids()
+        window = cpu.Window(tested, system.pid_of("mongo"))
+        counting = threading.Timer(args.warmup, window.start)
+        counting.start()
+        client = cpu.ClientCpu()
+        stats = run_locust(scenario.user_class, hosts[scenario.target], scenario.users, seconds,
+                           data_path=data_path, out_path=out_path, warmup=args.warmup)
+        window.stop()
+        counting.cancel()
+        entry = summarise(scenario, stats, seconds)
+        spent = window.seconds()
+        if spent:
+            spent["client"] = client.seconds(seconds / (seconds + args.warmup))
+            entry["cpu_seconds"] = spent
+            done = entry.get("completed", entry["requests"])
+            if done:
+                entry["cpu_ms_per_request"] = {group: round(1000 * value / done, 3) for group, value in spent.items()}
+        return entry
+
+    with system.Baselines() as baselines, SystemUnderTest(gateway_wanted, args.keep, code) as sut:
+        results["system"] = sut.describe()
+        for kind, what in steps:
+            if kind == "round":
+                for name in what:
+                    entry = load(BASELINES[name], args.baseline_seconds)
+                    entry["at"] = round(time.monotonic() - progress.started)
+                    results["baselines"].setdefault(name, []).append(entry)
+                    system.say(f"{name}: {entry['rps']} req/s, p50 {entry['p50_ms']} ms")
                 continue
-            if scenario.name in NEEDS_SEATS and sut.needed and not sut.data.get("booking_seats"):
-                results["notes"].append(f"{scenario.name}: skipped, no seat inventory (ticket service)")
+            if kind == "grow":
+                results["scale_data"] = bulk.grow(args.scale_flights, args.scale_tickets, args.scale_budget)
+                sut.grown(results["scale_data"])
                 continue
-            if scenario.name == "search_cached":
+            scenario = next(s for s in GATEWAY_SCENARIOS if s.name == what)
+            name = f"{what}@scale" if kind == "scaled" else what
+            if what in NEEDS_SEATS and not sut.data.get("booking_seats"):
+                results["notes"].append(f"{name}: skipped, no seat inventory (ticket service)")
+                continue
+            if what == "search_cached":
                 sut.cache_on(CACHED_TTL)
-            started = time.monotonic()
-            out_path = system.RUN_DIR / f"{scenario.name}-outcome.json"
-            stats = run_locust(scenario.user_class, hosts[scenario.target], scenario.users, args.seconds,
-                               data_path=sut.data_path, out_path=out_path)
-            done[scenario.name] = summarise(scenario, stats, args.seconds, done)
-            entry = done[scenario.name]
-            system.say(f"{scenario.name}: {entry['rps']} req/s, p50 {entry['p50_ms']} ms, p99 {entry['p99_ms']} ms, "
-                       f"{entry['failures']} errors ({time.monotonic() - started:.0f} s)")
-            if scenario.name == "booking":
-                judge_booking(entry)
-                results["per_booking"] = messages.per_booking(system.VHOST, system.gateway_url(),
-                                                              sut.spare_seats(COUNTED_BOOKINGS))
-            if scenario.name == "contention":
+            out_path = system.RUN_DIR / f"{name}-outcome.json"
+            entry = load(scenario, args.seconds, name=name, data_path=sut.data_file(what), out_path=out_path)
+            if kind == "scaled":
+                entry["scale_of"] = what
+            sut.record_outcome(out_path)
+            if what == "contention":
                 entry["oversold_check"] = check_contention(sut.data["contention"], out_path)
-                judge_booking(entry, oversold=entry["oversold_check"]["oversold_seats"])
+            results["scenarios"][name] = entry
+            system.say(f"{name}: {entry['rps']} /s, p50 {entry['p50_ms']} ms, p99 {entry['p99_ms']} ms, "
+                       f"{entry['failures']} failures, {len(entry['exceptions'])} exception kinds")
+            if what == "booking" and kind == "scenario":
+                seats = sut.spare_seats(COUNTED_BOOKINGS)
+                results["per_booking"] = messages.per_booking(system.VHOST, system.gateway_url(), seats)
+        results["system"]["settings_at_end"] = sut.describe()["settings"]
+    finish(results, args)
+
+
+def finish(results, args):
+    for name, entries in results["baselines"].items():
+        results["baselines"][name] = {
+            "rps": round(statistics.median(e["rps"] for e in entries), 1),
+            "p50_ms": statistics.median(e["p50_ms"] or 0 for e in entries),
+            "repetitions": entries,
+        }
+    for entry in results["scenarios"].values():
+        judge(entry, results["baselines"])
     sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     if sizes:
-        from bench import scale
+        from bench import scale as query_scale
 
-        results["scale"] = scale.run(sizes)
+        results["scale"] = query_scale.run(sizes)
     path = report.write_json(results)
     results["json"] = str(path.relative_to(report.ROOT))
     path.write_text(json.dumps(results, indent=2, default=str) + "\n")
     if not args.no_doc:
-        report.update_doc(results)
+        report.update_docs(results)
     system.say(f"results: {path}")
 
 

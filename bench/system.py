@@ -4,6 +4,7 @@
 ``/`` vhost, unprefixed databases) nor the test suite (``t<hex>_`` prefixes): it
 runs ``python -m ops`` with the settings below, and stops only what it started.
 """
+import json
 import os
 import shutil
 import signal
@@ -118,11 +119,21 @@ def up(**overrides):
 
 def down():
     stack("down")
+    FINGERPRINT.unlink(missing_ok=True)
 
 
 def pid_of(service):
     path = RUN_DIR / f"{service}.pid"
     return int(path.read_text()) if path.exists() else None
+
+
+def service_pids():
+    """The bench system's service processes (every replica), not the MongoDB stand-in."""
+    pids = []
+    for path in RUN_DIR.glob("*.pid"):
+        if path.stem.partition(".")[0] in registry.ALL_NAMES:
+            pids.append(int(path.read_text()))
+    return pids
 
 
 def restart_service(service, **overrides):
@@ -145,15 +156,32 @@ def _alive(pid):
         return False
 
 
+FINGERPRINT = RUN_DIR / "bench-fingerprint.json"
+
+
+def recorded_fingerprint():
+    """What the running bench system was started with (``None``: unknown, so not reusable)."""
+    try:
+        return json.loads(FINGERPRINT.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def record_fingerprint(identity):
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    FINGERPRINT.write_text(json.dumps(identity, indent=2, default=str) + "\n")
+
+
 class Baselines:
-    """The two baseline services (bench/baseline.py), each its own ``nameko run``."""
+    """The baseline services (bench/baseline.py), each its own ``nameko run``."""
 
     def __init__(self):
         self.processes = []
 
     def __enter__(self):
         create_vhost(BASELINE_VHOST)
-        env = dict(os.environ, BASELINE_AMQP_URI=amqp_uri_for(BASELINE_VHOST), BASELINE_ADDRESS=BASELINE_ADDRESS)
+        env = dict(os.environ, BASELINE_AMQP_URI=amqp_uri_for(BASELINE_VHOST), BASELINE_ADDRESS=BASELINE_ADDRESS,
+                   BASELINE_MONGO_URI=MONGO_URI)
         RUN_DIR.mkdir(parents=True, exist_ok=True)
         for service in ("bench.baseline:EchoService", "bench.baseline:BaselineHttpService"):
             log = open(RUN_DIR / f"baseline-{service.split(':')[1]}.log", "ab")
