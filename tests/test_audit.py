@@ -11,6 +11,7 @@ import sys
 import uuid
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from common.config import ROOT
@@ -140,6 +141,7 @@ def test_audit_is_clean_for_real_bookings_and_finds_every_planted_fault(system):
         assert line in result.stdout, result.stdout
 
 
+@pytest.mark.integration  # an empty vhost of the real RabbitMQ
 def test_audit_of_a_system_it_cannot_reach_exits_2(run_prefix):
     vhost = f"{run_prefix}audit-{uuid.uuid4().hex[:6]}"
     create_vhost(vhost)  # a broker answering, but no service behind it

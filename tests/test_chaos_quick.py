@@ -9,7 +9,12 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from common.config import ROOT
+
+# a whole system on the real servers, started by the run itself
+pytestmark = pytest.mark.integration
 
 
 def test_quick_chaos_run_keeps_every_invariant(tmp_path):

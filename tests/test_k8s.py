@@ -127,10 +127,11 @@ def test_gateway_has_a_service_and_an_ingress_without_metrics(rendered):
     _, _, objects = rendered
     assert set(of_kind(objects, "Service")) == {"gateway"}
     (ingress,) = of_kind(objects, "Ingress").values()
-    routed = [path["path"] for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]]
+    routed = [(path["path"], path["pathType"]) for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]]
     documented = build_spec(GatewayService)["paths"]
     for path in documented:
-        covered = any(path == prefix or path.startswith(prefix.rstrip("/") + "/") for prefix in routed)
+        covered = any(path == prefix or (kind == "Prefix" and path.startswith(prefix.rstrip("/") + "/"))
+                      for prefix, kind in routed)
         assert covered == (path != "/metrics"), f"{path}: routed {covered}"
 
 
