@@ -1,34 +1,26 @@
 """Throttles against the real Redis, each test under its own key prefix."""
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from auth.throttle import LoginThrottle, RegistrationLimit
-from common.cache import redis_client
-from common.config import Settings, load_config
 from common.errors import TooManyRequests
+from tests.helpers.redis import scoped_redis, unit_settings
 
 pytestmark = pytest.mark.integration  # Redis
 
 
 @pytest.fixture
 def settings():
-    prefix = f"unit_{uuid.uuid4().hex[:8]}_"
-    config = load_config(environ={"DB_PREFIX": prefix})
-    config.update(LOGIN_MAX_FAILURES_PER_EMAIL=2, LOGIN_MAX_FAILURES_PER_CLIENT=3, LOGIN_THROTTLE_WINDOW=2,
+    return unit_settings(LOGIN_MAX_FAILURES_PER_EMAIL=2, LOGIN_MAX_FAILURES_PER_CLIENT=3, LOGIN_THROTTLE_WINDOW=2,
                   LIMIT_REGISTRATIONS_PER_CLIENT=3, LIMIT_REGISTRATIONS_WINDOW=2)
-    return Settings.from_config(config)
 
 
 @pytest.fixture
 def redis(settings):
-    client = redis_client(settings)
-    yield client
-    for key in client.scan_iter(settings.redis_key_prefix + "*"):
-        client.delete(key)
-    client.close()
+    with scoped_redis(settings) as client:
+        yield client
 
 
 @pytest.fixture

@@ -1,32 +1,25 @@
 """``LIMIT_ORDERS_PER_USER`` against the real Redis, each test under its own key prefix."""
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis as redis_lib
 
-from common.cache import redis_client
-from common.config import Settings, load_config
 from common.errors import ServiceUnavailable, TooManyRequests
 from gateway.limits import OrderLimit
+from tests.helpers.redis import scoped_redis, unit_settings
 
 pytestmark = pytest.mark.integration  # Redis
 
 
 @pytest.fixture
 def settings():
-    config = load_config(environ={"DB_PREFIX": f"unit_{uuid.uuid4().hex[:8]}_"})
-    config.update(LIMIT_ORDERS_PER_USER=3, LIMIT_ORDERS_WINDOW=60)
-    return Settings.from_config(config)
+    return unit_settings(LIMIT_ORDERS_PER_USER=3, LIMIT_ORDERS_WINDOW=60)
 
 
 @pytest.fixture
 def redis(settings):
-    client = redis_client(settings)
-    yield client
-    for key in client.scan_iter(settings.redis_key_prefix + "*"):
-        client.delete(key)
-    client.close()
+    with scoped_redis(settings) as client:
+        yield client
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """``OrderStore`` (MongoDB) and ``FakeOrderStore`` (memory) answer alike: the same checks
 run on both, so the saga's unit tests stand on a fake that behaves as the real store."""
-import inspect
 import uuid
 from datetime import timedelta
 
@@ -10,18 +9,11 @@ from common.mongo import mongo_client
 from order.domain import CANCELLED, EXPIRED, PAID, PENDING_PAYMENT, REFUNDED, TICKETED, new_event, utcnow
 from order.store import DuplicateOrder, OrderStore, create_indexes
 from order.tests.fakes import FakeOrderStore
-
-
-def public_methods(cls):
-    return {name for name, _ in inspect.getmembers(cls, inspect.isfunction) if not name.startswith("_")}
+from tests.helpers.fakes import assert_same_interface
 
 
 def test_the_fake_has_the_methods_of_the_store():
-    assert public_methods(FakeOrderStore) == public_methods(OrderStore)
-    for name in public_methods(OrderStore):
-        real = [p for p in inspect.signature(getattr(OrderStore, name)).parameters if p != "self"]
-        fake = [p for p in inspect.signature(getattr(FakeOrderStore, name)).parameters if p != "self"]
-        assert fake == real, name
+    assert_same_interface(FakeOrderStore, OrderStore)
 
 
 @pytest.fixture(params=["mongo", "memory"])

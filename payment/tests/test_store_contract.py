@@ -1,6 +1,5 @@
 """``PaymentStore`` (MongoDB) and ``FakePaymentStore`` (memory) answer alike: the same
 checks run on both, so the ledger's unit tests stand on a fake that behaves as the real store."""
-import inspect
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -10,18 +9,11 @@ from common.mongo import mongo_client
 from payment.domain import FAILED, NEVER_RECEIVED, PENDING, REFUNDED, REFUNDING, SUCCEEDED
 from payment.store import OrderAlreadyCharged, PaymentStore, create_indexes, stamp
 from payment.tests.fakes import FakePaymentStore
-
-
-def public_methods(cls):
-    return {name for name, _ in inspect.getmembers(cls, inspect.isfunction) if not name.startswith("_")}
+from tests.helpers.fakes import assert_same_interface
 
 
 def test_the_fake_has_the_methods_of_the_store():
-    assert public_methods(FakePaymentStore) == public_methods(PaymentStore)
-    for name in public_methods(PaymentStore):
-        real = [p for p in inspect.signature(getattr(PaymentStore, name)).parameters if p != "self"]
-        fake = [p for p in inspect.signature(getattr(FakePaymentStore, name)).parameters if p != "self"]
-        assert fake == real, name
+    assert_same_interface(FakePaymentStore, PaymentStore)
 
 
 @pytest.fixture(params=["mongo", "memory"])

@@ -2,6 +2,7 @@
 tests of the use-case modules (``order.saga``, ``payment.ledger``): the RPC proxies
 (``Services``) and the event dispatcher (``Dispatcher``)."""
 import copy
+import inspect
 
 
 class Services:
@@ -22,3 +23,17 @@ class Dispatcher:
 
     def of(self, event_type):
         return [payload for kind, payload in self.events if kind == event_type]
+
+
+def public_methods(cls):
+    return {name for name, _ in inspect.getmembers(cls, inspect.isfunction) if not name.startswith("_")}
+
+
+def assert_same_interface(fake_cls, real_cls):
+    """An in-memory fake stands in for a store only if it has the store's methods, with
+    the same parameters (the store contract tests then run one set of checks on both)."""
+    assert public_methods(fake_cls) == public_methods(real_cls)
+    for name in public_methods(real_cls):
+        real = [p for p in inspect.signature(getattr(real_cls, name)).parameters if p != "self"]
+        fake = [p for p in inspect.signature(getattr(fake_cls, name)).parameters if p != "self"]
+        assert fake == real, name
