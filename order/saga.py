@@ -18,7 +18,7 @@ The hold's lifetime is ticket's to decide (``HOLD_TTL_SECONDS``): an order expir
 when ticket says its hold does (``expires_at`` of ``hold_seats``' answer).
 """
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from common.errors import (
     Conflict,
@@ -38,6 +38,7 @@ from order.domain import (
     cancel_action,
     check_unpaid_seats,
     closing_payload,
+    epoch_millis,
     flight_has_departed,
     flight_ids_of,
     is_payable,
@@ -94,7 +95,8 @@ def is_definitive(error):
 
 
 class Orders:
-    def __init__(self, store, services, dispatch, min_connection_minutes=None, unpaid_seat_limits=None):
+    def __init__(self, store, services, dispatch, min_connection_minutes=None, unpaid_seat_limits=None,
+                 idempotency_key_ttl_seconds=None):
         self.store = store
         self.services = services
         self.dispatch = dispatch
@@ -103,6 +105,8 @@ class Orders:
         self.min_connection_minutes = min_connection_minutes
         # (per flight, in total): Settings.limit_unpaid_seats_per_flight / _total; None: no limit
         self.unpaid_seat_limits = unpaid_seat_limits
+        # Settings.idempotency_key_ttl_seconds; None: keys never expire
+        self.idempotency_key_ttl_seconds = idempotency_key_ttl_seconds
 
     # -- queries -----------------------------------------------------------------------
 
@@ -191,7 +195,9 @@ class Orders:
                 details={"fields": {"Idempotency-Key": [f"1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable characters."]}},
             )
         fingerprint = request_fingerprint(request)
-        claim = self.store.claim_idempotency_key(user_id, key, fingerprint, order_id)
+        ttl = self.idempotency_key_ttl_seconds
+        expired_before = epoch_millis(utcnow() - timedelta(seconds=ttl)) if ttl else None
+        claim = self.store.claim_idempotency_key(user_id, key, fingerprint, order_id, expired_before)
         if claim["fingerprint"] != fingerprint:
             raise Conflict(
                 "This Idempotency-Key was already used with a different request body.",

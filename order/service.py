@@ -27,7 +27,8 @@ class OrderService:
     @property
     def orders(self):
         return Orders(OrderStore(self.db), self.services, self.dispatch, self.settings.min_connection_minutes,
-                      (self.settings.limit_unpaid_seats_per_flight, self.settings.limit_unpaid_seats_total))
+                      (self.settings.limit_unpaid_seats_per_flight, self.settings.limit_unpaid_seats_total),
+                      self.settings.idempotency_key_ttl_seconds)
 
     @property
     def bookings(self):

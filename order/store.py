@@ -211,16 +211,26 @@ class OrderStore:
 
     # -- idempotency keys --------------------------------------------------------------
 
-    def claim_idempotency_key(self, user_id, key, fingerprint, order_id):
-        """Claim ``key`` for ``order_id``; returns the claim that holds it (ours or an earlier one)."""
+    def claim_idempotency_key(self, user_id, key, fingerprint, order_id, expired_before=None):
+        """Claim ``key`` for ``order_id``; returns the claim that holds it (ours or an earlier
+        one). An earlier claim made before ``expired_before`` (epoch ms) has expired: it is
+        replaced, and the key starts afresh."""
         claim = {"user_id": user_id, "key": key, "fingerprint": fingerprint, "order_id": order_id,
-                 "created_at": utcnow()}
-        try:
-            self.db.idempotency_keys.insert_one(claim)
-            return claim
-        except DuplicateKeyError:
-            earlier = self.db.idempotency_keys.find_one({"user_id": user_id, "key": key})
-            return earlier or claim
+                 "created_at": utcnow(), "claimed_ms": epoch_millis(utcnow())}
+        for _ in range(2):
+            try:
+                self.db.idempotency_keys.insert_one(dict(claim))
+                return claim
+            except DuplicateKeyError:
+                earlier = self.db.idempotency_keys.find_one({"user_id": user_id, "key": key})
+                if earlier is None:
+                    continue  # released meanwhile: claim it
+                if expired_before is None or earlier.get("claimed_ms", expired_before) >= expired_before:
+                    return earlier
+                # only the claim we read is removed: a fresh one made meanwhile stays
+                self.db.idempotency_keys.delete_one(
+                    {"user_id": user_id, "key": key, "claimed_ms": earlier["claimed_ms"]})
+        return self.db.idempotency_keys.find_one({"user_id": user_id, "key": key}) or claim
 
     def release_idempotency_key(self, user_id, key, order_id):
         """Forget a claim whose order could not be created, so the key may be used again."""

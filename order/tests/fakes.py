@@ -149,9 +149,12 @@ class FakeOrderStore:
 
     # -- idempotency keys --------------------------------------------------------------
 
-    def claim_idempotency_key(self, user_id, key, fingerprint, order_id):
+    def claim_idempotency_key(self, user_id, key, fingerprint, order_id, expired_before=None):
         claim = {"user_id": user_id, "key": key, "fingerprint": fingerprint, "order_id": order_id,
-                 "created_at": utcnow()}
+                 "created_at": utcnow(), "claimed_ms": epoch_millis(utcnow())}
+        earlier = self.claims.get((user_id, key))
+        if earlier is not None and expired_before is not None and earlier["claimed_ms"] < expired_before:
+            del self.claims[(user_id, key)]
         return copy.deepcopy(self.claims.setdefault((user_id, key), claim))
 
     def release_idempotency_key(self, user_id, key, order_id):

@@ -5,9 +5,12 @@ from datetime import timedelta
 import pytest
 
 from common.errors import Conflict, NotFound, ServiceUnavailable, load_or_raise
+from order import saga
 from order.domain import CANCELLED, EXPIRED, PAID, PENDING_PAYMENT, REFUNDED, TICKETED, request_fingerprint, utcnow
+from order.saga import Orders
 from order.schemas import PlaceOrderSchema
 from order.tests.conftest import BODY, USER
+from tests.helpers.fakes import Dispatcher, Services
 
 
 def on_seat(seat):
@@ -373,3 +376,17 @@ def test_a_booking_is_verified_by_reference_and_a_passengers_last_name(orders):
                       (order["booking_ref"], "")):
         with pytest.raises(NotFound):
             orders.verify_booking(ref, name)
+
+
+
+ANY_SEAT = {"flight_id": "flight-1", "passengers": [{"name": "Ada Lovelace"}]}
+
+
+def test_an_idempotency_key_answers_its_order_until_it_expires(store, ticket, track, monkeypatch):
+    # no named seat: after the key expired, the new order takes the next seat
+    keyed = Orders(store, Services(ticket=ticket, track=track), Dispatcher(), idempotency_key_ttl_seconds=60)
+    first = keyed.place(USER, ANY_SEAT, idempotency_key="k")
+    assert keyed.place(USER, ANY_SEAT, idempotency_key="k")["id"] == first["id"]
+    later = utcnow() + timedelta(seconds=61)
+    monkeypatch.setattr(saga, "utcnow", lambda: later)  # the clock, a minute on
+    assert keyed.place(USER, ANY_SEAT, idempotency_key="k")["id"] != first["id"]

@@ -193,3 +193,14 @@ def test_an_idempotency_key_is_claimed_once_and_can_be_released(store):
     assert store.claim_idempotency_key("u1", "k", "fp4", "order-4")["order_id"] == "order-1"
     store.release_idempotency_key("u1", "k", "order-1")
     assert store.claim_idempotency_key("u1", "k", "fp4", "order-4")["order_id"] == "order-4"
+
+
+def test_an_expired_idempotency_key_starts_afresh(store):
+    first = store.claim_idempotency_key("u1", "old", "fp1", "order-1")
+    # within its lifetime the first claim answers, whatever the new body
+    assert store.claim_idempotency_key("u1", "old", "fp2", "order-2",
+                                       expired_before=first["claimed_ms"])["order_id"] == "order-1"
+    # past it, the key is claimed afresh by the new request
+    renewed = store.claim_idempotency_key("u1", "old", "fp2", "order-2", expired_before=first["claimed_ms"] + 1)
+    assert renewed["order_id"] == "order-2" and renewed["fingerprint"] == "fp2"
+    assert store.claim_idempotency_key("u1", "old", "fp3", "order-3")["order_id"] == "order-2"
