@@ -12,7 +12,7 @@ from urllib.parse import quote
 import requests
 
 from bench.system import say
-from tests.helpers.harness import rabbit_api
+from ops.rabbit import rabbit_api
 
 CARD = {"card_number": "4242424242424242", "expiry": "12/34", "cvc": "123", "holder": "Bench User"}
 

@@ -19,8 +19,8 @@ from common import registry
 from common.config import ROOT, load_config
 from common.mongo import mongo_client, service_db_name
 from common.sql import drop_database, service_db_uri
+from ops.rabbit import amqp_uri_for, create_vhost, delete_vhost
 from ops.servers import answers, host_port
-from tests.helpers.harness import amqp_uri_for, create_vhost, delete_vhost
 
 BENCH_DIR = Path(__file__).resolve().parent
 RUN_DIR = ROOT / ".run-bench"

@@ -30,6 +30,13 @@ def host_port(uri, default_port):
     return parts.hostname or "127.0.0.1", parts.port or default_port
 
 
+def free_port():
+    """A TCP port nothing listens on right now (for a private gateway, stand-in or sink)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def answers(host, port, timeout=1.0):
     try:
         with socket.create_connection((host, port), timeout=timeout):

@@ -1,6 +1,7 @@
 """The faults: each one is injected into a running system, then repaired the way an
 operator's supervisor would (the stack's ``up`` restarts what is not running), or
 not at all when the system must heal by itself (lost connections)."""
+import abc
 import dataclasses
 import os
 import signal
@@ -9,21 +10,22 @@ from urllib.parse import quote
 
 import requests
 
-from ops.chaos.system import rabbit_api, wait_for
+from ops.chaos.system import wait_for
+from ops.rabbit import rabbit_api
 
 
 @dataclasses.dataclass
-class Fault:
+class Fault(abc.ABC):
     kind: str
     label: str
     # how long the fault is left in place, under load, before it is repaired
     outage_seconds: float = 5.0
 
+    @abc.abstractmethod
     def inject(self, system):
         """Break something; returns a dict of what was done (ids, counts) for the record."""
-        raise NotImplementedError
 
-    def repair(self, system):
+    def repair(self, system):  # noqa: B027 (a hook: most faults heal by themselves)
         """What a supervisor does once the fault is noticed; nothing by default."""
 
 

@@ -8,20 +8,19 @@ goes through :meth:`ChaosSystem.stack`, the one place that knows the CLI.
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 
 from common.config import ROOT, load_config
 from common.registry import SQL_SERVICES
+from ops.rabbit import amqp_uri_for, create_vhost, delete_vhost
+from ops.servers import answers, free_port
 
-RABBIT_API = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
 ADMIN = {"email": "chaos-admin@example.com", "password": "chaos-admin-password"}
 # short timers, so that what a crash leaves half-done is finished within the run
 FAST_TIMERS = {
@@ -38,27 +37,6 @@ FAST_TIMERS = {
 
 def say(message):
     print(f"--> {message}", flush=True)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def answers(host, port, timeout=1.0):
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def rabbit_api():
-    """(base URL, (user, password)) of the RabbitMQ management API."""
-    parts = urlsplit(RABBIT_API)
-    base = urlunsplit((parts.scheme, f"{parts.hostname}:{parts.port}", "", "", ""))
-    return base, (parts.username or "guest", parts.password or "guest")
 
 
 def wait_for(predicate, timeout, interval=0.5):
@@ -96,12 +74,11 @@ class ChaosSystem:
 
     def env(self):
         """The environment of every process of this system (services and stack commands)."""
-        base = urlsplit(load_config()["AMQP_URI"])
         env = {
             "RUN_DIR": str(self.run_dir),
             "DB_PREFIX": self.prefix,
             "GATEWAY_ADDRESS": self.gateway_address,
-            "AMQP_URI": urlunsplit((base.scheme, base.netloc, "/" + quote(self.vhost, safe=""), "", "")),
+            "AMQP_URI": amqp_uri_for(self.vhost),
             "MONGO_URI": f"mongodb://127.0.0.1:{self.mongo_port}",
             "SMTP_URI": f"smtp://127.0.0.1:{self.smtp_port}",
             "ADMIN_EMAIL": ADMIN["email"],
@@ -185,15 +162,10 @@ class ChaosSystem:
             path.unlink(missing_ok=True)
 
     def create_vhost(self):
-        base, auth = rabbit_api()
-        vhost = quote(self.vhost, safe="")
-        requests.put(f"{base}/api/vhosts/{vhost}", auth=auth, timeout=10).raise_for_status()
-        requests.put(f"{base}/api/permissions/{vhost}/{auth[0]}", auth=auth, timeout=10,
-                     json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+        create_vhost(self.vhost)
 
     def delete_vhost(self):
-        base, auth = rabbit_api()
-        requests.delete(f"{base}/api/vhosts/{quote(self.vhost, safe='')}", auth=auth, timeout=10)
+        delete_vhost(self.vhost)
 
     def sql_database_uris(self):
         config = self.config

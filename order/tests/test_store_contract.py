@@ -5,11 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from common.mongo import mongo_client
 from order.domain import CANCELLED, EXPIRED, PAID, PENDING_PAYMENT, REFUNDED, TICKETED, new_event, utcnow
 from order.store import DuplicateOrder, OrderStore, create_indexes
 from order.tests.fakes import FakeOrderStore
-from tests.helpers.fakes import assert_same_interface
+from tests.helpers.fakes import assert_same_interface, store_under_contract
 
 
 def test_the_fake_has_the_methods_of_the_store():
@@ -18,15 +17,7 @@ def test_the_fake_has_the_methods_of_the_store():
 
 @pytest.fixture(params=["mongo", "memory"])
 def store(request):
-    if request.param == "memory":
-        yield FakeOrderStore()
-        return
-    client = mongo_client({"MONGO_URI": request.getfixturevalue("mongo_uri")})
-    name = f"order_contract_{uuid.uuid4().hex[:8]}"
-    create_indexes(client[name])
-    yield OrderStore(client[name])
-    client.drop_database(name)
-    client.close()
+    yield from store_under_contract(request, OrderStore, FakeOrderStore, create_indexes)
 
 
 def an_order(store, status=PENDING_PAYMENT, expires_in=timedelta(minutes=15), **fields):

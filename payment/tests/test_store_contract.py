@@ -1,15 +1,13 @@
 """``PaymentStore`` (MongoDB) and ``FakePaymentStore`` (memory) answer alike: the same
 checks run on both, so the ledger's unit tests stand on a fake that behaves as the real store."""
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from common.mongo import mongo_client
 from payment.domain import FAILED, NEVER_RECEIVED, PENDING, REFUNDED, REFUNDING, SUCCEEDED
 from payment.store import OrderAlreadyCharged, PaymentStore, create_indexes, stamp
 from payment.tests.fakes import FakePaymentStore
-from tests.helpers.fakes import assert_same_interface
+from tests.helpers.fakes import assert_same_interface, store_under_contract
 
 
 def test_the_fake_has_the_methods_of_the_store():
@@ -18,15 +16,7 @@ def test_the_fake_has_the_methods_of_the_store():
 
 @pytest.fixture(params=["mongo", "memory"])
 def store(request):
-    if request.param == "memory":
-        yield FakePaymentStore()
-        return
-    client = mongo_client({"MONGO_URI": request.getfixturevalue("mongo_uri")})
-    name = f"payment_contract_{uuid.uuid4().hex[:8]}"
-    create_indexes(client[name])
-    yield PaymentStore(client[name])
-    client.drop_database(name)
-    client.close()
+    yield from store_under_contract(request, PaymentStore, FakePaymentStore, create_indexes)
 
 
 def a_payment(store, order_id="order-1", age=timedelta(0)):

@@ -3,6 +3,9 @@ tests of the use-case modules (``order.saga``, ``payment.ledger``): the RPC prox
 (``Services``) and the event dispatcher (``Dispatcher``)."""
 import copy
 import inspect
+import uuid
+
+from common.mongo import mongo_client
 
 
 class Services:
@@ -37,3 +40,19 @@ def assert_same_interface(fake_cls, real_cls):
         real = [p for p in inspect.signature(getattr(real_cls, name)).parameters if p != "self"]
         fake = [p for p in inspect.signature(getattr(fake_cls, name)).parameters if p != "self"]
         assert fake == real, name
+
+
+def store_under_contract(request, store_cls, fake_cls, create_indexes):
+    """The ``store`` fixture of a store contract test (params ``mongo`` and ``memory``):
+    the real store on a MongoDB database of its own, dropped afterwards, or the fake."""
+    if request.param == "memory":
+        yield fake_cls()
+        return
+    client = mongo_client({"MONGO_URI": request.getfixturevalue("mongo_uri")})
+    name = f"{store_cls.__module__.partition('.')[0]}_contract_{uuid.uuid4().hex[:8]}"
+    create_indexes(client[name])
+    try:
+        yield store_cls(client[name])
+    finally:
+        client.drop_database(name)
+        client.close()

@@ -25,13 +25,12 @@ import contextlib
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -43,8 +42,8 @@ from common import registry
 from common.config import load_config
 from common.mongo import mongo_client, service_db_name
 from common.sql import drop_database, ensure_database, service_db_uri
-
-RABBIT_API = os.environ.get("RABBIT_API_URI", "http://guest:guest@127.0.0.1:15672")
+from ops.rabbit import amqp_uri_for, create_vhost, delete_vhost, rabbit_api  # noqa: F401 (the harness's API)
+from ops.servers import answers, free_port
 
 # Fixtures that reach a server (RabbitMQ, PostgreSQL, MariaDB, Redis, MongoDB). A test
 # whose fixture closure holds one is an integration test; `make unit` runs the others.
@@ -61,52 +60,8 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.integration)
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _answers(host, port):
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 def service_classes(names=None):
     return [registry.BY_NAME[name].load_class() for name in (names or registry.ALL_NAMES)]
-
-
-# -- RabbitMQ vhosts -------------------------------------------------------------------
-
-def rabbit_api():
-    """``(base URL, (user, password))`` of RabbitMQ's management API."""
-    parts = urlsplit(RABBIT_API)
-    base = urlunsplit((parts.scheme, f"{parts.hostname}:{parts.port}", "", "", ""))
-    return base, (parts.username or "guest", parts.password or "guest")
-
-
-def create_vhost(name):
-    base, auth = rabbit_api()
-    vhost = quote(name, safe="")
-    requests.put(f"{base}/api/vhosts/{vhost}", auth=auth, timeout=10).raise_for_status()
-    requests.put(
-        f"{base}/api/permissions/{vhost}/{auth[0]}", auth=auth, timeout=10,
-        json={"configure": ".*", "write": ".*", "read": ".*"},
-    ).raise_for_status()
-
-
-def delete_vhost(name):
-    base, auth = rabbit_api()
-    requests.delete(f"{base}/api/vhosts/{quote(name, safe='')}", auth=auth, timeout=10)
-
-
-def amqp_uri_for(vhost):
-    base = load_config()["AMQP_URI"]
-    parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""), "", ""))
 
 
 # -- Mongo -----------------------------------------------------------------------------
@@ -116,7 +71,7 @@ def mongo_uri():
     """MONGO_URI if a server answers there; else a private nx-27017 for this run."""
     configured = load_config()["MONGO_URI"]
     parts = urlsplit(configured)
-    if _answers(parts.hostname or "127.0.0.1", parts.port or 27017):
+    if answers(parts.hostname or "127.0.0.1", parts.port or 27017):
         yield configured
         return
     port = free_port()
@@ -127,7 +82,7 @@ def mongo_uri():
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 30
-    while not _answers("127.0.0.1", port):
+    while not answers("127.0.0.1", port):
         if time.monotonic() > deadline or server.poll() is not None:
             raise RuntimeError("could not start the nx-27017 MongoDB stand-in")
         time.sleep(0.2)
