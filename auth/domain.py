@@ -21,8 +21,11 @@ from common.errors import InvalidInput
 from common.tokens import issue_access_token
 
 CUSTOMER = "customer"
+GATE_AGENT = "gate_agent"
 ADMIN = "admin"
-ROLES = (CUSTOMER, ADMIN)
+# Each role may do everything the roles before it may: a gate agent is a customer who
+# may also board passengers and read a flight's lists; an admin may do everything.
+ROLES = (CUSTOMER, GATE_AGENT, ADMIN)
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
 MAX_EMAIL_LENGTH = 254
@@ -43,6 +46,11 @@ def utcnow():
 
 def normalise_email(email):
     return email.strip().lower()
+
+
+def is_demotion(old_role, new_role):
+    """The new role may do less than the old one: the user's sessions end at once."""
+    return ROLES.index(new_role) < ROLES.index(old_role)
 
 
 def password_problems(password, email):

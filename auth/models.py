@@ -27,7 +27,7 @@ class User(Base):
     __table_args__ = (
         sa.Index("uq_users_email_normalised", sa.func.lower(sa.func.btrim(email)), unique=True),
         sa.Index("ix_users_created_at_id", "created_at", "id"),
-        sa.CheckConstraint("role IN ('customer', 'admin')", name="ck_users_role"),
+        sa.CheckConstraint("role IN ('customer', 'gate_agent', 'admin')", name="ck_users_role"),
     )
 
 

@@ -17,6 +17,7 @@ from auth.domain import (
     encode_cursor,
     family_too_old,
     hash_refresh_token,
+    is_demotion,
     utcnow,
 )
 from auth.models import RefreshToken, User
@@ -184,8 +185,8 @@ def list_users(session, limit, cursor=None):
 
 
 def set_role(session, user, role):
-    """Change a user's role. Returns the access tokens to deny (a demoted admin
-    loses its sessions now, not when its access token expires)."""
+    """Change a user's role. Returns the access tokens to deny (a demoted user, an
+    admin or a gate agent, loses its sessions now, not when its access token expires)."""
     if user.role == role:
         return []
     if user.role == ADMIN:
@@ -193,6 +194,6 @@ def set_role(session, user, role):
         admins = session.scalars(sa.select(User.id).where(User.role == ADMIN).with_for_update()).all()
         if len(admins) <= 1:
             raise Conflict("The last administrator cannot be demoted.", code="LAST_ADMIN")
-    user.role = role
+    old_role, user.role = user.role, role
     session.flush()
-    return end_all_sessions(session, user.id) if role != ADMIN else []
+    return end_all_sessions(session, user.id) if is_demotion(old_role, role) else []

@@ -1,7 +1,7 @@
 """The gateway's HTTP layer: JSON in, JSON out, one error model.
 
 ``route(...)`` is the only decorator an endpoint needs. It registers the nameko
-HTTP entrypoint, enforces ``auth="user"`` / ``auth="admin"``, and records what
+HTTP entrypoint, enforces ``auth="user"`` / ``"gate"`` / ``"admin"``, and records what
 ``/openapi.json`` says about the endpoint (body, query, answers, errors).
 """
 import functools
@@ -24,6 +24,7 @@ from common.errors import DomainError, InvalidInput, PayloadTooLarge
 from common.logs import REQUEST_ID_KEY, new_request_id
 from common.schemas import control_character_errors
 from gateway.metrics import UNMATCHED_ROUTE, observe_request
+from gateway.security import LEVELS
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("gateway.access")
@@ -229,13 +230,14 @@ class RouteDoc:
 
 def route(method, path, *, summary, tags, auth=None, body=None, query=None, responses=None,
           errors=(), content_type="application/json"):
-    """Declare an endpoint. ``auth`` is None, "user" or "admin".
+    """Declare an endpoint. ``auth`` is None or a level of ``gateway.security.LEVELS``:
+    "user" (any signed-in role), "gate" (gate agent or admin), "admin".
 
     The handler is called as ``handler(self, request, **path_values)``; when
     ``auth`` is set, ``request.caller`` holds the verified caller
     (``id``, ``role``, ``jti``, ``exp``).
     """
-    if auth not in (None, "user", "admin"):
+    if auth is not None and auth not in LEVELS:
         raise ValueError(f"unknown auth level {auth!r}")
 
     def decorator(fn):
@@ -247,7 +249,7 @@ def route(method, path, *, summary, tags, auth=None, body=None, query=None, resp
 
         declared_errors = tuple(errors)
         if auth:
-            declared_errors += (401, 403) if auth == "admin" else (401,)
+            declared_errors += (401,) if auth == "user" else (401, 403)
         handler.__route_doc__ = RouteDoc(
             method, path, summary, list(tags), auth, body, query, dict(responses or {}),
             declared_errors, content_type,

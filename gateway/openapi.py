@@ -8,6 +8,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from gateway.schemas import ErrorSchema
+from gateway.security import roles_of
 
 _PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 _ERROR_TEXT = {
@@ -21,10 +22,6 @@ _ERROR_TEXT = {
     429: "Too many requests (see Retry-After)",
     503: "A service is unavailable",
 }
-
-
-# ``x-roles``: the roles a route admits, from its ``route(auth=...)``; absent means public
-ROLES_BY_AUTH = {"user": ["customer", "admin"], "admin": ["admin"]}
 
 
 def _openapi_path(path):
@@ -71,7 +68,8 @@ def build_spec(service_cls, title="Flight ticket platform API", version="1.0.0")
             operation["requestBody"] = {"required": True, "content": _content(doc.body)}
         if doc.auth:
             operation["security"] = [{"bearerAuth": []}]
-            operation["x-roles"] = ROLES_BY_AUTH[doc.auth]
+            # the roles the route admits (gateway/security.py LEVELS); absent means public
+            operation["x-roles"] = roles_of(doc.auth)
         for status, schema in doc.responses.items():
             answer = {"description": HTTPStatus(status).phrase}
             if isinstance(schema, dict):  # several media types: {content type: schema}

@@ -8,11 +8,23 @@ from dataclasses import dataclass
 from nameko.extensions import DependencyProvider
 from redis import RedisError
 
-from auth.domain import ADMIN
+from auth.domain import ADMIN, GATE_AGENT, ROLES
 from common.cache import redis_client
 from common.config import Settings
 from common.errors import Forbidden, ServiceUnavailable, Unauthorized
 from common.tokens import revocation_key, verify_access_token
+
+# ``route(auth=...)``: the roles each level admits (``/openapi.json`` lists them as ``x-roles``)
+# and what a caller with another role is told (403)
+LEVELS = {
+    "user": (ROLES, None),
+    "gate": ((GATE_AGENT, ADMIN), "This needs a gate agent or an administrator."),
+    "admin": ((ADMIN,), "This needs an administrator."),
+}
+
+
+def roles_of(level):
+    return list(LEVELS[level][0])
 
 
 @dataclass(frozen=True)
@@ -21,10 +33,6 @@ class Caller:
     role: str
     jti: str
     exp: int
-
-    @property
-    def is_admin(self):
-        return self.role == ADMIN
 
 
 def bearer_token(request):
@@ -53,8 +61,9 @@ class Guard:
 
     def require(self, request, level):
         caller = self.authenticate(request)
-        if level == "admin" and not caller.is_admin:
-            raise Forbidden("This needs an administrator.")
+        roles, refusal = LEVELS[level]
+        if caller.role not in roles:
+            raise Forbidden(refusal or "This role may not do that.")
         return caller
 
 

@@ -248,6 +248,9 @@ def test_every_documented_route_answers_as_documented(system, conformance):
     api.call(admin, "POST", "/flights/{flight_id}/boarding", 200, path=gate, json={"bcbp": boarding_pass["bcbp"]})
     api.call(admin, "POST", "/flights/{flight_id}/boarding", 409, path=gate, json={"bcbp": boarding_pass["bcbp"]})
     api.call(customer, "POST", "/flights/{flight_id}/boarding", 403, path=gate, json={"bcbp": boarding_pass["bcbp"]})
+    api.call(admin, "GET", "/flights/{flight_id}/boarding", 200, path=gate)
+    api.call(customer, "GET", "/flights/{flight_id}/boarding", 403, path=gate)
+    api.call(admin, "GET", "/flights/{flight_id}/boarding", 404, path="/flights/no-such-flight/boarding")
 
     # -- an itinerary: out and back, an adult with an infant; found by reference and last name;
     #    the staff views -----------------------------------------------------------------------

@@ -58,27 +58,48 @@ def test_lists_show_a_customer_only_their_own_objects(w):
 
 # -- API5: broken function-level authorisation -----------------------------------------
 
-def admin_routes(document):
-    return [op for op in operations(document) if op.admin_only]
+ROLES = {"customer", "gate_agent", "admin"}
+GATE = ["gate_agent", "admin"]
 
 
-def test_the_document_says_which_routes_are_admin_only(w):
-    routes = {str(op) for op in admin_routes(w.document)}
+def staff_routes(document):
+    return [op for op in operations(document) if op.staff_only]
+
+
+def test_the_document_says_which_roles_may_call_each_route(w):
+    routes = {str(op): op.roles for op in staff_routes(w.document)}
     assert {"GET /users", "PATCH /users/{user_id}", "POST /flights", "PATCH /flights/{flight_id}/status",
-            "POST /airplane-models", "POST /airplanes"} <= routes
+            "POST /airplane-models", "POST /airplanes"} <= {route for route, roles in routes.items()
+                                                             if roles == ["admin"]}
+    # the gate: boarding passengers and the flight's lists
+    assert {route for route, roles in routes.items() if roles == GATE} == {
+        "POST /flights/{flight_id}/boarding", "GET /flights/{flight_id}/boarding", "GET /flights/{flight_id}/manifest"}
     for operation in operations(w.document):
         if operation.needs_token:
             assert operation.roles, f"{operation} needs a token but names no x-roles"
-            assert set(operation.roles) <= {"customer", "admin"}, operation
+            assert set(operation.roles) <= ROLES and "admin" in operation.roles, operation
 
 
-def test_every_admin_route_refuses_customers_with_403_and_strangers_with_401(w):
-    for operation in admin_routes(w.document):
+def test_every_staff_route_refuses_customers_with_403_and_strangers_with_401(w):
+    for operation in staff_routes(w.document):
         assert {401, 403} <= operation.documented_errors, f"{operation} does not document 401 and 403"
         assert_error(send(w.alice, operation, w.path_values), 403, "FORBIDDEN")
         assert_error(send(w.http, operation, w.path_values), 401)
     # and the customer's attempt to make themself admin changed nothing
     assert w.alice.get("/auth/me").json()["role"] == "customer"
+
+
+def test_a_gate_agent_may_call_the_gate_routes_and_no_other_staff_route(w):
+    me = w.gate_agent.get("/auth/me")
+    assert me.status_code == 200 and me.json()["role"] == "gate_agent", me.text
+    for operation in staff_routes(w.document):
+        response = send(w.gate_agent, operation, w.path_values)
+        if "gate_agent" in operation.roles:
+            assert response.status_code not in (401, 403), (str(operation), response.text)
+        else:
+            assert_error(response, 403, "FORBIDDEN")
+    # the attempt to make themself admin changed nothing
+    assert w.gate_agent.get("/auth/me").json()["role"] == "gate_agent"
 
 
 # -- API2: broken authentication ---------------------------------------------------------

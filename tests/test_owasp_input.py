@@ -249,7 +249,7 @@ def test_every_route_the_gateway_answers_is_documented_with_its_error_answers(w,
         expected = set()
         if operation.needs_token:
             expected.add(401)
-        if operation.admin_only:
+        if operation.staff_only:
             expected.add(403)
         if operation.path_params:
             expected.add(404)

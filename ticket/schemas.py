@@ -461,3 +461,12 @@ class BoardingStatusSchema(Schema):
     checked_in_at = UtcDateTime(allow_none=True)
     boarded_at = UtcDateTime(allow_none=True)
     no_show = fields.Boolean()
+
+
+class BoardingListSchema(Schema):
+    """``GET /flights/{flight_id}/boarding``: every ticket of the flight with its check-in
+    state, in seat order (what the gate works from)."""
+
+    flight_id = fields.String()
+    count = fields.Integer()
+    passengers = fields.List(fields.Nested(BoardingStatusSchema))

@@ -7,7 +7,7 @@ import pytest
 from argon2 import PasswordHasher, extract_parameters
 
 from auth import domain
-from auth.schemas import LoginSchema, RegisterSchema, UserListQuerySchema
+from auth.schemas import LoginSchema, RegisterSchema, RoleChangeSchema, UserListQuerySchema
 from common.config import Settings, load_config
 from common.errors import InvalidInput, Unauthorized, load_or_raise
 from common.tokens import issue_access_token, verify_access_token
@@ -123,3 +123,12 @@ def test_forged_access_tokens_are_unauthorized(forge, code):
     with pytest.raises(Unauthorized) as error:
         verify_access_token(SETTINGS, forge(claims))
     assert error.value.code == code
+
+
+def test_each_role_may_do_what_the_ones_before_it_may():
+    customer, gate_agent, admin = domain.ROLES
+    assert (customer, gate_agent, admin) == ("customer", "gate_agent", "admin")
+    assert domain.is_demotion(admin, gate_agent) and domain.is_demotion(gate_agent, customer)
+    assert not domain.is_demotion(customer, gate_agent) and not domain.is_demotion(gate_agent, admin)
+    assert not domain.is_demotion(gate_agent, gate_agent)
+    assert RoleChangeSchema().load({"role": "gate_agent"}) == {"role": "gate_agent"}

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from auth import store
-from auth.domain import ADMIN, CUSTOMER, new_token_pair, utcnow
+from auth.domain import ADMIN, CUSTOMER, GATE_AGENT, new_token_pair, utcnow
 from auth.models import RefreshToken, User
 from common.config import Settings, load_config
 from common.errors import Conflict, Unauthorized
@@ -93,6 +93,27 @@ def test_demotion_ends_the_users_sessions(engine):
         with pytest.raises(Unauthorized) as error:
             store.rotate_refresh_token(session, pair.refresh_token, lambda revoked: None)
         assert error.value.code == "INVALID_REFRESH_TOKEN"
+
+
+def test_a_promotion_keeps_the_sessions_and_every_demotion_ends_them(engine):
+    settings = Settings.from_config({**load_config(), **CONFIG_EXTRA})
+    ensure(engine, "gate-boss@example.com")  # an admin is left when the other is demoted
+    with Session(engine) as session, session.begin():
+        store.create_user(session, "gate@example.com", "$argon2id$not-a-real-hash", "Gate")
+
+    def change(role):
+        """Open a session, then change the role: how many access tokens are denied."""
+        with Session(engine) as session, session.begin():
+            user = store.user_by_email(session, "gate@example.com", for_update=True)
+            start_session(session, settings, user)
+            denied = store.set_role(session, user, role)
+            assert user.role == role
+            return len(denied)
+
+    assert change(GATE_AGENT) == 0
+    assert change(ADMIN) == 0
+    assert change(GATE_AGENT) == 3  # the three sessions opened so far
+    assert change(CUSTOMER) == 1  # the one opened since
 
 
 def test_purge_deletes_only_refresh_tokens_expired_before_the_cutoff(engine):

@@ -1,5 +1,5 @@
 """Manage my booking without logging in (booking reference + a passenger's last name),
-and the staff views of orders (admin): find them, a flight's manifest."""
+and the staff views of orders: find them (admin), a flight's manifest (gate agent or admin)."""
 from common.errors import NotFound, load_or_raise
 from gateway.http import json_body, json_response, route
 from order.schemas import (
@@ -56,7 +56,7 @@ class ManageBookingRoutes:
         ))
 
     @route("GET", "/flights/<flight_id>/manifest", summary="Every passenger of a paid or ticketed booking on the "
-           "flight, with type, seat and ticket number (admin)", tags=["booking"], auth="admin",
+           "flight, with type, seat and ticket number (gate agent or admin)", tags=["booking"], auth="gate",
            responses={200: ManifestSchema}, errors=(404,))
     def flight_manifest(self, request, flight_id):
         flight = self.rpc.track.get_flight.call_async(flight_id)  # an unknown flight is 404, not an empty list

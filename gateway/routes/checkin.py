@@ -1,6 +1,7 @@
-"""Online check-in, boarding passes and the gate scan. Check-in is open to the ticket's
+"""Online check-in, boarding passes and the gate. Check-in is open to the ticket's
 owner (a bearer token) and to anyone with the booking reference and the passenger's
-last name (no token): ticket asks order to verify them."""
+last name (no token): ticket asks order to verify them. The gate (the scan, the
+boarding list) is for gate agents and admins (``auth="gate"``)."""
 from werkzeug.wrappers import Response
 
 from common.errors import Unauthorized, load_or_raise
@@ -8,6 +9,7 @@ from gateway.http import JSON_CONTENT_SECURITY_POLICY, json_body, json_response,
 from ticket.barcode import SVG_CONTENT_TYPE, pdf417_svg
 from ticket.schemas import (
     BoardedSchema,
+    BoardingListSchema,
     BoardingPassQuerySchema,
     BoardingPassSchema,
     BoardingScanSchema,
@@ -48,9 +50,20 @@ class CheckInRoutes:
         return json_response(boarding_pass)
 
     @route("POST", "/flights/<flight_id>/boarding", summary="Board a passenger at the gate by scanning the "
-           "boarding pass (its BCBP string); 409 ALREADY_BOARDED, NOT_CHECKED_IN, WRONG_FLIGHT",
-           tags=CHECK_IN, auth="admin", body=BoardingScanSchema, responses={200: BoardedSchema},
+           "boarding pass (its BCBP string); 409 ALREADY_BOARDED, NOT_CHECKED_IN, WRONG_FLIGHT (gate agent or admin)",
+           tags=CHECK_IN, auth="gate", body=BoardingScanSchema, responses={200: BoardedSchema},
            errors=(404, 409))
     def board(self, request, flight_id):
         scan = load_or_raise(BoardingScanSchema(), json_body(request))
         return json_response(self.rpc.ticket.board(flight_id, scan["bcbp"]))
+
+    @route("GET", "/flights/<flight_id>/boarding", summary="The boarding list: every ticket of the flight with "
+           "its check-in state (not_checked_in, checked_in, boarded, no_show), in seat order (gate agent or admin)",
+           tags=CHECK_IN, auth="gate", responses={200: BoardingListSchema}, errors=(404,))
+    def boarding_list(self, request, flight_id):
+        flight = self.rpc.track.get_flight.call_async(flight_id)  # an unknown flight is 404, not an empty list
+        passengers = self.rpc.ticket.boarding_status.call_async(flight_id)
+        flight.result()
+        passengers = passengers.result()
+        # the passengers are ticket's answer, dumped there (BoardingStatusSchema)
+        return json_response({"flight_id": flight_id, "count": len(passengers), "passengers": passengers})

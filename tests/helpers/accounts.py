@@ -40,6 +40,16 @@ def admin_client(system):
     return system.http.as_user(tokens["access_token"])
 
 
+def gate_agent_client(system, admin=None):
+    """A new user the admin made a gate agent, signed in after the grant (the role is in
+    its next token): ``(client, user)``."""
+    admin = admin or admin_client(system)
+    user = register(system.http, full_name="Gate Agent")
+    granted = admin.patch(f"/users/{user['id']}", json={"role": "gate_agent"})
+    assert granted.status_code == 200 and granted.json()["role"] == "gate_agent", granted.text
+    return system.http.as_user(login(system.http, user["email"])["access_token"]), user
+
+
 def customer_client(system):
     """A freshly registered customer, signed in."""
     return system.http.as_user(new_session(system.http)[1]["access_token"])

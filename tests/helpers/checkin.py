@@ -37,7 +37,11 @@ def check_in(client, number, seat=None, **body):
     return client.post(f"/tickets/{number}/check-in", json=body)
 
 
-def boarding_status(system, flight_id):
-    """``{ticket number: check-in state}`` of the flight, as ticket tells the manifest."""
-    with system.rpc() as rpc:
-        return {row["ticket_number"]: row["check_in"] for row in rpc.ticket.boarding_status(flight_id)}
+def boarding_status(staff, flight_id):
+    """``{ticket number: check-in state}`` of the flight: the boarding list a gate agent
+    (or an admin) reads at ``GET /flights/{id}/boarding``."""
+    response = staff.get(f"/flights/{flight_id}/boarding")
+    assert response.status_code == 200, response.text
+    listed = response.json()
+    assert listed["flight_id"] == flight_id and listed["count"] == len(listed["passengers"])
+    return {row["ticket_number"]: row["check_in"] for row in listed["passengers"]}

@@ -1,7 +1,7 @@
 """What the OWASP API suite (tests/test_owasp_*.py) shares: the gateway's own
 /openapi.json read as a list of operations, and one world of real objects
-(an admin, three customers, a fleet, a flight, an order placed and paid by
-customer A) built once per system and reused by every check.
+(an admin, a gate agent, three customers, a fleet, a flight, an order placed and
+paid by customer A) built once per system and reused by every check.
 
 Everything a check needs to know about a route comes from the document
 (``x-roles``, path parameters, query parameters, the request body's schema), so a
@@ -40,8 +40,9 @@ class Operation:
         return bool(self.spec.get("security"))
 
     @property
-    def admin_only(self):
-        return self.roles == ["admin"]
+    def staff_only(self):
+        """No customer may call it (admin, or gate agent and admin): a customer gets 403."""
+        return bool(self.roles) and "customer" not in self.roles
 
     @property
     def path_params(self):
@@ -87,10 +88,10 @@ def body_operations(document):
 
 
 def caller_for(world, operation):
-    """A client whose role the route admits (admin for admin routes), else the anonymous one."""
+    """A client whose role the route admits (the admin for staff routes), else the anonymous one."""
     if not operation.needs_token:
         return world.http
-    return world.admin if operation.admin_only else world.alice
+    return world.admin if operation.staff_only else world.alice
 
 
 # -- the world ---------------------------------------------------------------------------
@@ -99,6 +100,7 @@ def caller_for(world, operation):
 class World:
     http: object
     admin: object
+    gate_agent: object      # a user the admin made a gate agent
     alice: object           # customer A: owns the order and its ticket
     bob: object             # customer B: asks for A's things
     alice_id: str
@@ -131,12 +133,21 @@ def login(http, email, password):
     return response.json()["access_token"]
 
 
+def gate_agent_client(http, admin):
+    """A new user made a gate agent by the admin, signed in after (the role is in its next token)."""
+    user, _ = register_and_login(http, "gate")
+    granted = admin.patch(f"/users/{user['id']}", json={"role": "gate_agent"})
+    assert granted.status_code == 200 and granted.json()["role"] == "gate_agent", granted.text
+    return http.as_user(login(http, user["email"], PASSWORD))
+
+
 def _build(system):
     http = system.http
     admin = http.as_user(login(http, system.config["ADMIN_EMAIL"], system.config["ADMIN_PASSWORD"]))
     alice_user, alice_token = register_and_login(http, "alice")
     _, bob_token = register_and_login(http, "bob")
     _, carol_token = register_and_login(http, "carol")
+    gate_agent = gate_agent_client(http, admin)
     logout = http.as_user(carol_token).post("/auth/logout")
     assert logout.status_code == 204, logout.text
     alice = http.as_user(alice_token)
@@ -152,8 +163,8 @@ def _build(system):
 
     document = http.get("/openapi.json").json()
     return World(
-        http=http, admin=admin, alice=alice, bob=http.as_user(bob_token), alice_id=alice_user["id"],
-        logged_out_token=carol_token, document=document,
+        http=http, admin=admin, gate_agent=gate_agent, alice=alice, bob=http.as_user(bob_token),
+        alice_id=alice_user["id"], logged_out_token=carol_token, document=document,
         path_values={
             "order_id": order["id"], "ticket_number": ticketed["tickets"][0]["number"],
             "user_id": alice_user["id"], "model_id": airplane["model"]["id"], "airplane_id": airplane["id"],
