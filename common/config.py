@@ -105,6 +105,7 @@ class Settings:
     ticket_airline_prefix: str
     check_in_opens_hours: float
     check_in_closes_minutes: float
+    check_in_announce_seconds: float
     search_cache_ttl: float
     # operating it
     metrics_port: int

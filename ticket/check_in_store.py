@@ -1,4 +1,5 @@
-"""The ticket service's database work for check-in, boarding and no-shows (the rest of
+"""The ticket service's database work for check-in, boarding, no-shows and the
+announcement that check-in is open (the rest of
 ``store.py``, kept apart). Every function takes a SQLAlchemy session and leaves the
 commit to the caller.
 
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
 from ticket import domain
-from ticket.models import CheckIn, CheckInSequence, Seat, Ticket
+from ticket.models import CheckIn, CheckInAnnouncement, CheckInSequence, Flight, Order, OrderFlight, Seat, Ticket
 from ticket.store import FREE, NOW
 
 
@@ -103,3 +104,95 @@ def boarding_status(session, flight_id):
         .where(Ticket.flight_id == flight_id)
         .order_by(Ticket.seat, Ticket.number)
     ).all()
+
+
+# -- check-in is open: who to tell ---------------------------------------------------------
+
+def _seconds(value):
+    return sa.func.make_interval(0, 0, 0, 0, 0, 0, float(value))
+
+
+def check_in_open(opens_hours, closes_minutes):
+    """The flight row's part of ``domain.check_in_refusal`` being ``None`` now, in SQL: open,
+    not boarding, and within the window before its departure."""
+    return sa.and_(
+        Flight.status == domain.OPEN,
+        sa.or_(Flight.track_status.is_(None), Flight.track_status != domain.BOARDING),
+        Flight.departure_at.is_not(None),
+        Flight.departure_at - _seconds(opens_hours * 3600) <= NOW,
+        NOW < Flight.departure_at - _seconds(closes_minutes * 60),
+    )
+
+
+def _ticketed_on_open_flight(opens_hours, closes_minutes):
+    return sa.and_(Order.state == domain.ORDER_TICKETED, check_in_open(opens_hours, closes_minutes))
+
+
+def claim_opened_check_ins(session, opens_hours, closes_minutes, limit=500):
+    """The ticketed bookings on a flight whose check-in is open and that were never
+    announced, claimed by inserting their announcement: the primary key decides, so a
+    replica sweeping at the same time waits for this insert and then inserts nothing.
+    Returns ``[(order_id, flight_id)]``."""
+    announced = sa.exists().where(CheckInAnnouncement.order_id == OrderFlight.order_id,
+                                  CheckInAnnouncement.flight_id == OrderFlight.flight_id)
+    due = (sa.select(OrderFlight.order_id, OrderFlight.flight_id, NOW)
+           .join(Order, Order.order_id == OrderFlight.order_id)
+           .join(Flight, Flight.flight_id == OrderFlight.flight_id)
+           .where(_ticketed_on_open_flight(opens_hours, closes_minutes), ~announced)
+           .order_by(Flight.departure_at).limit(limit))
+    return [tuple(row) for row in session.execute(
+        insert(CheckInAnnouncement).from_select(["order_id", "flight_id", "claimed_at"], due)
+        .on_conflict_do_nothing(index_elements=[CheckInAnnouncement.order_id, CheckInAnnouncement.flight_id])
+        .returning(CheckInAnnouncement.order_id, CheckInAnnouncement.flight_id)
+    )]
+
+
+def reclaim_unpublished_check_ins(session, opens_hours, closes_minutes, older_than_seconds, limit=500):
+    """Announcements claimed ``older_than_seconds`` ago and never published (the broker
+    failed, the process died), while check-in is still open and the booking ticketed:
+    claimed again for this sweep alone (``SKIP LOCKED``, and ``claimed_at`` moved to now
+    keeps them from the next sweep for as long again). Returns ``[(order_id, flight_id)]``."""
+    stale = (sa.select(CheckInAnnouncement.order_id, CheckInAnnouncement.flight_id)
+             .join(Order, Order.order_id == CheckInAnnouncement.order_id)
+             .join(Flight, Flight.flight_id == CheckInAnnouncement.flight_id)
+             .where(CheckInAnnouncement.published_at.is_(None),
+                    CheckInAnnouncement.claimed_at < NOW - _seconds(older_than_seconds),
+                    _ticketed_on_open_flight(opens_hours, closes_minutes))
+             .order_by(CheckInAnnouncement.claimed_at).limit(limit)
+             .with_for_update(of=CheckInAnnouncement, skip_locked=True))
+    key = sa.tuple_(CheckInAnnouncement.order_id, CheckInAnnouncement.flight_id)
+    return [tuple(row) for row in session.execute(
+        sa.update(CheckInAnnouncement).where(key.in_(stale)).values(claimed_at=NOW)
+        .returning(CheckInAnnouncement.order_id, CheckInAnnouncement.flight_id)
+    )]
+
+
+def announced_bookings(session, pairs):
+    """What ``check_in_opened`` says of each ``(order_id, flight_id)``: rows of the order's
+    owner and the flight's departure, and the order's issued tickets on the flight
+    (``{(order_id, flight_id): [numbers]}``)."""
+    bookings = session.execute(
+        sa.select(Order.order_id, Order.user_id, Flight.flight_id, Flight.departure_at)
+        .select_from(CheckInAnnouncement)
+        .join(Order, Order.order_id == CheckInAnnouncement.order_id)
+        .join(Flight, Flight.flight_id == CheckInAnnouncement.flight_id)
+        .where(sa.tuple_(CheckInAnnouncement.order_id, CheckInAnnouncement.flight_id).in_(pairs))
+        .order_by(Order.order_id, Flight.flight_id)
+    ).all()
+    numbers = {}
+    for order_id, flight_id, number in session.execute(
+        sa.select(Ticket.order_id, Ticket.flight_id, Ticket.number)
+        .where(sa.tuple_(Ticket.order_id, Ticket.flight_id).in_(pairs), Ticket.status == domain.ISSUED)
+        .order_by(Ticket.number)
+    ):
+        numbers.setdefault((order_id, flight_id), []).append(number)
+    return bookings, numbers
+
+
+def mark_check_ins_announced(session, pairs):
+    if pairs:
+        session.execute(
+            sa.update(CheckInAnnouncement)
+            .where(sa.tuple_(CheckInAnnouncement.order_id, CheckInAnnouncement.flight_id).in_(pairs))
+            .values(published_at=NOW)
+        )

@@ -1,4 +1,5 @@
-"""Online check-in, boarding passes, the gate scan and no-shows.
+"""Online check-in, boarding passes, the gate scan, no-shows, and telling each booking
+that check-in for its flight is open (``check_in_opened``).
 
 Check-in asks other services first, outside any transaction: order for the booking
 reference (and, without a token, whether the reference and last name name this
@@ -14,6 +15,7 @@ from common.errors import Conflict, InvalidInput, NotFound
 from common.names import has_last_name
 from ticket import bcbp, domain, store
 from ticket import check_in_store as checkins
+from ticket.domain import Announcement
 from ticket.schemas import BoardedSchema, BoardingPassSchema, BoardingStatusSchema
 
 NOT_YOURS = "No such ticket."
@@ -186,3 +188,31 @@ def boarding_status(session, flight_id):
         "boarded_at": done.boarded_at if done is not None else None,
         "no_show": done is not None and done.state == domain.NO_SHOW,
     } for ticket, done in rows])
+
+
+# -- check-in is open ----------------------------------------------------------------------------
+
+def announce_open_check_ins(session, settings):
+    """``check_in_opened`` for every ticketed booking whose flight's check-in window has
+    opened and that was never told (claimed for this sweep alone), and for those a sweep
+    claimed but never published (``TICKET_EVENT_RELAY_SECONDS`` ago). Publish them after
+    the commit, then ``check_ins_announced``: at least once; notify sends one email."""
+    opens, closes = settings.check_in_opens_hours, settings.check_in_closes_minutes
+    claimed = checkins.claim_opened_check_ins(session, opens, closes)
+    claimed += checkins.reclaim_unpublished_check_ins(session, opens, closes, settings.ticket_event_relay_seconds)
+    if not claimed:
+        return []
+    bookings, numbers = checkins.announced_bookings(session, claimed)
+    return [Announcement(booking.order_id, domain.CHECK_IN_OPENED, check_in_opened_payload(
+        booking, numbers.get((booking.order_id, booking.flight_id), []), opens, closes)) for booking in bookings]
+
+
+def check_in_opened_payload(booking, ticket_numbers, opens_hours, closes_minutes):
+    opens_at, closes_at = domain.check_in_window(booking.departure_at, opens_hours, closes_minutes)
+    return {"order_id": booking.order_id, "flight_id": booking.flight_id, "user_id": booking.user_id,
+            "ticket_numbers": ticket_numbers, "departure_at": booking.departure_at.isoformat(),
+            "opens_at": opens_at.isoformat(), "closes_at": closes_at.isoformat()}
+
+
+def check_ins_announced(session, announcements):
+    checkins.mark_check_ins_announced(session, [(a.order_id, a.payload["flight_id"]) for a in announcements])

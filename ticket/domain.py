@@ -30,6 +30,8 @@ REASON_FLIGHT_DEPARTED = "flight_departed"  # paid, but the airplane had left (o
 REASON_TICKETING_FAILED = "ticketing_failed"  # order_paid kept failing and was dead-lettered
 
 TICKETS_ISSUED, TICKETS_CANCELLED = "tickets_issued", "tickets_cancelled"
+# a booking's flight can be checked in from now on (one per booking per flight)
+CHECK_IN_OPENED = "check_in_opened"
 
 # an event decided in the same transaction as the change, published after the commit
 Announcement = namedtuple("Announcement", "order_id event_type payload")

@@ -10,6 +10,8 @@
   per seat of a flight (an infant's ticket has no seat).
 - ``check_ins``: a ticket at departure (checked in with its boarding pass, boarded, no-show);
   ``check_in_sequences``: the last check-in sequence number of each flight.
+- ``check_in_announcements``: the bookings told that check-in for one of their flights
+  is open (``check_in_opened``): claimed by a sweep, then published.
 """
 from datetime import datetime
 
@@ -170,4 +172,22 @@ class CheckIn(Base):
             name="ck_check_ins_steps",
         ),
         sa.UniqueConstraint("flight_id", "sequence", name="uq_check_ins_flight_sequence"),
+    )
+
+
+class CheckInAnnouncement(Base):
+    """``check_in_opened`` of one booking's flight: inserted when a sweep claims it (the
+    primary key makes it once, whichever replica sweeps), ``published_at`` once the
+    broker took it; a claim left unpublished is claimed again after a while."""
+
+    __tablename__ = "check_in_announcements"
+
+    order_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    flight_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    claimed_at: Mapped[datetime] = _timestamp(nullable=False)
+    published_at: Mapped[datetime | None] = _timestamp()
+
+    __table_args__ = (
+        sa.Index("ix_check_in_announcements_unpublished", "claimed_at",
+                 postgresql_where=sa.text("published_at IS NULL")),
     )

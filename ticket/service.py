@@ -198,6 +198,18 @@ class TicketService:
         with self.db.get_session() as session:
             return checkin.board(session, str(flight_id), scan["bcbp"])
 
+    @config_timer("check_in_announce_seconds")
+    def announce_check_in(self):
+        """``check_in_opened`` for each ticketed booking whose flight's check-in has opened."""
+        with self.db.get_session() as session:
+            announcements = checkin.announce_open_check_ins(session, self.settings)
+        for announcement in announcements:
+            self.dispatch(announcement.event_type, announcement.payload)
+        if announcements:
+            with self.db.get_session() as session:
+                checkin.check_ins_announced(session, announcements)
+            log.info("announced check-in open to %d bookings", len(announcements))
+
     @rpc
     def boarding_status(self, flight_id):
         """Every ticket of the flight with its check-in state, for the manifest."""
