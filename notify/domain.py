@@ -1,15 +1,13 @@
 """What notify tells a traveller, and when: pure rules, no I/O.
 
 A *fact* is something that happened to a booking (its tickets were issued, it was
-cancelled, its payment refunded). Each fact makes one message of the same kind, and a
-booking gets at most one message per kind: the dedup key is ``(kind, order_id)``,
-enforced by a unique constraint in the store, so a replayed or redelivered event
-finds its message already there and sends nothing.
-
-Facts a later change will add (their events are not published yet): ``disrupted``
-(a schedule change or cancellation that reaches a ticketed booking) and
-``check_in_open`` (the check-in window of a flight opens). Each is one kind here,
-one handler in ``service.py`` and one template directory.
+cancelled, its payment refunded, check-in for one of its flights opened, one of its
+flights was disrupted). Each fact makes one message of the same kind. The dedup key is
+``(kind, order_id, fact_key)``, enforced by a unique constraint in the store, so a
+replayed or redelivered event finds its message already there and sends nothing.
+``fact_key`` tells apart the facts of one kind that may happen to a booking more than
+once: empty for most kinds (one per booking), the flight for ``check_in_open``, the
+flight and the reason for ``disrupted``.
 """
 import base64
 import binascii
@@ -24,7 +22,9 @@ TICKETED = "ticketed"
 CANCELLED = "cancelled"
 EXPIRED = "expired"
 REFUNDED = "refunded"
-KINDS = (TICKETED, CANCELLED, EXPIRED, REFUNDED)
+CHECK_IN_OPEN = "check_in_open"
+DISRUPTED = "disrupted"
+KINDS = (TICKETED, CANCELLED, EXPIRED, REFUNDED, CHECK_IN_OPEN, DISRUPTED)
 
 MAX_PAGE = 100
 
@@ -41,6 +41,20 @@ REASONS = {
     "order_paid": "the booking had already been paid by another payment",
     "order_ticketed": "the booking had already been paid by another payment",
     "order_refunded": "the booking had already been refunded",
+    # why a booking is disrupted (order's booking_disrupted)
+    "cancelled": "the flight was cancelled",
+    "delayed": "the flight is delayed",
+    "delay": "the flight is delayed",
+    "retimed": "the flight's times have changed",
+    "connection_broken": "a change of schedule leaves too little time for your connection",
+    "missed_connection": "a change of schedule leaves too little time for your connection",
+    "aircraft_change": "the aircraft was changed and has no seat for you",
+}
+
+# What a disrupted traveller may do (``booking_disrupted``'s ``options``)
+OPTIONS = {
+    "refund": "Cancel the booking for a full refund.",
+    "move": "Move to another flight on the same route at no cost",
 }
 
 # What to do next, per kind (the templates show these as a list).
@@ -59,6 +73,16 @@ NEXT_STEPS = {
     REFUNDED: [
         "The refund goes back to the card you paid with; your bank may take a few days to show it.",
     ],
+    CHECK_IN_OPEN: [
+        "Check in online: sign in and open My trips, or use your booking reference {booking_ref} "
+        "and the passenger's last name.",
+        "Keep your boarding pass on your phone or print it, and bring the passport or ID whose "
+        "name is on the ticket.",
+    ],
+    DISRUPTED: [
+        "Nothing changes on your booking until you choose; quote your booking reference {booking_ref} "
+        "whenever you contact us.",
+    ],
 }
 
 
@@ -66,11 +90,23 @@ def utcnow():
     return datetime.now(UTC)
 
 
-def dedup_key(kind, order_id):
-    """The one message a booking gets for ``kind``; what the store's unique constraint holds."""
+def fact_key(kind, fact):
+    """What tells apart two facts of ``kind`` about one booking: the flight whose check-in
+    opened; the flight and the reason of a disruption (a replay of it, same key, sends
+    nothing; a second reason for the same flight is a new message). Empty otherwise."""
+    if kind == CHECK_IN_OPEN:
+        return str(fact["flight_id"])
+    if kind == DISRUPTED:
+        return f"{fact['flight_id']}:{fact['reason']}"
+    return ""
+
+
+def dedup_key(kind, order_id, key=""):
+    """The one message a booking gets for ``kind`` (and ``fact_key``); what the store's
+    unique constraint holds."""
     if kind not in KINDS:
         raise ValueError(f"not a kind of message: {kind!r}")
-    return kind, str(order_id)
+    return kind, str(order_id), key
 
 
 def reason_text(reason):
@@ -86,7 +122,28 @@ def next_steps(kind, booking_ref, fact=None):
     steps = [step.replace("{booking_ref}", booking_ref or "") for step in NEXT_STEPS[kind]]
     if kind == CANCELLED and cancelled_paid(fact or {}):
         steps = ["Your tickets are cancelled; the refund follows in a separate email."]
+    if kind == DISRUPTED:
+        steps = [option_text(option) for option in (fact or {}).get("options") or []] + steps
     return steps
+
+
+def option_text(option):
+    """One choice of a disrupted traveller, in words. An option is a name (``"refund"``) or
+    an object with ``type`` (or ``kind``) and, for a move, until when (``until``,
+    ``window_ends_at``) or for how long (``window_hours``)."""
+    if not isinstance(option, dict):
+        option = {"type": option}
+    name = str(option.get("type") or option.get("kind") or option.get("option") or "")
+    text = OPTIONS.get(name, name.replace("_", " ").capitalize() + ".")
+    if name == "move":
+        until = option.get("until") or option.get("window_ends_at")
+        if until:
+            text += f" (a flight departing by {local_time(until, None)})."
+        elif option.get("window_hours"):
+            text += f" (a flight within {option['window_hours']} hours of yours)."
+        else:
+            text += "."
+    return text
 
 
 # -- money and time, as a traveller reads them ----------------------------------------
@@ -141,7 +198,13 @@ def leg(flight, zones):
         "departure_local": local_time(flight.get("departure_at"), zones.get(origin)),
         "arrival_local": local_time(flight.get("arrival_at"), zones.get(destination)),
         "status": flight.get("status"),
+        "origin_tz": zones.get(origin),
     }
+
+
+def leg_of(itinerary, flight_id):
+    """The leg of ``flight_id`` in the itinerary, or None."""
+    return next((one for one in itinerary if flight_id and one["flight_id"] == flight_id), None)
 
 
 def flight_ids(order):

@@ -5,8 +5,8 @@
 2. What the message says is gathered by RPC: the booking (``order.get_order``: its
    reference, owner, flight, tickets), the owner's address (``auth.get_user``), the
    flight and its airports' time zones (``track.get_flight``, ``track.list_airports``).
-3. It is rendered (``rendering``) and recorded; the unique ``(kind, order_id)`` of the
-   insert decides, so two deliveries racing each other record one message.
+3. It is rendered (``rendering``) and recorded; the unique ``(kind, order_id, fact_key)``
+   of the insert decides, so two deliveries racing each other record one message.
 4. After the commit it is sent (``send``): claimed with a row lock, handed to SMTP,
    marked ``sent_at``. A crash between 3 and 4, or an SMTP server away, leaves it
    unsent; the sweep (``send_overdue``) sends it later. At least once: a crash after
@@ -34,8 +34,9 @@ class Messages:
     def record(self, kind, order_id, fact):
         """Record the ``kind`` message of booking ``order_id`` (``fact``: what the event
         said) and send it. Returns the new message's id, or None if it already existed."""
+        key = domain.fact_key(kind, fact)
         with self.db.get_session() as session:
-            if store.exists(session, kind, order_id):
+            if store.exists(session, kind, order_id, key):
                 return None
         order = self.services.order.get_order(order_id)
         user = self.services.auth.get_user(order["user_id"])
@@ -43,7 +44,7 @@ class Messages:
         subject, text, html = render(kind, context)
         with self.db.get_session() as session:
             notification_id = store.add(
-                session, kind, order_id, booking_ref=order.get("booking_ref"), user_id=uuid.UUID(order["user_id"]),
+                session, kind, order_id, key, booking_ref=order.get("booking_ref"), user_id=uuid.UUID(order["user_id"]),
                 recipient=user["email"], subject=subject, text_body=text, html_body=html,
             )
         if notification_id is not None:
@@ -56,6 +57,11 @@ class Messages:
         tickets = fact.get("tickets")
         if tickets is None:
             tickets = IssuedTicketSchema(many=True).load(order.get("tickets") or [])
+        if fact.get("ticket_numbers"):  # the fact is about some of them (one flight's)
+            tickets = [ticket for ticket in tickets if ticket["number"] in fact["ticket_numbers"]]
+        itinerary = self.itinerary(order)
+        flight = domain.leg_of(itinerary, fact.get("flight_id"))
+        zone = flight["origin_tz"] if flight else None
         return {
             "kind": kind,
             "booking_ref": booking_ref,
@@ -63,7 +69,10 @@ class Messages:
             "traveller": user.get("full_name") or user["email"],
             "passengers": order.get("passengers") or [],
             "tickets": tickets,
-            "itinerary": self.itinerary(order),
+            "itinerary": itinerary,
+            "flight": flight,
+            "check_in_closes": domain.local_time(fact.get("closes_at"), zone),
+            "since": domain.local_time(fact.get("since"), zone),
             "amount_paid": domain.money(order.get("amount"), order.get("currency")),
             "amount_refunded": domain.money(fact.get("amount"), fact.get("currency")),
             "refund_id": fact.get("refund_id"),

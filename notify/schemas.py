@@ -49,6 +49,27 @@ class PaymentRefundedSchema(EventSchema):
     reason = fields.String(load_default=None, allow_none=True)
 
 
+class CheckInOpenedSchema(EventSchema):
+    """``ticket.check_in_opened``: check-in for one flight of the booking is open."""
+
+    flight_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    ticket_numbers = fields.List(fields.String(), load_default=list)
+    opens_at = fields.String(load_default=None, allow_none=True)
+    closes_at = fields.String(load_default=None, allow_none=True)
+
+
+class BookingDisruptedSchema(EventSchema):
+    """``order.booking_disrupted``: a flight of the booking was cancelled, delayed beyond
+    the threshold, retimed so a connection breaks, or lost the passenger's seat."""
+
+    flight_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    segment = fields.Integer(load_default=None, allow_none=True)
+    since = fields.String(load_default=None, allow_none=True)
+    # each a name ("refund", "move") or an object with "type" and details (domain.option_text)
+    options = fields.List(fields.Raw(), load_default=list)
+
+
 # -- the API ------------------------------------------------------------------------------
 
 class NotificationQuerySchema(Schema):

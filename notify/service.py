@@ -4,7 +4,8 @@ Entry points only: which fact makes which message is ``messages.py``, the rules 
 
 Facts consumed (one message per fact per booking; docs/notify.md):
 ``ticket.tickets_issued`` → ticketed, ``order.order_cancelled`` → cancelled,
-``order.order_expired`` → expired, ``payment.payment_refunded`` → refunded.
+``order.order_expired`` → expired, ``payment.payment_refunded`` → refunded,
+``ticket.check_in_opened`` → check_in_open, ``order.booking_disrupted`` → disrupted.
 """
 import logging
 
@@ -16,7 +17,13 @@ from notify import domain
 from notify.dependencies import AirportZones, BoundedRpc, Database, MailerProvider, RequestContext, SettingsProvider
 from notify.messages import Messages
 from notify.models import Base
-from notify.schemas import OrderClosedSchema, PaymentRefundedSchema, TicketsIssuedSchema
+from notify.schemas import (
+    BookingDisruptedSchema,
+    CheckInOpenedSchema,
+    OrderClosedSchema,
+    PaymentRefundedSchema,
+    TicketsIssuedSchema,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +76,14 @@ class NotifyService:
     @event_handler("payment", "payment_refunded")
     def on_payment_refunded(self, payload):
         self._record(domain.REFUNDED, PaymentRefundedSchema(), payload, "payment_refunded")
+
+    @event_handler("ticket", "check_in_opened")
+    def on_check_in_opened(self, payload):
+        self._record(domain.CHECK_IN_OPEN, CheckInOpenedSchema(), payload, "check_in_opened")
+
+    @event_handler("order", "booking_disrupted")
+    def on_booking_disrupted(self, payload):
+        self._record(domain.DISRUPTED, BookingDisruptedSchema(), payload, "booking_disrupted")
 
     @config_timer("expiry_sweep_seconds")
     def send_overdue(self):

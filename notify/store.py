@@ -12,20 +12,22 @@ from notify.models import Notification
 MAX_ERROR_LENGTH = 500
 
 
-def exists(session, kind, order_id):
-    kind, order_id = dedup_key(kind, order_id)
+def exists(session, kind, order_id, fact_key=""):
+    kind, order_id, fact_key = dedup_key(kind, order_id, fact_key)
     return session.scalar(sa.select(sa.literal(True)).where(
-        Notification.kind == kind, Notification.order_id == order_id)) is not None
+        Notification.kind == kind, Notification.order_id == order_id, Notification.fact_key == fact_key,
+    )) is not None
 
 
-def add(session, kind, order_id, **columns):
-    """Record the message for ``(kind, order_id)``. Returns its id, or None when the
-    booking already has that message: the unique constraint decides, so two
+def add(session, kind, order_id, fact_key="", **columns):
+    """Record the message for ``(kind, order_id, fact_key)``. Returns its id, or None when
+    the booking already has that message: the unique constraint decides, so two
     deliveries of one fact racing each other make one message."""
-    kind, order_id = dedup_key(kind, order_id)
+    kind, order_id, fact_key = dedup_key(kind, order_id, fact_key)
     statement = insert(Notification).values(
-        id=uuid.uuid4(), kind=kind, order_id=order_id, created_at=utcnow(), attempts=0, **columns,
-    ).on_conflict_do_nothing(constraint="uq_notifications_kind_order").returning(Notification.id)
+        id=uuid.uuid4(), kind=kind, order_id=order_id, fact_key=fact_key, created_at=utcnow(), attempts=0,
+        **columns,
+    ).on_conflict_do_nothing(constraint="uq_notifications_fact").returning(Notification.id)
     return session.execute(statement).scalar()
 
 

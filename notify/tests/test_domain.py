@@ -9,10 +9,30 @@ from notify import domain
 
 
 def test_the_dedup_key_is_the_fact_and_the_booking():
-    assert domain.dedup_key("ticketed", "65f1c0ffee0123456789abcd") == ("ticketed", "65f1c0ffee0123456789abcd")
-    assert domain.dedup_key(domain.REFUNDED, 42) == ("refunded", "42")
+    assert domain.dedup_key("ticketed", "65f1c0ffee0123456789abcd") == ("ticketed", "65f1c0ffee0123456789abcd", "")
+    assert domain.dedup_key(domain.REFUNDED, 42) == ("refunded", "42", "")
     with pytest.raises(ValueError):
-        domain.dedup_key("disrupted", "x")  # pending: no event publishes it yet
+        domain.dedup_key("boarded", "x")
+
+
+def test_facts_that_recur_are_told_apart_by_flight_and_reason():
+    assert domain.fact_key(domain.TICKETED, {"order_id": "o1", "flight_id": "f1"}) == ""
+    assert domain.fact_key(domain.CHECK_IN_OPEN, {"order_id": "o1", "flight_id": "f1"}) == "f1"
+    delayed = {"order_id": "o1", "flight_id": "f1", "reason": "delayed", "since": "2026-12-01T06:00:00+00:00"}
+    assert domain.fact_key(domain.DISRUPTED, delayed) == "f1:delayed"
+    # a replay at another time is the same fact; another reason for the flight is another
+    assert domain.fact_key(domain.DISRUPTED, dict(delayed, since="2026-12-01T07:00:00+00:00")) == "f1:delayed"
+    assert domain.fact_key(domain.DISRUPTED, dict(delayed, reason="cancelled")) == "f1:cancelled"
+
+
+def test_the_options_of_a_disruption_read_as_choices():
+    assert domain.option_text("refund") == "Cancel the booking for a full refund."
+    assert domain.option_text({"type": "move", "window_hours": 72}) == (
+        "Move to another flight on the same route at no cost (a flight within 72 hours of yours).")
+    assert domain.option_text({"kind": "move"}).endswith("at no cost.")
+    assert domain.option_text("rebook_later") == "Rebook later."
+    steps = domain.next_steps(domain.DISRUPTED, "K7M2QX", {"options": ["refund", "move"]})
+    assert steps[:2] == [domain.option_text("refund"), domain.option_text("move")] and "K7M2QX" in steps[2]
 
 
 def test_money_is_shown_in_major_units_with_the_currency_exponent():

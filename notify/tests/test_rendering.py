@@ -29,6 +29,9 @@ def context(kind, **fact):
         "refund_id": fact.get("refund_id"), "paid": domain.cancelled_paid(fact),
         "reason": domain.reason_text(fact.get("reason")),
         "next_steps": domain.next_steps(kind, "K7M2QX", fact),
+        "flight": domain.leg_of([LEG], fact.get("flight_id")),
+        "check_in_closes": domain.local_time(fact.get("closes_at"), LEG["origin_tz"]),
+        "since": domain.local_time(fact.get("since"), LEG["origin_tz"]),
     }
 
 
@@ -101,3 +104,29 @@ def test_the_smtp_uri_says_where_and_how():
     assert Mailer("smtp://mail.example", "a@b.example").port == 25
     with pytest.raises(ValueError):
         Mailer("http://mail.example", "a@b.example")
+
+
+def test_check_in_open_names_the_flight_when_check_in_closes_and_what_to_do():
+    subject, text, html = render(domain.CHECK_IN_OPEN, context(
+        domain.CHECK_IN_OPEN, flight_id="f1", closes_at="2026-12-01T07:30:00+00:00"))
+    assert subject == "Check-in is open for GA400 CGK to DPS: booking K7M2QX"
+    for body in (text, html):
+        assert "K7M2QX" in body and "GA400" in body and "9991000000017" in body
+        assert "Tue 01 Dec 2026 15:30 WIB (UTC+07:00)" in body  # departs, Jakarta time
+        assert "Tue 01 Dec 2026 14:30 WIB (UTC+07:00)" in body  # check-in closes, Jakarta time
+        assert "My trips" in body and "last name" in body
+
+
+def test_disrupted_says_why_and_lists_the_choices():
+    fact = {"flight_id": "f1", "reason": "delayed", "since": "2026-12-01T06:00:00+00:00",
+            "options": ["refund", {"type": "move", "until": "2026-12-04T08:30:00+00:00"}, {"type": "voucher"}]}
+    subject, text, html = render(domain.DISRUPTED, context(domain.DISRUPTED, **fact))
+    assert subject == "Flight GA400 of your booking K7M2QX is disrupted"
+    for body in (text, html):
+        assert "is disrupted: the flight is delayed (since Tue 01 Dec 2026 13:00 WIB (UTC+07:00))" in body
+        assert "Cancel the booking for a full refund." in body
+        assert "Move to another flight on the same route at no cost (a flight departing by Fri 04 Dec 2026" in body
+        assert "Voucher." in body
+    unknown_flight = render(domain.DISRUPTED, context(domain.DISRUPTED, flight_id="f9", reason="aircraft_change"))
+    assert unknown_flight[0] == "Your booking K7M2QX is disrupted"
+    assert "the aircraft was changed and has no seat for you" in unknown_flight[1]

@@ -51,6 +51,22 @@ def test_one_message_per_fact_per_booking_even_when_deliveries_race(engine):
         assert store.exists(session, "ticketed", order_id) and not store.exists(session, "cancelled", order_id)
 
 
+def test_a_fact_that_recurs_makes_one_message_per_fact_key(engine):
+    user_id, order_id = uuid.uuid4(), uuid.uuid4().hex[:24]
+
+    def add_keyed(key):
+        with Session(engine) as session, session.begin():
+            return store.add(session, "disrupted", order_id, key, **columns(user_id))
+
+    pool = eventlet.GreenPool(6)
+    ids = list(pool.imap(add_keyed, ["f1:delayed"] * 3 + ["f1:cancelled"] * 3))
+    assert len([i for i in ids if i is not None]) == 2
+    with Session(engine) as session:
+        assert store.exists(session, "disrupted", order_id, "f1:delayed")
+        assert not store.exists(session, "disrupted", order_id, "f2:delayed")
+        assert not store.exists(session, "disrupted", order_id)
+
+
 def test_a_message_being_sent_is_not_claimed_again_and_a_sent_one_never(engine):
     notification_id = add(engine, "cancelled", uuid.uuid4().hex[:24], uuid.uuid4())
     with Session(engine) as first, first.begin():
