@@ -109,6 +109,12 @@ def dedup_key(kind, order_id, key=""):
     return kind, str(order_id), key
 
 
+def worth_telling(kind, order):
+    """Whether the fact still means something to the booking ``order`` (order's answer) is
+    in now: "check-in is open" for a booking cancelled meanwhile would mislead."""
+    return kind != CHECK_IN_OPEN or order.get("status") == "TICKETED"
+
+
 def reason_text(reason):
     return REASONS.get(reason, (reason or "").replace("_", " "))
 
@@ -138,7 +144,7 @@ def option_text(option):
     if name == "move":
         until = option.get("until") or option.get("window_ends_at")
         if until:
-            text += f" (a flight departing by {local_time(until, None)})."
+            text += f" (a flight departing by {time_text(until, None)})."
         elif option.get("window_hours"):
             text += f" (a flight within {option['window_hours']} hours of yours)."
         else:
@@ -186,6 +192,15 @@ def local_time(value, tz_name):
     local = moment.astimezone(zone)
     offset = local.strftime("%z")
     return f"{local:%a %d %b %Y %H:%M} {local.tzname()} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def time_text(value, tz_name):
+    """``local_time``, or the value as it came when it is not a time (a producer's slip
+    must not cost the traveller the whole message)."""
+    try:
+        return local_time(value, tz_name)
+    except (ValueError, TypeError):
+        return str(value)
 
 
 def leg(flight, zones):

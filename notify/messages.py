@@ -39,6 +39,9 @@ class Messages:
             if store.exists(session, kind, order_id, key):
                 return None
         order = self.services.order.get_order(order_id)
+        if not domain.worth_telling(kind, order):
+            log.info("no %s message for order %s: it is %s now", kind, order_id, order.get("status"))
+            return None
         user = self.services.auth.get_user(order["user_id"])
         context = self.context(kind, order, user, fact)
         subject, text, html = render(kind, context)

@@ -1,5 +1,7 @@
 """marshmallow schemas of the notify service: the events it reads, the query it takes,
 the answers it gives (the gateway documents them in /openapi.json)."""
+from datetime import UTC
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from common.schemas import UtcDateTime, no_control_characters
@@ -54,8 +56,8 @@ class CheckInOpenedSchema(EventSchema):
 
     flight_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     ticket_numbers = fields.List(fields.String(), load_default=list)
-    opens_at = fields.String(load_default=None, allow_none=True)
-    closes_at = fields.String(load_default=None, allow_none=True)
+    opens_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
+    closes_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
 
 
 class BookingDisruptedSchema(EventSchema):
@@ -65,7 +67,7 @@ class BookingDisruptedSchema(EventSchema):
     flight_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=64))
     segment = fields.Integer(load_default=None, allow_none=True)
-    since = fields.String(load_default=None, allow_none=True)
+    since = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
     # each a name ("refund", "move") or an object with "type" and details (domain.option_text)
     options = fields.List(fields.Raw(), load_default=list)
 

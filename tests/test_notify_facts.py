@@ -70,8 +70,14 @@ def test_check_in_open_is_told_once_per_booking_when_its_window_opens(make_syste
 
         replayed(system, "ticket", "check_in_opened", payload)
         assert len(with_subject(mail, user["email"], "Check-in is open")) == 1
+        # a booking cancelled since is not told, even if the fact reaches notify
+        assert client.post(f"/orders/{later['id']}/cancel").status_code == 200
+        wait_for_status(client, later["id"], "REFUNDED", timeout=30)
+        replayed(system, "ticket", "check_in_opened", dict(payload, order_id=later["id"], flight_id=far["id"]),
+                 times=1)
+        assert len(with_subject(mail, user["email"], "Check-in is open")) == 1
         wait_until(lambda: sorted(item["kind"] for item in notifications(client)["items"]) == [
-            "check_in_open", "ticketed", "ticketed"], what="the check-in and both ticketed messages listed")
+            "cancelled", "check_in_open", "refunded", "ticketed", "ticketed"], what="the booking's messages listed")
 
 
 def disruption(order, flight, reason, since, **extra):

@@ -94,3 +94,15 @@ def test_a_cursor_round_trips_and_garbage_is_invalid_input():
     for garbage in ("x", "!!!", "W10", domain.encode_cursor(created_at, notification_id)[:-3]):
         with pytest.raises(InvalidInput):
             domain.decode_cursor(garbage)
+
+
+def test_check_in_open_is_told_only_to_a_booking_still_ticketed():
+    assert domain.worth_telling(domain.CHECK_IN_OPEN, {"status": "TICKETED"})
+    assert not domain.worth_telling(domain.CHECK_IN_OPEN, {"status": "REFUNDED"})
+    assert domain.worth_telling(domain.DISRUPTED, {"status": "REFUNDED"})  # a cancelled flight: still news
+
+
+def test_a_time_that_is_not_one_is_shown_as_it_came():
+    assert domain.time_text("2026-12-01T06:00:00+00:00", "Asia/Jakarta").startswith("Tue 01 Dec 2026 13:00 WIB")
+    assert domain.time_text("next Tuesday", None) == "next Tuesday"
+    assert domain.option_text({"type": "move", "until": "soon"}).endswith("(a flight departing by soon).")
