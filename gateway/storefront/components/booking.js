@@ -18,7 +18,7 @@ export const HEADINGS = {
 };
 export const CANCELLABLE = new Set(["PENDING_PAYMENT", "TICKETED"]);
 
-export const PASSENGER_TYPES = { adult: "Adult", child: "Child (2–11)", infant: "Infant (under 2, on a lap)" };
+export const PASSENGER_TYPES = { adult: "Adult", child: "Child", infant: "Infant" };
 
 // The order's flights: an itinerary's segments, or its one flight (GET /flights/{id}).
 export async function orderFlights(order) {
@@ -50,7 +50,7 @@ function seatsOf(passenger, order) {
 export function passengersList(order) {
   return h("ul", { class: "plain passengers-list" }, order.passengers.map((passenger) => h("li", {},
     h("strong", {}, passengerName(passenger)),
-    passenger.type ? ` (${PASSENGER_TYPES[passenger.type] || passenger.type})` : "",
+    passenger.type ? ` (${(PASSENGER_TYPES[passenger.type] || passenger.type).toLowerCase()})` : "",
     `: ${seatsOf(passenger, order)}`,
     passenger.price !== undefined ? `, ${money(passenger.price, order.currency)}` : "")));
 }

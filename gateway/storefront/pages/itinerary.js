@@ -21,6 +21,9 @@ function typeOn(birthDate, departureIso) {
   return years >= 12 ? "adult" : years >= 2 ? "child" : "infant";
 }
 
+const A_TYPE = { adult: "an adult", child: "a child", infant: "an infant" };
+const AGES = { adult: "an adult is 12 or older", child: "a child is 2 to 11", infant: "an infant is under 2" };
+
 function newIdempotencyKey() {
   return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
@@ -71,7 +74,7 @@ export default {
         birth: make("birth_date", { type: "date" }),
       };
     });
-    const label = (i) => `${PASSENGER_TYPES[types[i]].split(" (")[0]} ${numberOf(i)}`;
+    const label = (i) => `${PASSENGER_TYPES[types[i]]} ${numberOf(i)}`;
     const people = inputs.map((person, i) => h("li", { class: "passenger" },
       h("fieldset", {},
         h("legend", {}, label(i), person.type === "infant" ? ` (on the lap of Adult ${numberOf(i)})` : "",
@@ -123,7 +126,7 @@ export default {
         const type = typeOn(person.birth.value, flights[0].departure_at);
         if (type !== person.type) {
           return invalid(person.birth, `${label(i)}: on ${day(flights[0].departure_at.slice(0, 10))} this date of birth makes `
-            + `the passenger ${type ? `${PASSENGER_TYPES[type].toLowerCase()}` : "not yet born"}, not ${PASSENGER_TYPES[person.type].toLowerCase()}.`);
+            + `the passenger ${A_TYPE[type] || "not yet born"}, and ${AGES[person.type]}.`);
         }
       }
       return false;
