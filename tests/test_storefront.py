@@ -86,9 +86,10 @@ def airplane(system):
     return create_airplane(admin_client(system))
 
 
-def new_flight(system, airplane, days, **overrides):
-    flight = schedule_flight(admin_client(system), airplane, utc_in(days=days, hours=3),
-                             duration=timedelta(hours=1, minutes=50), **overrides)
+def new_flight(system, airplane, days, minutes=0, duration=timedelta(hours=1, minutes=50), **overrides):
+    """A flight departing ``days`` and 3 hours (and ``minutes``) from now."""
+    flight = schedule_flight(admin_client(system), airplane, utc_in(days=days, hours=3, minutes=minutes),
+                             duration=duration, **overrides)
     wait_until(lambda: system.http.get(f"/flights/{flight['id']}/seats").status_code == 200,
                what="the flight's seat inventory")
     return flight
@@ -164,12 +165,17 @@ def test_a_round_trip_for_an_adult_and_an_infant_with_fare_families_and_a_seat_m
     outbound = new_flight(system, create_airplane(admin, cabins=SEVEN_ACROSS), days=40, fares=FAMILY_FARES)
     back = new_flight(system, create_airplane(admin, cabins=SEVEN_ACROSS), days=43, fares=FAMILY_FARES,
                       origin="DPS", destination="CGK")
+    # and a one-stop connection through Surabaya (an hour on the ground)
+    via = [new_flight(system, create_airplane(admin), days=40, duration=timedelta(hours=1, minutes=30),
+                      destination="SUB"),
+           new_flight(system, create_airplane(admin), days=40, minutes=150, duration=timedelta(hours=1),
+                      origin="SUB")]
     # the seat map tells where the aisles are
     assert system.http.get(f"/flights/{outbound['id']}/seats").json()["cabins"] == SEVEN_ACROSS
     date = local_date(outbound)
     infant_birth_date = (datetime.fromisoformat(date) - timedelta(days=200)).date().isoformat()
 
-    result = browser.run("round_trip", "desktop", outbound=outbound, back=back, date=date,
+    result = browser.run("round_trip", "desktop", outbound=outbound, back=back, via=via, date=date,
                          return_date=local_date(back, BALI), infant_birth_date=infant_birth_date, password=PASSWORD)
     assert not serious_violations(result), json.dumps(result["axe"], indent=1)
 

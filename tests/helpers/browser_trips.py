@@ -41,10 +41,11 @@ def manage(tab, booking_ref, last_name):
     return {"axe": found, "width": page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")}
 
 
-def round_trip(tab, outbound, back, date, return_date, infant_birth_date, password):
+def round_trip(tab, outbound, back, via, date, return_date, infant_birth_date, password):
     """Search a return trip for an adult and an infant, read the fare families and their
-    rules, pick standard both ways and a seat on each flight (aisles where the layout puts
-    them), register on the way, pay, see four e-tickets (the infant's on a lap)."""
+    rules, see a connection (``via``: two flights), pick the direct flights, standard both
+    ways, and a seat on each flight (aisles where the layout puts them), register on the
+    way, pay, see four e-tickets (the infant's on a lap)."""
     page, found = tab.page, {}
     tab.open("#/")
     page.get_by_role("radio", name="Return").check()
@@ -71,6 +72,9 @@ def round_trip(tab, outbound, back, date, return_date, infant_birth_date, passwo
         expect(option.locator("input[type=radio]")).to_have_count(3)  # light, standard, flex
         expect(option).to_contain_text("Direct")
     expect(out_option).to_contain_text("IDR 12,500.00")
+    connection = page.locator("li.journey", has_text=via[0]["flight_number"])
+    expect(connection).to_contain_text(via[1]["flight_number"])
+    expect(connection).to_contain_text("1 stop in SUB (1 h)")
     found["trip search, fare families"] = axe_violations(page)
     tab.shot("journeys")
     page.get_by_role("button", name="Continue").click()
@@ -102,11 +106,11 @@ def round_trip(tab, outbound, back, date, return_date, infant_birth_date, passwo
     page.get_by_label("Infant 1: family name").fill("Putri")
     page.get_by_label("Infant 1: date of birth").fill("2001-01-01")  # too old to be an infant: said in words
     page.get_by_role("button", name="Continue to payment").click()
-    expect(page.get_by_role("alert")).to_contain_text("Infant 1: on ")
-    page.get_by_label("Infant 1: date of birth").fill(infant_birth_date)
+    expect(page.get_by_role("alert")).to_contain_text("Infant 1: on the day of the first flight")
     expect(page.locator(".picked").first).to_contain_text("Seats: 7A")
     found["itinerary: passengers and seats"] = axe_violations(page)
     tab.shot("itinerary")
+    page.get_by_label("Infant 1: date of birth").fill(infant_birth_date)
     page.get_by_role("button", name="Continue to payment").click()
 
     tab.heading("Pay for your booking")
@@ -172,6 +176,7 @@ def boards_and_messages(tab, flight, date, email, password, booking_ref):
     tab.heading(r"Departures: Jakarta \(CGK\)")
     departures = page.get_by_role("table", name=re.compile("^Departures"))
     expect(departures.locator("tr", has_text=flight["flight_number"])).to_contain_text("On time")
+    expect(page.get_by_role("button", name="Later flights")).to_be_hidden()  # one page
     found["departures board"] = axe_violations(page)
     tab.shot("board")
     airport = page.get_by_role("combobox", name="Airport")

@@ -44,14 +44,14 @@ async function passView(pass) {
       item("Flight", pass.flight.flight_number),
       item("From", `${from.city || from.name} (${pass.flight.origin})`),
       item("To", `${to.city || to.name} (${pass.flight.destination})`),
-      item("Departs", dateTime(pass.flight.departure_at, from.tz)),
+      item("Departs", `${dateTime(pass.flight.departure_at, from.tz)} (local time)`),
       item("Seat", pass.seat || "On a lap"),
       item("Cabin", cabinName(pass.class)),
       item("Booking", pass.booking_ref),
       item("Sequence", String(pass.sequence)),
       item("Status", STATES[pass.status] || pass.status)),
     image, slot.element,
-    h("p", { class: "muted" }, "Show this barcode at security and at the gate (local time at the departure airport)."));
+    h("p", { class: "muted" }, "Show this barcode at security and at the gate."));
 }
 
 // the check-in window in words, when the API says it is not open or has closed

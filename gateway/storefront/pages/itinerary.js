@@ -8,7 +8,7 @@ import { PASSENGER_TYPES, flightsView } from "../components/booking.js";
 import { errorSlot } from "../components/errors.js";
 import { seatMap } from "../components/seat-map.js";
 import { announce, field, h } from "../dom.js";
-import { cabinName, day, money } from "../format.js";
+import { cabinName, money } from "../format.js";
 import { drafts, session } from "../session.js";
 
 // the type a birth date makes a passenger on the (UTC) day of the first departure: order's rule
@@ -125,8 +125,8 @@ export default {
         if (!person.birth.value) return invalid(person.birth, `${label(i)}: enter the date of birth.`);
         const type = typeOn(person.birth.value, flights[0].departure_at);
         if (type !== person.type) {
-          return invalid(person.birth, `${label(i)}: on ${day(flights[0].departure_at.slice(0, 10))} this date of birth makes `
-            + `the passenger ${A_TYPE[type] || "not yet born"}, and ${AGES[person.type]}.`);
+          return invalid(person.birth, `${label(i)}: on the day of the first flight this date of birth makes the `
+            + `passenger ${A_TYPE[type] || "not yet born"}, and ${AGES[person.type]}.`);
         }
       }
       return false;

@@ -24,8 +24,8 @@ export function searchForm(params, go) {
   const from = airportPicker({ label: "From", name: "origin", code: params.get("origin") });
   const to = airportPicker({ label: "To", name: "destination", code: params.get("destination") });
   const date = h("input", { type: "date", name: "date", required: true, min: today(), value: params.get("date") || today() });
-  const back = h("input", { type: "date", name: "return_date", min: today(), value: params.get("return_date") || "" });
   const returning = Boolean(params.get("return_date"));
+  const back = h("input", { type: "date", name: "return_date", min: today(), value: params.get("return_date") || "", required: returning });
   const backField = field("Return date", back);
   backField.hidden = !returning;
   const trip = [["one-way", "One way"], ["return", "Return"]].map(([value, text]) => h("label", { class: "choice" },
