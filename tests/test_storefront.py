@@ -190,7 +190,7 @@ def test_a_round_trip_for_an_adult_and_an_infant_with_fare_families_and_a_seat_m
     assert order["amount"] == adult["price"] + infant["price"]
 
 
-def test_a_traveller_checks_in_and_sees_the_boarding_pass(browser, system, airplane):
+def test_a_traveller_checks_in_on_a_phone_and_sees_the_boarding_pass(browser, system, airplane):
     admin = admin_client(system)
     soon = flight_departing(system, admin, hours=5)
     far = new_flight(system, airplane, days=25)
@@ -198,9 +198,11 @@ def test_a_traveller_checks_in_and_sees_the_boarding_pass(browser, system, airpl
     near_order = ticketed_booking(system, customer, soon, "Eko Prasetyo", "6A")
     far_order = ticketed_booking(system, customer, far, "Eko Prasetyo", "6B")
 
-    result = browser.run("check_in", "desktop", email=email, password=PASSWORD, order_id=near_order["id"],
-                         far_order_id=far_order["id"])
+    result = browser.run("check_in", "phone", device="phone", email=email, password=PASSWORD,
+                         order_id=near_order["id"], far_order_id=far_order["id"])
     assert not serious_violations(result), json.dumps(result["axe"], indent=1)
+    page_width, phone_width = result["width"]
+    assert page_width <= phone_width, f"the page ({page_width}px) is wider than the phone ({phone_width}px)"
     number = near_order["tickets"][0]["number"]
     boarding_pass = customer.get(f"/tickets/{number}/boarding-pass").json()
     assert (boarding_pass["seat"], boarding_pass["status"]) == ("14C", "checked_in")

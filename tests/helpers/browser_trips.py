@@ -150,6 +150,7 @@ def check_in(tab, email, password, order_id, far_order_id):
     page.wait_for_function("() => document.querySelector('img.barcode').naturalWidth > 0")
     found["boarding pass"] = axe_violations(page)
     tab.shot("boarding-pass")
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
 
     tab.open(f"#/trip/{far_order_id}")
     tab.heading("You're booked")
@@ -159,7 +160,7 @@ def check_in(tab, email, password, order_id, far_order_id):
     expect(alert).to_contain_text("Check-in opens 48 hours before departure")
     expect(alert).to_contain_text("Online check-in for this flight is open from")
     assert_in_words(alert)
-    return {"axe": found}
+    return {"axe": found, "width": width}
 
 
 def boards_and_messages(tab, flight, date, email, password, booking_ref):
