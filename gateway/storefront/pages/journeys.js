@@ -6,9 +6,11 @@
 
 import { airport } from "../airports.js";
 import { api } from "../api.js";
+import { errorSlot } from "../components/errors.js";
 import { h, select } from "../dom.js";
 import { cabinName, daysLater, day, duration, money, time } from "../format.js";
 
+const PAGE = 20;
 const SORTS = [["price", "Lowest price first"], ["duration", "Shortest first"]];
 
 function familyRules(family) {
@@ -70,7 +72,7 @@ async function direction(items, key, title, names, passengers) {
   }
   return h("section", { class: "direction", "aria-labelledby": `${key}-title` },
     h("h2", { id: `${key}-title` }, title),
-    h("ol", { class: "offers", "aria-label": title }, await Promise.all(items.map((option, i) => optionCard(option, i, key, names, passengers)))));
+    h("ol", { class: "offers", "aria-label": title, "data-direction": key }, await Promise.all(items.map((option, i) => optionCard(option, i, key, names, passengers)))));
 }
 
 export default {
@@ -86,8 +88,9 @@ export default {
     const cabin = params.get("class") || "economy";
     const sort = params.get("sort") || "price";
     const seated = adults + children;
+    const query = { origin, destination, date, return_date: back, passengers: seated, class: cabin, sort, limit: PAGE };
     const [page, catalogue, from, to] = await Promise.all([
-      api("/itineraries", { query: { origin, destination, date, return_date: back, passengers: seated, class: cabin, sort, limit: 20 } }),
+      api("/itineraries", { query }),
       api("/fare-families"),
       airport(origin), airport(destination),
     ]);
@@ -98,6 +101,33 @@ export default {
       infants ? `${infants} ${infants === 1 ? "infant" : "infants"}` : null].filter(Boolean).join(", ");
 
     const problem = h("p", { class: "form-problem", role: "alert" });
+    // the options shown so far, each direction's radio values index them; "More options"
+    // asks the next page of both lists (the API pages them together)
+    const lists = { out: [...page.items], back: [...page.return_items] };
+    const moreErrors = errorSlot();
+    let cursor = page.next_cursor;
+    const more = h("button", {
+      type: "button", hidden: !cursor,
+      onclick: async () => {
+        more.disabled = true;
+        moreErrors.clear();
+        try {
+          const next = await api("/itineraries", { query: { ...query, cursor } });
+          for (const [key, items] of [["out", next.items], ["back", next.return_items]]) {
+            const list = form.querySelector(`ol[data-direction=${key}]`);
+            const start = lists[key].length;
+            lists[key].push(...items);
+            list?.append(...await Promise.all(items.map((option, i) => optionCard(option, start + i, key, names, seated))));
+          }
+          cursor = next.next_cursor;
+          more.hidden = !cursor;
+        } catch (error) {
+          moreErrors.show(error);
+        } finally {
+          more.disabled = false;
+        }
+      },
+    }, "More options");
     const sortChoice = select(SORTS, sort, {
       id: "sort", onchange: (event) => {
         const query = new URLSearchParams(params);
@@ -109,7 +139,7 @@ export default {
       novalidate: true, "aria-label": "Choose flights and fares",
       onsubmit: (event) => {
         event.preventDefault();
-        const picks = [["out", page.items], ...(back ? [["back", page.return_items]] : [])].map(([key, items]) => {
+        const picks = [["out", lists.out], ...(back ? [["back", lists.back]] : [])].map(([key, items]) => {
           const value = form.querySelector(`input[name=${key}]:checked`)?.value;
           if (!value) return null;
           const [index, family] = value.split(":");
@@ -131,6 +161,7 @@ export default {
     },
     await direction(page.items, "out", `Outbound: ${from.city || origin} to ${to.city || destination}, ${day(date)}`, names, seated),
     back ? await direction(page.return_items, "back", `Return: ${to.city || destination} to ${from.city || origin}, ${day(back)}`, names, seated) : null,
+    h("p", {}, more), moreErrors.element,
     problem,
     page.items.length && (!back || page.return_items.length) ? h("button", { type: "submit", class: "primary" }, "Continue") : null);
 
