@@ -1,4 +1,4 @@
-// #/journeys?origin&destination&date&return_date&adults&children&infants&class&sort — trip
+// #/journeys?origin&destination&date&return_date&adults&children&infants&class&sort&limit — trip
 // search (GET /itineraries): direct flights and one-stop connections, out and (with a
 // return date) back, each priced per fare family; the fare families' rules side by side
 // (GET /fare-families). The traveller picks one option and one family per direction,
@@ -88,7 +88,8 @@ export default {
     const cabin = params.get("class") || "economy";
     const sort = params.get("sort") || "price";
     const seated = adults + children;
-    const query = { origin, destination, date, return_date: back, passengers: seated, class: cabin, sort, limit: PAGE };
+    const limit = Math.min(Math.max(Number(params.get("limit")) || PAGE, 1), 50);
+    const query = { origin, destination, date, return_date: back, passengers: seated, class: cabin, sort, limit };
     const [page, catalogue, from, to] = await Promise.all([
       api("/itineraries", { query }),
       api("/fare-families"),
