@@ -15,6 +15,7 @@ import subprocess
 import sys
 import uuid
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -188,6 +189,17 @@ def test_a_round_trip_for_an_adult_and_an_infant_with_fare_families_and_a_seat_m
     assert [s["seat"] for s in adult["segments"]] == ["7A", "9C"]
     assert [s["price"] for s in infant["segments"]] == [s["price"] * 10 // 100 for s in adult["segments"]]
     assert order["amount"] == adult["price"] + infant["price"]
+
+    # the same pages at a phone's width
+    party = {"class": "economy", "adults": 1, "children": 0, "infants": 1}
+    journeys = urlencode({"origin": "CGK", "destination": "DPS", "date": date,
+                          "return_date": local_date(back, BALI), **party})
+    itinerary = urlencode({"legs": f"{outbound['id']},{back['id']}", "fares": "standard,standard", **party})
+    on_phone = browser.run("trip_pages", "phone", device="phone", journeys=f"#/journeys?{journeys}",
+                           itinerary=f"#/itinerary?{itinerary}")
+    assert not serious_violations(on_phone), json.dumps(on_phone["axe"], indent=1)
+    for name, (page_width, phone_width) in on_phone["widths"].items():
+        assert page_width <= phone_width, f"{name}: the page ({page_width}px) is wider than the phone ({phone_width}px)"
 
 
 def test_a_traveller_checks_in_on_a_phone_and_sees_the_boarding_pass(browser, system, airplane):

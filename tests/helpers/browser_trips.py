@@ -211,5 +211,18 @@ def boards_and_messages(tab, flight, date, email, password, booking_ref):
     return {"axe": found}
 
 
+def trip_pages(tab, journeys, itinerary):
+    """Trip search and the itinerary form at a phone's width: nothing wider than the phone,
+    nothing serious for axe."""
+    page, found, widths = tab.page, {}, {}
+    for name, address in (("journeys", journeys), ("itinerary", itinerary)):
+        tab.open(address)
+        expect(page.locator("li.journey, .seat-map").first).to_be_visible()
+        found[name] = axe_violations(page)
+        widths[name] = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        tab.shot(name)
+    return {"axe": found, "widths": widths}
+
+
 SCENARIOS = {"manage": manage, "round_trip": round_trip, "check_in": check_in,
-             "boards_and_messages": boards_and_messages}
+             "boards_and_messages": boards_and_messages, "trip_pages": trip_pages}
