@@ -1,17 +1,21 @@
 """The storefront in a real browser (Debian's chromium, driven by Playwright): a traveller
 searches with the airport picker, picks a seat, registers on the way, pays (a declined card
 first, shown in words), sees the e-tickets, finds them in "my trips", cancels and sees the
-refund; the same on a phone's width with the keyboard; and an axe-core scan of every page
-finds nothing serious or critical. Screenshots go to docs/storefront/ (the README shows them).
+refund; the same on a phone's width with the keyboard; a booking managed by reference and
+last name on a phone (cancelled, refund shown); a round trip for an adult and an infant with
+fare families and a seat map per flight; check-in and the boarding pass; airport boards and
+the messages page; and an axe-core scan of every page finds nothing serious or critical.
+Screenshots go to docs/storefront/ (the README shows them).
 
-The browser steps are in tests/helpers/browser.py, run in a process of its own (one browser
-for the module); this side makes the flights and accounts through the API."""
+The browser steps are in tests/helpers/browser.py and browser_trips.py, run in a process of
+its own (one browser for the module); this side makes the flights and accounts through the API."""
 import json
 import shutil
 import subprocess
 import sys
 import uuid
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,11 +23,17 @@ import pytest
 from tests.helpers.booking import GOOD_CARD, place, wait_for_status
 from tests.helpers.booking import pay as pay_by_api
 from tests.helpers.browser import NO_CHROMIUM, ROOT
+from tests.helpers.checkin import flight_departing
 from tests.helpers.fleet import create_airplane, schedule_flight, utc_in
 from tests.helpers.harness import wait_until
 
 PASSWORD = "storefront-long-password"
 JAKARTA = ZoneInfo("Asia/Jakarta")
+BALI = ZoneInfo("Asia/Makassar")
+# seven across with one aisle, after C: a seat map that guessed would draw two (2-3-2)
+SEVEN_ACROSS = [{"class": "business", "rows": [1, 3], "layout": "AC-DF"},
+                {"class": "economy", "rows": [6, 30], "layout": "ABC-DEFG"}]
+FAMILY_FARES = {"economy": {"light": 990000, "standard": 1250000, "flex": 1900000}, "business": 4500000}
 
 
 class Browser:
@@ -77,17 +87,37 @@ def airplane(system):
     return create_airplane(admin_client(system))
 
 
-def new_flight(system, airplane, days):
-    flight = schedule_flight(admin_client(system), airplane, utc_in(days=days, hours=3),
-                             duration=timedelta(hours=1, minutes=50))
+def new_flight(system, airplane, days, minutes=0, duration=timedelta(hours=1, minutes=50), **overrides):
+    """A flight departing ``days`` and 3 hours (and ``minutes``) from now."""
+    flight = schedule_flight(admin_client(system), airplane, utc_in(days=days, hours=3, minutes=minutes),
+                             duration=duration, **overrides)
     wait_until(lambda: system.http.get(f"/flights/{flight['id']}/seats").status_code == 200,
                what="the flight's seat inventory")
     return flight
 
 
-def local_date(flight):
-    """The departure's date at the origin (CGK), the date a traveller searches for."""
-    return datetime.fromisoformat(flight["departure_at"]).astimezone(JAKARTA).date().isoformat()
+def local_date(flight, zone=JAKARTA):
+    """The departure's date at the origin (CGK unless told), the date a traveller searches for."""
+    return datetime.fromisoformat(flight["departure_at"]).astimezone(zone).date().isoformat()
+
+
+def account(system, full_name):
+    """A registered customer (who can log in in the browser): ``(email, client)``."""
+    email = f"store-{uuid.uuid4().hex[:10]}@example.com"
+    registered = system.http.post("/auth/register", json={"email": email, "password": PASSWORD, "full_name": full_name})
+    assert registered.status_code == 201, registered.text
+    token = system.http.post("/auth/login", json={"email": email, "password": PASSWORD}).json()["access_token"]
+    return email, system.http.as_user(token)
+
+
+def ticketed_booking(system, customer, flight, name, seat):
+    order = place(customer, flight["id"], {"name": name, "seat": seat})
+    pay_by_api(customer, order["id"], GOOD_CARD)
+    return wait_for_status(customer, order["id"], "TICKETED", timeout=30)
+
+
+def serious_violations(result):
+    return {page: problems for page, problems in result["axe"].items() if problems}
 
 
 def test_a_traveller_searches_picks_a_seat_pays_sees_the_tickets_and_cancels(browser, system, airplane):
@@ -107,12 +137,7 @@ def test_the_same_journey_on_a_phone_with_the_keyboard_where_it_counts(browser, 
 
 def test_no_page_has_a_serious_or_critical_accessibility_violation(browser, system, airplane):
     flight = new_flight(system, airplane, days=23)
-    http = system.http
-    email = f"axe-{uuid.uuid4().hex[:10]}@example.com"
-    registered = http.post("/auth/register", json={"email": email, "password": PASSWORD, "full_name": "Citra Axe"})
-    assert registered.status_code == 201, registered.text
-    token = http.post("/auth/login", json={"email": email, "password": PASSWORD}).json()["access_token"]
-    customer = http.as_user(token)
+    email, customer = account(system, "Citra Axe")
     pending = place(customer, flight["id"], {"name": "Citra Axe", "seat": "8B"})
     paid = place(customer, flight["id"], {"name": "Citra Axe", "seat": "8C"})
     pay_by_api(customer, paid["id"], GOOD_CARD)
@@ -121,3 +146,88 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(browser, syst
     serious = browser.run("accessibility", "axe", flight=flight, date=local_date(flight), email=email,
                           password=PASSWORD, pending_order=pending["id"], paid_order=paid["id"])
     assert not serious, json.dumps(serious, indent=1)
+
+
+def test_a_booking_is_managed_by_reference_and_last_name_on_a_phone(browser, system, airplane):
+    flight = new_flight(system, airplane, days=24)
+    _email, customer = account(system, "Dewi Lestari")
+    order = ticketed_booking(system, customer, flight, "Dewi Lestari", "10A")
+
+    result = browser.run("manage", "phone", device="phone", booking_ref=order["booking_ref"], last_name="lestari")
+    assert not serious_violations(result), json.dumps(result["axe"], indent=1)
+    page_width, phone_width = result["width"]
+    assert page_width <= phone_width, f"the page ({page_width}px) is wider than the phone ({phone_width}px)"
+    refunded = wait_for_status(customer, order["id"], "REFUNDED")
+    assert refunded["refund"]["amount"] > 0
+
+
+def test_a_round_trip_for_an_adult_and_an_infant_with_fare_families_and_a_seat_map_per_flight(browser, system):
+    admin = admin_client(system)
+    outbound = new_flight(system, create_airplane(admin, cabins=SEVEN_ACROSS), days=40, fares=FAMILY_FARES)
+    back = new_flight(system, create_airplane(admin, cabins=SEVEN_ACROSS), days=43, fares=FAMILY_FARES,
+                      origin="DPS", destination="CGK")
+    # and a one-stop connection through Surabaya (an hour on the ground)
+    via = [new_flight(system, create_airplane(admin), days=40, duration=timedelta(hours=1, minutes=30),
+                      destination="SUB"),
+           new_flight(system, create_airplane(admin), days=40, minutes=150, duration=timedelta(hours=1),
+                      origin="SUB")]
+    # the seat map tells where the aisles are
+    assert system.http.get(f"/flights/{outbound['id']}/seats").json()["cabins"] == SEVEN_ACROSS
+    date = local_date(outbound)
+    infant_birth_date = (datetime.fromisoformat(date) - timedelta(days=200)).date().isoformat()
+
+    result = browser.run("round_trip", "desktop", outbound=outbound, back=back, via=via, date=date,
+                         return_date=local_date(back, BALI), infant_birth_date=infant_birth_date, password=PASSWORD)
+    assert not serious_violations(result), json.dumps(result["axe"], indent=1)
+
+    found = admin.get("/admin/orders", params={"booking_ref": result["booking_ref"]}).json()["items"]
+    [order] = found
+    assert [s["flight_id"] for s in order["segments"]] == [outbound["id"], back["id"]]
+    assert [s["fare"] for s in order["segments"]] == ["standard", "standard"]
+    adult, infant = order["passengers"]
+    assert (adult["type"], infant["type"], infant["on_lap_of"]) == ("adult", "infant", 0)
+    assert [s["seat"] for s in adult["segments"]] == ["7A", "9C"]
+    assert [s["price"] for s in infant["segments"]] == [s["price"] * 10 // 100 for s in adult["segments"]]
+    assert order["amount"] == adult["price"] + infant["price"]
+
+    # the same pages at a phone's width
+    party = {"class": "economy", "adults": 1, "children": 0, "infants": 1}
+    journeys = urlencode({"origin": "CGK", "destination": "DPS", "date": date,
+                          "return_date": local_date(back, BALI), **party})
+    itinerary = urlencode({"legs": f"{outbound['id']},{back['id']}", "fares": "standard,standard", **party})
+    on_phone = browser.run("trip_pages", "phone", device="phone", journeys=f"#/journeys?{journeys}",
+                           itinerary=f"#/itinerary?{itinerary}")
+    assert not serious_violations(on_phone), json.dumps(on_phone["axe"], indent=1)
+    for name, (page_width, phone_width) in on_phone["widths"].items():
+        assert page_width <= phone_width, f"{name}: the page ({page_width}px) is wider than the phone ({phone_width}px)"
+
+
+def test_a_traveller_checks_in_on_a_phone_and_sees_the_boarding_pass(browser, system, airplane):
+    admin = admin_client(system)
+    soon = flight_departing(system, admin, hours=5)
+    far = new_flight(system, airplane, days=25)
+    email, customer = account(system, "Eko Prasetyo")
+    near_order = ticketed_booking(system, customer, soon, "Eko Prasetyo", "6A")
+    far_order = ticketed_booking(system, customer, far, "Eko Prasetyo", "6B")
+
+    result = browser.run("check_in", "phone", device="phone", email=email, password=PASSWORD,
+                         order_id=near_order["id"], far_order_id=far_order["id"])
+    assert not serious_violations(result), json.dumps(result["axe"], indent=1)
+    page_width, phone_width = result["width"]
+    assert page_width <= phone_width, f"the page ({page_width}px) is wider than the phone ({phone_width}px)"
+    number = near_order["tickets"][0]["number"]
+    boarding_pass = customer.get(f"/tickets/{number}/boarding-pass").json()
+    assert (boarding_pass["seat"], boarding_pass["status"]) == ("14C", "checked_in")
+
+
+def test_airport_boards_and_the_messages_page(browser, system, airplane):
+    flight = new_flight(system, airplane, days=41)
+    email, customer = account(system, "Fitri Handayani")
+    order = ticketed_booking(system, customer, flight, "Fitri Handayani", "11D")
+    wait_until(lambda: any(m["booking_ref"] == order["booking_ref"]
+                           for m in customer.get("/me/notifications").json()["items"]),
+               timeout=30, what="the message about the booking")
+
+    result = browser.run("boards_and_messages", "desktop", flight=flight, date=local_date(flight), email=email,
+                         password=PASSWORD, booking_ref=order["booking_ref"])
+    assert not serious_violations(result), json.dumps(result["axe"], indent=1)

@@ -21,7 +21,7 @@ from airplane.schemas import (
 )
 from common.errors import load_or_raise
 from gateway.http import json_body, json_response, route
-from ticket.schemas import SeatMapSchema
+from gateway.layouts import CABIN_LAYOUTS, FlightSeatMapSchema
 from track.schemas import (
     AirportListSchema,
     AirportQuery,
@@ -146,10 +146,15 @@ class FleetRoutes:
     def get_flight(self, request, flight_id):
         return json_response(self.rpc.track.get_flight(flight_id))
 
-    @route("GET", "/flights/<flight_id>/seats", summary="Seat map with prices and status", tags=FLIGHTS,
-           responses={200: SeatMapSchema}, errors=(404,))
+    @route("GET", "/flights/<flight_id>/seats", summary="Seat map with prices and status, and the cabins' "
+           "layouts (where the aisles are)", tags=FLIGHTS, responses={200: FlightSeatMapSchema}, errors=(404,))
     def flight_seats(self, request, flight_id):
-        return json_response(self.rpc.ticket.seat_map(flight_id))
+        seat_map = self.rpc.ticket.seat_map.call_async(flight_id)
+        cabins = CABIN_LAYOUTS.of_flight(self.rpc, flight_id)
+        answer = seat_map.result()
+        if cabins:
+            answer["cabins"] = cabins
+        return json_response(answer)
 
     @route("PATCH", "/flights/<flight_id>/status", summary="Delay, board, depart, land or cancel a flight",
            tags=FLIGHTS, auth="admin", body=StatusInput, responses={200: FlightSchema}, errors=(404, 409))

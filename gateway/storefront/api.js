@@ -106,6 +106,14 @@ const FIELD_NAMES = {
   date: "Date",
   flight_number: "Flight number",
   class: "Cabin",
+  given_name: "given names",
+  family_name: "family name",
+  birth_date: "date of birth",
+  type: "type",
+  seats: "seats",
+  fare: "fare family",
+  last_name: "Last name",
+  booking_ref: "Booking reference",
 };
 
 function fieldName(path) {
@@ -114,6 +122,9 @@ function fieldName(path) {
     const part = path[i];
     if (part === "passengers" && /^\d+$/.test(path[i + 1] ?? "")) {
       words.push(`Passenger ${Number(path[i + 1]) + 1}`);
+      i += 1;
+    } else if (part === "segments" && /^\d+$/.test(path[i + 1] ?? "")) {
+      words.push(`Flight ${Number(path[i + 1]) + 1}`);
       i += 1;
     } else if (!/^\d+$/.test(part) && part !== "_schema") {
       words.push(FIELD_NAMES[part] || part.replaceAll("_", " "));

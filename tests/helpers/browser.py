@@ -81,7 +81,7 @@ def search(tab, flight, date, keyboard=False):
         page.locator("[role=option][data-code=DPS]").click()
     expect(destination).to_have_value(re.compile(r"\(DPS\)"))
     page.get_by_label("Departure date").fill(date)
-    page.get_by_label("Passengers").select_option("1")
+    page.get_by_label("Adults").select_option("1")
     tab.shot("search")
     if keyboard:
         page.get_by_label("Departure date").press("Enter")  # submits the form from the keyboard
@@ -235,9 +235,11 @@ SCENARIOS = {"journey": journey, "accessibility": accessibility}
 
 
 def run(browser, request):
+    from tests.helpers.browser_trips import SCENARIOS as TRIP_SCENARIOS  # they build on this module's steps
+
     tab = Tab(browser, request["base_url"], request["name"], request["device"])
     try:
-        result = SCENARIOS[request["scenario"]](tab, **request["kwargs"])
+        result = {**SCENARIOS, **TRIP_SCENARIOS}[request["scenario"]](tab, **request["kwargs"])
     finally:
         tab.close()
     return result

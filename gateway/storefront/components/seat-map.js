@@ -2,8 +2,9 @@
 // as toggle buttons (aria-pressed). Taken seats and seats of another cabin cannot be
 // picked. Arrow keys move between seats (one tab stop for the whole map).
 //
-// The API gives seat labels, not the cabin's layout, so aisles are placed by the usual
-// layouts for the number of seats across (3-3, 2-4-2, 3-4-3...).
+// Aisles run where the cabin's layout says ("ABC-DEF": after C), from the seat map's
+// `cabins`; a seat map without them (a flight whose airplane is not known) places them by
+// the usual layouts for the number of seats across (3-3, 2-4-2, 3-4-3...).
 
 import { h } from "../dom.js";
 import { cabinName, money } from "../format.js";
@@ -16,7 +17,8 @@ function parse(label) {
 }
 
 // the letters after which an aisle runs
-function aisles(letters) {
+function aisles(letters, layout) {
+  if (layout) return new Set(layout.split("-").slice(0, -1).map((group) => group.at(-1)));
   const groups = GROUPS[letters.length] || [letters.length];
   const after = new Set();
   let index = 0;
@@ -27,14 +29,23 @@ function aisles(letters) {
   return after;
 }
 
-export function seatMap({ seats, currency, cabin, max, selected, onChange }) {
+// the part of the cabin a seat is in: its layout's cabin entry when known, else its class
+function sectionOf(seat, place, layouts) {
+  const found = layouts.find((entry) => entry.class === seat.class && place.row >= entry.rows[0] && place.row <= entry.rows[1]);
+  return found ? { key: `${found.class}:${found.rows[0]}`, cabinClass: found.class, layout: found.layout }
+    : { key: seat.class, cabinClass: seat.class, layout: null };
+}
+
+// seats: GET /flights/{id}/seats' seats; layouts: its cabins ([{class, rows, layout}]) or []
+export function seatMap({ seats, layouts = [], currency, cabin, max, selected, onChange, label = "Seat map" }) {
   const chosen = [...selected];
   const cabins = new Map();
   for (const seat of seats) {
     const place = parse(seat.seat);
     if (!place) continue;
-    if (!cabins.has(seat.class)) cabins.set(seat.class, new Map());
-    const rows = cabins.get(seat.class);
+    const section = sectionOf(seat, place, layouts);
+    if (!cabins.has(section.key)) cabins.set(section.key, { ...section, rows: new Map() });
+    const { rows } = cabins.get(section.key);
     if (!rows.has(place.row)) rows.set(place.row, []);
     rows.get(place.row).push({ ...seat, ...place });
   }
@@ -73,9 +84,10 @@ export function seatMap({ seats, currency, cabin, max, selected, onChange }) {
     return el;
   }
 
-  const blocks = [...cabins.entries()].map(([cabinClass, rows]) => {
-    const letters = [...new Set([...rows.values()].flat().map((seat) => seat.letter))].sort();
-    const aisleAfter = aisles(letters);
+  const blocks = [...cabins.values()].map(({ cabinClass, rows, layout }) => {
+    const letters = layout ? [...layout.replaceAll("-", "")]
+      : [...new Set([...rows.values()].flat().map((seat) => seat.letter))].sort();
+    const aisleAfter = aisles(letters, layout);
     const header = h("div", { class: "seat-row seat-letters", "aria-hidden": "true" }, h("span", { class: "row-number" }),
       letters.map((letter) => [h("span", { class: "seat-letter" }, letter), aisleAfter.has(letter) ? h("span", { class: "aisle" }) : null]));
     const body = [...rows.entries()].sort(([a], [b]) => a - b).map(([row, rowSeats]) => {
@@ -121,7 +133,7 @@ export function seatMap({ seats, currency, cabin, max, selected, onChange }) {
     h("li", {}, h("span", { class: "seat sample taken", "aria-hidden": "true" }, "×"), "Taken"),
     h("li", {}, h("span", { class: "seat sample elsewhere", "aria-hidden": "true" }), "Other cabin"));
   const map = h("div", {
-    class: "seat-map", onkeydown: (event) => {
+    class: "seat-map", role: "group", "aria-label": label, onkeydown: (event) => {
       if (event.target.classList?.contains("seat")) move(event.target, event);
     },
   }, blocks);

@@ -117,7 +117,7 @@ export default {
           h("h2", {}, "Seat map"),
           picked,
           seatMap({
-            seats: map.seats, currency: map.currency, cabin, max: passengers, selected: draft.seats,
+            seats: map.seats, layouts: map.cabins || [], currency: map.currency, cabin, max: passengers, selected: draft.seats,
             onChange: (seats) => { draft.seats = seats; save(); showPicked(); },
           })),
         h("div", { class: "card" }, h("h2", {}, passengers === 1 ? "Passenger" : "Passengers"), h("ol", { class: "passengers" }, people)),

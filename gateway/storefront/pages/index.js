@@ -3,7 +3,13 @@
 // adding a page is one module and one line here.
 
 import login, { register } from "./account.js";
+import board from "./board.js";
+import checkIn from "./checkin.js";
 import flight from "./flight.js";
+import itinerary from "./itinerary.js";
+import journeys from "./journeys.js";
+import manage from "./manage.js";
+import notifications from "./notifications.js";
 import pay from "./pay.js";
 import results from "./results.js";
 import search from "./search.js";
@@ -14,11 +20,17 @@ import trips from "./trips.js";
 export const pages = {
   "": search,
   results,
+  journeys,
   flight,
+  itinerary,
   pay,
   trip,
   trips,
+  "check-in": checkIn,
+  manage,
+  notifications,
   login,
   register,
   status,
+  board,
 };

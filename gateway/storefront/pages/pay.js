@@ -3,7 +3,7 @@
 
 import { api } from "../api.js";
 import { errorSlot } from "../components/errors.js";
-import { flightSummary } from "../components/flight-summary.js";
+import { flightsView, orderFlights, passengersList } from "../components/booking.js";
 import { button, field, h } from "../dom.js";
 import { money, time } from "../format.js";
 
@@ -20,7 +20,7 @@ export default {
       go(`#/trip/${encodeURIComponent(orderId)}`);
       return null;
     }
-    const flight = await api(`/flights/${encodeURIComponent(order.flight_id)}`);
+    const flights = await flightsView(await orderFlights(order));
     const holder = h("input", { type: "text", name: "holder", autocomplete: "cc-name", required: true, maxlength: 100 });
     const number = h("input", { type: "text", name: "card_number", autocomplete: "cc-number", inputmode: "numeric", required: true, maxlength: 23 });
     const expiry = h("input", { type: "text", name: "expiry", autocomplete: "cc-exp", placeholder: "MM/YY", required: true, maxlength: 5 });
@@ -61,8 +61,8 @@ export default {
       h("h1", {}, "Pay for your booking"),
       h("div", { class: "card" },
         h("p", {}, "Booking reference ", h("strong", { class: "booking-ref" }, order.booking_ref)),
-        await flightSummary(flight),
-        h("ul", { class: "plain" }, order.passengers.map((p) => h("li", {}, `${p.name}: seat ${p.seat}, ${money(p.price, order.currency)}`))),
+        flights,
+        passengersList(order),
         h("p", { class: "total" }, "Total ", h("strong", {}, money(order.amount, order.currency))),
         h("p", { class: "muted" }, `Your seats are held until ${time(order.expires_at)} (your time). Pay before then.`)),
       hints,

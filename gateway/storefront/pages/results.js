@@ -71,12 +71,15 @@ export default {
       // the strip is a convenience: the results stand without it
     });
     const change = new URLSearchParams(params);
+    const everything = new URLSearchParams({ origin, destination, date, adults: passengers, class: cabin || "economy" });
     const summary = `${day(date, { weekday: "long", day: "numeric", month: "long" })} · ${passengers} `
       + `${passengers === "1" ? "passenger" : "passengers"}${cabin ? ` · ${cabinName(cabin)}` : ""}`;
     return h("section", {},
       h("h1", {}, `${from.city || from.name} to ${to.city || to.name}`),
       h("p", { class: "lead" }, summary, " · ", h("a", { href: `#/?${change}` }, "Change search")),
       calendarSlot,
+      h("p", {}, h("a", { href: `#/journeys?${everything}` }, "See one-stop connections and the fare families"),
+        " (their prices and what each allows)."),
       page.items.length
         ? h("ol", { class: "offers", "aria-label": "Flights" },
           page.items.map((offer) => offerCard(offer, from, to, passengers, cabin)))

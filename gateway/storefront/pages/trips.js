@@ -19,6 +19,14 @@ async function describe(flight) {
   return `${flight.flight_number} · ${from.city || flight.origin} → ${to.city || flight.destination} · ${dateTime(flight.departure_at, from.tz)}`;
 }
 
+async function describeSegments(segments) {
+  const [first, last] = [segments[0], segments.at(-1)];
+  const from = await airport(first.origin);
+  const stops = segments.length === 2 && last.destination === first.origin ? "return trip" : `${segments.length} flights`;
+  return `${segments.map((s) => s.flight_number).join(", ")} · ${segments.map((s) => s.origin).join(" → ")} → ${last.destination} `
+    + `(${stops}) · ${dateTime(first.departure_at, from.tz)}`;
+}
+
 export default {
   async render(route, { go }) {
     if (!session.loggedIn()) {
@@ -30,7 +38,9 @@ export default {
       api("/tickets", { auth: true }),
     ]);
     const lines = await Promise.all(orders.items.map(async (order) => ({
-      order, what: await describe(await flightOf(order.flight_id)),
+      order,
+      what: order.segments?.length > 1 ? await describeSegments(order.segments)
+        : await describe(await flightOf(order.flight_id)),
     })));
     const bookings = lines.length
       ? h("ul", { class: "trips" }, lines.map(({ order, what }) => h("li", { class: "card trip" },
@@ -46,12 +56,14 @@ export default {
         h("tbody", {}, tickets.items.map((ticket) => h("tr", {},
           h("td", { "data-label": "Ticket number" }, h("code", {}, ticket.number)),
           h("td", { "data-label": "Passenger" }, ticket.passenger_name),
-          h("td", { "data-label": "Seat" }, ticket.seat),
+          h("td", { "data-label": "Seat" }, ticket.seat || "On a lap"),
           h("td", { "data-label": "Cabin" }, cabinName(ticket.class)),
           h("td", { "data-label": "Status" }, ticket.status === "issued" ? "Valid" : "Cancelled")))))
       : h("p", {}, "No e-tickets yet.");
     return h("section", {},
       h("h1", {}, "My trips"),
+      h("p", {}, h("a", { href: "#/notifications" }, "Messages we sent you"), " · ",
+        h("a", { href: "#/manage" }, "Manage a booking by reference")),
       h("h2", {}, "Bookings"), bookings,
       h("h2", {}, "E-tickets"), ticketList);
   },

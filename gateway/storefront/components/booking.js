@@ -1,0 +1,111 @@
+// A booking as a traveller reads it, for both shapes of order: one flight (`flight_id`,
+// passengers {name, seat}) and an itinerary (`segments`, passengers {given_name,
+// family_name, type, segments: [{seat, price}]}). Used by the payment, trip and
+// manage-my-booking pages.
+
+import { api } from "../api.js";
+import { button, h } from "../dom.js";
+import { cabinName, dateTime, money } from "../format.js";
+import { flightSummary } from "./flight-summary.js";
+
+export const HEADINGS = {
+  PENDING_PAYMENT: "Waiting for your payment",
+  PAID: "Payment received",
+  TICKETED: "You're booked",
+  EXPIRED: "This booking expired",
+  CANCELLED: "Booking cancelled",
+  REFUNDED: "Booking cancelled and refunded",
+};
+export const CANCELLABLE = new Set(["PENDING_PAYMENT", "TICKETED"]);
+
+export const PASSENGER_TYPES = { adult: "Adult", child: "Child", infant: "Infant" };
+
+// The order's flights: an itinerary's segments, or its one flight (GET /flights/{id}).
+export async function orderFlights(order) {
+  if (order.segments?.length) return order.segments;
+  return [await api(`/flights/${encodeURIComponent(order.flight_id)}`)];
+}
+
+export async function flightsView(flights) {
+  const parts = await Promise.all(flights.map((flight) => flightSummary(flight)));
+  if (parts.length === 1) return parts[0];
+  return h("ol", { class: "segments" }, parts.map((part, i) => h("li", {},
+    h("p", { class: "segment-label" }, `Flight ${i + 1} of ${parts.length}`), part)));
+}
+
+export function passengerName(passenger) {
+  return passenger.name || [passenger.given_name, passenger.family_name].filter(Boolean).join(" ");
+}
+
+function seatsOf(passenger, order) {
+  if (passenger.type === "infant") {
+    const adult = order.passengers[passenger.on_lap_of];
+    return `on the lap of ${adult ? passengerName(adult) : "an adult"}`;
+  }
+  if (passenger.segments?.length) return `seats ${passenger.segments.map((s) => s.seat || "to be assigned").join(", ")}`;
+  return `seat ${passenger.seat || "to be assigned"}`;
+}
+
+// one line per passenger: name, type, seats, price
+export function passengersList(order) {
+  return h("ul", { class: "plain passengers-list" }, order.passengers.map((passenger) => h("li", {},
+    h("strong", {}, passengerName(passenger)),
+    passenger.type ? ` (${(PASSENGER_TYPES[passenger.type] || passenger.type).toLowerCase()})` : "",
+    `: ${seatsOf(passenger, order)}`,
+    passenger.price !== undefined ? `, ${money(passenger.price, order.currency)}` : "")));
+}
+
+// checkIn(ticket) → an element (a link) or null, for the last column
+export function ticketsTable(order, flights, { checkIn } = {}) {
+  if (!order.tickets?.length) return null;
+  const numbers = new Map(flights.map((flight) => [flight.flight_id || flight.id, flight.flight_number]));
+  const several = flights.length > 1;
+  const columns = ["Ticket number", "Passenger", several ? "Flight" : null, "Seat", "Cabin", "Fare", "Status",
+    checkIn ? "Check-in" : null].filter(Boolean);
+  return h("table", { class: "tickets" },
+    h("caption", {}, "E-tickets"),
+    h("thead", {}, h("tr", {}, columns.map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, order.tickets.map((ticket) => h("tr", {},
+      h("td", { "data-label": "Ticket number" }, h("code", {}, ticket.number)),
+      h("td", { "data-label": "Passenger" }, ticket.passenger_name),
+      several ? h("td", { "data-label": "Flight" }, numbers.get(ticket.flight_id) || "") : null,
+      h("td", { "data-label": "Seat" }, ticket.seat || "On a lap"),
+      h("td", { "data-label": "Cabin" }, cabinName(ticket.class)),
+      h("td", { "data-label": "Fare" }, money(ticket.fare, ticket.currency)),
+      h("td", { "data-label": "Status" }, ticket.status === "issued" ? "Valid" : "Cancelled"),
+      checkIn ? h("td", { "data-label": "Check-in" }, checkIn(ticket) || "") : null))));
+}
+
+// the refund once made, or under way (`refunding`: the booking was paid and is being cancelled)
+export function refundNote(order, refunding) {
+  if (order.refund) {
+    return h("div", { class: "alert alert-ok refund", role: "status" },
+      h("p", {}, h("strong", {}, `Refunded ${money(order.refund.amount, order.currency)}`),
+        order.refund.at ? ` to your card on ${dateTime(order.refund.at)}.` : " to your card."),
+      order.refund.amount < order.amount
+        ? h("p", {}, `Your fare's rules kept ${money(order.amount - order.refund.amount, order.currency)}.`) : null);
+  }
+  if (refunding) {
+    return h("div", { class: "alert alert-info", role: "status" }, h("p", {}, "Refunding your payment to your card…"));
+  }
+  return null;
+}
+
+// "Cancel this booking", then a confirmation; cancel(event) is called on "Yes"
+export function cancelPanel(order, cancel) {
+  const refund = order.status === "TICKETED"
+    ? ` You get up to ${money(order.amount, order.currency)} back on your card, as your fare's rules allow.` : "";
+  const panel = h("div", { class: "card confirm", role: "group", "aria-labelledby": "cancel-q" });
+  const ask = button("Cancel this booking", {
+    class: "danger", onclick: () => {
+      panel.replaceChildren(
+        h("p", { id: "cancel-q" }, h("strong", {}, `Cancel booking ${order.booking_ref}?`), refund),
+        h("div", { class: "actions" },
+          button("Yes, cancel it", { class: "danger", onclick: cancel }),
+          button("No, keep it", { onclick: () => { panel.replaceChildren(ask); ask.focus(); } })));
+      panel.querySelector("button").focus();
+    },
+  });
+  panel.append(ask);
+  return panel;
+}
