@@ -18,6 +18,7 @@ import pytest
 import schemathesis
 
 from tests.helpers import wait_until
+from tests.helpers.fleet import unique_flight_number
 
 PASSWORD = "a-long-conformance-password"
 GOOD_CARD = {"card_number": "4242424242424242", "expiry": "12/39", "cvc": "123", "holder": "Ada Lovelace"}
@@ -153,7 +154,7 @@ def test_every_documented_route_answers_as_documented(system, conformance):
     api.call(http, "GET", "/airports", 200, params={"q": "CGK"})
     departure = (datetime.now(UTC) + timedelta(days=30)).replace(second=0, microsecond=0)
     flight_body = {
-        "flight_number": f"GA{uuid.uuid4().int % 9000 + 100}", "airplane_id": airplane["id"],
+        "flight_number": unique_flight_number(), "airplane_id": airplane["id"],
         "origin": "CGK", "destination": "DPS", "departure_at": departure.isoformat(),
         "arrival_at": (departure + timedelta(hours=2)).isoformat(),
         "fares": {"economy": 1250000, "business": 4500000}, "currency": "IDR",
@@ -226,7 +227,7 @@ def test_every_documented_route_answers_as_documented(system, conformance):
     # -- check-in, the boarding pass, the gate: a flight in 5 hours -------------------------------
     soon = (datetime.now(UTC) + timedelta(hours=5)).replace(second=0, microsecond=0)
     near = api.call(admin, "POST", "/flights", 201, json=dict(
-        flight_body, flight_number=f"GA{uuid.uuid4().int % 9000 + 100}", departure_at=soon.isoformat(),
+        flight_body, flight_number=unique_flight_number(), departure_at=soon.isoformat(),
         arrival_at=(soon + timedelta(hours=2)).isoformat())).json()
     wait_until(lambda: http.get(f"/flights/{near['id']}/seats").status_code == 200, timeout=30, what="inventory")
     near_order = api.call(customer, "POST", "/orders", 201, json={
@@ -255,7 +256,7 @@ def test_every_documented_route_answers_as_documented(system, conformance):
     # -- an itinerary: out and back, an adult with an infant; found by reference and last name;
     #    the staff views -----------------------------------------------------------------------
     back_flight = api.call(admin, "POST", "/flights", 201, json=dict(
-        flight_body, flight_number=f"GA{uuid.uuid4().int % 9000 + 100}",
+        flight_body, flight_number=unique_flight_number(),
         airplane_id=spare_for_return(api, admin, model),
         origin="DPS", destination="CGK", departure_at=(departure + timedelta(days=5)).isoformat(),
         arrival_at=(departure + timedelta(days=5, hours=2)).isoformat())).json()

@@ -163,13 +163,14 @@ def test_a_booking_is_managed_by_reference_and_last_name_on_a_phone(browser, sys
 
 def test_a_round_trip_for_an_adult_and_an_infant_with_fare_families_and_a_seat_map_per_flight(browser, system):
     admin = admin_client(system)
-    outbound = new_flight(system, create_airplane(admin, cabins=SEVEN_ACROSS), days=40, fares=FAMILY_FARES)
-    back = new_flight(system, create_airplane(admin, cabins=SEVEN_ACROSS), days=43, fares=FAMILY_FARES,
+    # days no other test schedules on: the page-size check counts every CGK-DPS option of the day
+    outbound = new_flight(system, create_airplane(admin, cabins=SEVEN_ACROSS), days=90, fares=FAMILY_FARES)
+    back = new_flight(system, create_airplane(admin, cabins=SEVEN_ACROSS), days=93, fares=FAMILY_FARES,
                       origin="DPS", destination="CGK")
     # and a one-stop connection through Surabaya (an hour on the ground)
-    via = [new_flight(system, create_airplane(admin), days=40, duration=timedelta(hours=1, minutes=30),
+    via = [new_flight(system, create_airplane(admin), days=90, duration=timedelta(hours=1, minutes=30),
                       destination="SUB"),
-           new_flight(system, create_airplane(admin), days=40, minutes=150, duration=timedelta(hours=1),
+           new_flight(system, create_airplane(admin), days=90, minutes=150, duration=timedelta(hours=1),
                       origin="SUB")]
     # the seat map tells where the aisles are
     assert system.http.get(f"/flights/{outbound['id']}/seats").json()["cabins"] == SEVEN_ACROSS

@@ -42,11 +42,17 @@ def create_airplane(admin, model_id=None, cabins=None):
     return response.json()
 
 
+def unique_flight_number():
+    """GA2000-GA9999: the demo data (ops/seed.py) only uses three-digit numbers, so a test's
+    flight never shares a number and a day with a seeded one."""
+    return f"GA{uuid.uuid4().int % 8000 + 2000}"
+
+
 def flight_body(airplane, departure, duration=timedelta(hours=1, minutes=50), **overrides):
     fares = {"economy": 1250000, "business": 4500000}
     fares = {cls: amount for cls, amount in fares.items() if cls in airplane["model"]["seat_counts"]}
     body = {
-        "flight_number": f"GA{uuid.uuid4().int % 9000 + 100}", "airplane_id": airplane["id"],
+        "flight_number": unique_flight_number(), "airplane_id": airplane["id"],
         "origin": "CGK", "destination": "DPS",
         "departure_at": departure.isoformat(), "arrival_at": (departure + duration).isoformat(),
         "fares": fares, "currency": "IDR",
