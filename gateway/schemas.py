@@ -1,6 +1,8 @@
 """Shapes the gateway itself owns (errors, health, the pages it wraps lists in).
 Domain shapes live in each service's ``schemas.py`` and are imported by the route modules."""
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+
+from order.schemas import ManifestPassengerSchema
 
 
 class ErrorSchema(Schema):
@@ -20,3 +22,25 @@ class HealthSchema(Schema):
     status = fields.String(metadata={"example": "ok"})
     services = fields.Dict(keys=fields.String(), values=fields.Nested(ServiceHealthSchema))
 
+
+
+CHECK_IN_STATES = ("not_checked_in", "checked_in", "boarded", "no_show")
+
+
+class GateManifestPassengerSchema(ManifestPassengerSchema):
+    """A manifest line with the gate's view of its ticket (from ``ticket.boarding_status``)."""
+
+    check_in = fields.String(allow_none=True, validate=validate.OneOf(CHECK_IN_STATES),
+                             metadata={"description": "none while the ticket is being issued"})
+    # ticket's answer, already in ISO 8601 (UTC)
+    checked_in_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    boarded_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+
+
+class GateManifestSchema(Schema):
+    """``GET /flights/{flight_id}/manifest``: every passenger of a paid or ticketed booking on
+    the flight (order's manifest) with each ticket's check-in and boarding state (ticket's)."""
+
+    flight_id = fields.String()
+    count = fields.Integer()
+    passengers = fields.List(fields.Nested(GateManifestPassengerSchema))

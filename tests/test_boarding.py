@@ -66,6 +66,10 @@ def test_boarding_at_the_gate_then_no_shows_after_departure(system, admin, gate)
         assert response.status_code == 200, response.text
     expected = {ada["number"]: "boarded", alan["number"]: "no_show", grace["number"]: "no_show"}
     wait_until(lambda: boarding_status(gate, flight["id"]) == expected, what="no-shows after departure")
+    lines = gate.get(f"/flights/{flight['id']}/manifest").json()["passengers"]
+    manifest = {line["ticket_number"]: line for line in lines}
+    assert {number: line["check_in"] for number, line in manifest.items()} == expected
+    assert manifest[ada["number"]]["boarded_at"] and not manifest[alan["number"]]["boarded_at"]
     assert_error(scan(gate, flight["id"], alan_pass), 409, "BOARDING_CLOSED")
     assert client.get(f"/tickets/{alan['number']}/boarding-pass").json()["status"] == "no_show"
 
@@ -78,7 +82,8 @@ def test_an_admin_grants_the_gate_and_a_demoted_gate_agent_loses_it_at_once(syst
 
     manifest = agent.get(f"/flights/{flight['id']}/manifest")
     assert manifest.status_code == 200, manifest.text
-    assert [p["ticket_number"] for p in manifest.json()["passengers"]] == [ticket["number"]]
+    [line] = manifest.json()["passengers"]
+    assert (line["ticket_number"], line["check_in"], line["boarded_at"]) == (ticket["number"], "checked_in", None)
     assert_error(client.get(f"/flights/{flight['id']}/manifest"), 403, "FORBIDDEN")
     # the gate, not the office: no roles, no schedules
     assert_error(agent.patch(f"/users/{user['id']}", json={"role": "admin"}), 403, "FORBIDDEN")

@@ -2,11 +2,11 @@
 and the staff views of orders: find them (admin), a flight's manifest (gate agent or admin)."""
 from common.errors import NotFound, load_or_raise
 from gateway.http import json_body, json_response, route
+from gateway.schemas import GateManifestSchema
 from order.schemas import (
     BookingCancelSchema,
     BookingLookupQuerySchema,
     BookingSchema,
-    ManifestSchema,
     OrderPageSchema,
     StaffOrdersQuerySchema,
 )
@@ -56,10 +56,16 @@ class ManageBookingRoutes:
         ))
 
     @route("GET", "/flights/<flight_id>/manifest", summary="Every passenger of a paid or ticketed booking on the "
-           "flight, with type, seat and ticket number (gate agent or admin)", tags=["booking"], auth="gate",
-           responses={200: ManifestSchema}, errors=(404,))
+           "flight, with type, seat, ticket number and check-in state (gate agent or admin)", tags=["booking"],
+           auth="gate", responses={200: GateManifestSchema}, errors=(404,))
     def flight_manifest(self, request, flight_id):
         flight = self.rpc.track.get_flight.call_async(flight_id)  # an unknown flight is 404, not an empty list
         manifest = self.rpc.order.flight_manifest.call_async(flight_id)
+        boarding = self.rpc.ticket.boarding_status.call_async(flight_id)
         flight.result()
-        return json_response(manifest.result())
+        manifest = manifest.result()
+        at_the_gate = {line["ticket_number"]: line for line in boarding.result()}
+        for passenger in manifest["passengers"]:
+            line = at_the_gate.get(passenger["ticket_number"], {})
+            passenger.update({key: line.get(key) for key in ("check_in", "checked_in_at", "boarded_at")})
+        return json_response(GateManifestSchema().dump(manifest))
