@@ -13,8 +13,7 @@ from auth.domain import ADMIN, CUSTOMER, GATE_AGENT, new_token_pair, utcnow
 from auth.models import RefreshToken, User
 from common.config import Settings, load_config
 from common.errors import Conflict, Unauthorized
-from common.migrations import upgrade
-from common.sql import drop_database, ensure_database, service_db_uri
+from tests.helpers.databases import migrated_database
 
 pytestmark = pytest.mark.integration  # PostgreSQL, through its own engine fixture
 
@@ -23,14 +22,8 @@ CONFIG_EXTRA = {"JWT_SECRET": "unit-test-secret-that-is-long-enough"}
 
 @pytest.fixture(scope="module")
 def engine(run_prefix):
-    uri = service_db_uri(load_config(environ={"DB_PREFIX": run_prefix + "store_"}), "auth")
-    drop_database(uri)
-    ensure_database(uri)
-    upgrade("auth", uri)
-    engine = sa.create_engine(uri, poolclass=sa.pool.NullPool)
-    yield engine
-    engine.dispose()
-    drop_database(uri)
+    with migrated_database("auth", run_prefix + "store_") as engine:
+        yield engine
 
 
 def start_session(session, settings, user):

@@ -5,29 +5,20 @@ from datetime import timedelta
 
 import eventlet
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from common.config import load_config
-from common.migrations import upgrade
-from common.sql import drop_database, ensure_database, service_db_uri
 from notify import store
 from notify.domain import utcnow
 from notify.models import Notification
+from tests.helpers.databases import migrated_database
 
 pytestmark = pytest.mark.integration  # PostgreSQL, through its own engine fixture
 
 
 @pytest.fixture(scope="module")
 def engine(run_prefix):
-    uri = service_db_uri(load_config(environ={"DB_PREFIX": run_prefix + "store_"}), "notify")
-    drop_database(uri)
-    ensure_database(uri)
-    upgrade("notify", uri)
-    engine = sa.create_engine(uri, poolclass=sa.pool.NullPool)
-    yield engine
-    engine.dispose()
-    drop_database(uri)
+    with migrated_database("notify", run_prefix + "store_") as engine:
+        yield engine
 
 
 def columns(user_id, subject="Your e-tickets"):

@@ -9,12 +9,9 @@ from types import SimpleNamespace
 
 import eventlet
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from common.config import load_config
-from common.migrations import upgrade
-from common.sql import drop_database, ensure_database, service_db_uri
+from tests.helpers.databases import migrated_database
 from ticket import checkin, domain
 from ticket.models import Flight, Order, OrderFlight, Ticket
 
@@ -26,14 +23,8 @@ SETTINGS = SimpleNamespace(check_in_opens_hours=48, check_in_closes_minutes=60, 
 
 @pytest.fixture
 def engine(run_prefix):
-    uri = service_db_uri(load_config(environ={"DB_PREFIX": run_prefix + "announce_"}), "ticket")
-    drop_database(uri)
-    ensure_database(uri)
-    upgrade("ticket", uri)
-    engine = sa.create_engine(uri, poolclass=sa.pool.NullPool)
-    yield engine
-    engine.dispose()
-    drop_database(uri)
+    with migrated_database("ticket", run_prefix + "announce_") as engine:
+        yield engine
 
 
 def flight(engine, departs_in, status=domain.OPEN, track_status=None):
