@@ -30,23 +30,32 @@ from common.errors import (
 )
 from common.names import has_last_name
 from order.domain import (
+    AIRCRAFT_CHANGE,
     CANCELLED,
+    FLIGHT_WAS_CANCELLED,
     PAID,
     PENDING_PAYMENT,
     TICKETED,
     assign_seats,
     cancel_action,
+    cancel_reason_of,
     check_unpaid_seats,
     closing_payload,
+    disruption_key,
+    disruption_options,
     epoch_millis,
     flight_has_departed,
     flight_ids_of,
+    is_disruptable,
     is_payable,
     iso,
     new_booking_ref,
+    new_disruption,
     new_event,
     paid_payload,
     request_fingerprint,
+    reseated,
+    retime_reason,
     seats_asked,
     seats_held,
     to_millis,
@@ -96,7 +105,7 @@ def is_definitive(error):
 
 class Orders:
     def __init__(self, store, services, dispatch, min_connection_minutes=None, unpaid_seat_limits=None,
-                 idempotency_key_ttl_seconds=None):
+                 idempotency_key_ttl_seconds=None, disruption_rules=(180, 72)):
         self.store = store
         self.services = services
         self.dispatch = dispatch
@@ -107,6 +116,8 @@ class Orders:
         self.unpaid_seat_limits = unpaid_seat_limits
         # Settings.idempotency_key_ttl_seconds; None: keys never expire
         self.idempotency_key_ttl_seconds = idempotency_key_ttl_seconds
+        # (Settings.disruption_delay_minutes, Settings.disruption_move_window_hours)
+        self.disruption_delay_minutes, self.disruption_move_window_hours = disruption_rules
 
     # -- queries -----------------------------------------------------------------------
 
@@ -294,22 +305,26 @@ class Orders:
 
     # -- user cancellation -------------------------------------------------------------
 
-    def cancel(self, order_id, user_id, now=None):
+    def cancel(self, order_id, user_id, now=None, reason=None):
+        """Cancel (or cancel and refund) the order; ``reason`` (default: ``cancel_reason_of``,
+        ``disruption`` for a disrupted booking) goes with ``order_cancelled`` to the refund."""
         order = self.get(order_id, user_id)
+        reason = reason or cancel_reason_of(order)
         action = cancel_action(order["status"])
         if action in ("refund", "wait"):
             self._refuse_after_departure(order, now or datetime.now(UTC))
         if action == "cancel":
-            cancelled = self._cancel_unpaid(order, "order_cancelled")
+            cancelled = self._cancel_unpaid(order, reason)
             if cancelled is not None:
                 return order_view(cancelled)
-            return self.cancel(order_id, user_id, now)  # it moved meanwhile (paid or expired): decide again
+            return self.cancel(order_id, user_id, now, reason)  # it moved meanwhile (paid or expired): decide again
         if action == "refund":
-            event = new_event("order_cancelled", closing_payload(order, paid=True, reason="order_cancelled"))
+            event = new_event("order_cancelled", closing_payload(order, paid=True, reason=reason))
             requested = self.store.add_events(order["_id"], [event], status=TICKETED,
-                                              set_fields={"cancellation_requested_at": iso(utcnow())})
+                                              set_fields={"cancellation_requested_at": iso(utcnow()),
+                                                          "cancel_reason": reason})
             if requested is None:
-                return self.cancel(order_id, user_id, now)  # refunded meanwhile: decide again
+                return self.cancel(order_id, user_id, now, reason)  # refunded meanwhile: decide again
             self.outbox.publish(order["_id"], [event])
             return order_view(requested)
         if action == "wait":
@@ -414,6 +429,61 @@ class Orders:
 
     def on_flight_cancelled(self, event):
         """Unpaid orders on the flight are cancelled here; paid ones are refunded
-        by the chain tickets_cancelled -> payment_refunded."""
-        for order in self.store.on_flight(event["flight_id"], PENDING_PAYMENT):
+        by the chain tickets_cancelled -> payment_refunded, and marked disrupted
+        (``cancelled``: the traveller is told, the refund is already on its way)."""
+        flight_id = event["flight_id"]
+        for order in self.store.on_flight(flight_id, PENDING_PAYMENT):
             self._cancel_unpaid(order, "flight_cancelled")
+        for status in (PAID, TICKETED):
+            for order in self.store.on_flight(flight_id, status):
+                self._disrupt(order, flight_id, FLIGHT_WAS_CANCELLED, None)
+
+    # -- involuntary changes: disruptions ------------------------------------------------
+
+    def on_flight_retimed(self, event):
+        """A delay: each live booking on the flight is disrupted if its connection breaks
+        (its flights, asked of track, no longer connect) or the delay reaches the threshold."""
+        flight_id = event["flight_id"]
+        for order in self.store.on_flight(flight_id):
+            if not is_disruptable(order):
+                continue
+            flight_ids = flight_ids_of(order)
+            flights = ask_track(self.services, flight_ids) if len(flight_ids) > 1 else []
+            reason = retime_reason(order, flight_id, int(event.get("delay_minutes") or 0),
+                                   self.disruption_delay_minutes, flights, self.min_connection_minutes or 0)
+            if reason is not None:
+                self._disrupt(order, flight_id, reason, event.get("departure_at"))
+
+    def on_booking_displaced(self, event):
+        """An aircraft swap left the booking without seats on the flight: disrupted
+        (``aircraft_change``), and an unpaid one can no longer be paid."""
+        order = self.store.find(event["order_id"])
+        if order is None or not is_disruptable(order):
+            return
+        try:
+            departure_at = self.services.track.get_flight(event["flight_id"]).get("departure_at")
+        except NotFound:
+            departure_at = None
+        self._disrupt(order, event["flight_id"], event.get("reason") or AIRCRAFT_CHANGE, departure_at,
+                      set_fields={"seats_lost": True})
+
+    def on_seats_reassigned(self, event, attempts=5):
+        """An aircraft swap moved some of the booking's seats: the order shows the new ones."""
+        for _ in range(attempts):
+            order = self.store.find(event["order_id"])
+            if order is None or event["flight_id"] not in flight_ids_of(order):
+                return
+            passengers, tickets = reseated(order, event["flight_id"], event.get("seats") or [])
+            if self.store.replace_seats(order["_id"], order.get("updated_at"), passengers, tickets):
+                return
+        raise ServiceUnavailable("The order kept changing; the seats are moved on the next delivery.")
+
+    def _disrupt(self, order, flight_id, reason, departure_at, set_fields=None):
+        """Mark the order disrupted for ``reason`` and announce ``booking_disrupted`` (once per
+        flight and reason: a replay finds it marked and does nothing)."""
+        options = disruption_options(reason, departure_at, self.disruption_move_window_hours)
+        record, payload = new_disruption(order, flight_id, reason, utcnow(), options)
+        event = new_event("booking_disrupted", payload)
+        if self.store.add_disruption(order["_id"], disruption_key(flight_id, reason), record, [event],
+                                     set_fields) is not None:
+            self.outbox.publish(order["_id"], [event])

@@ -5,6 +5,8 @@ from marshmallow import Schema, ValidationError, fields, post_load, pre_dump, va
 
 from common.schemas import UtcDateTime, no_control_characters
 from order.domain import (
+    DISRUPTION_REASONS,
+    disruptions_list,
     MAX_SEGMENTS,
     NAME_MAX_LENGTH,
     PASSENGER_TYPES,
@@ -257,6 +259,27 @@ class OrderRefundSchema(Schema):
     at = fields.String()
 
 
+class DisruptionOptionSchema(Schema):
+    type = fields.String(validate=validate.OneOf(("refund", "move")), metadata={
+        "description": "refund: cancel the booking (POST /orders/{id}/cancel) for a full refund whatever the "
+                       "fare; move: to another flight on the same route departing by until, free of charge"})
+    until = fields.String(metadata={"example": "2026-12-04T01:00:00+00:00",
+                                    "description": "move only: the latest departure of the flight to move to"})
+
+
+class DisruptionSchema(Schema):
+    """An involuntary change that reached the booking (docs/booking.md, involuntary changes)."""
+
+    reason = fields.String(validate=validate.OneOf(DISRUPTION_REASONS), metadata={
+        "description": "delay (at least DISRUPTION_DELAY_MINUTES late), connection_broken (a retime leaves "
+                       "less than the minimum connection time, or breaks the flights' order), cancelled (the "
+                       "flight: refunded at once), aircraft_change (the new airplane has no seat for the booking)"})
+    since = fields.String(metadata={"example": "2026-12-01T00:10:00+00:00"})
+    flight_id = fields.String()
+    segment = fields.Integer(metadata={"description": "the flight's index in the itinerary"})
+    options = fields.List(fields.Nested(DisruptionOptionSchema))
+
+
 class OrderSchema(Schema):
     """An order document as the API shows it."""
 
@@ -277,6 +300,14 @@ class OrderSchema(Schema):
     cancellation_requested_at = fields.String(allow_none=True)
     history = fields.Method("dump_history", metadata={"type": "array", "items": {"type": "object"}})
     created_at = fields.DateTime()
+    disruption = fields.Nested(DisruptionSchema, allow_none=True, metadata={
+        "description": "the latest involuntary change of the booking, absent if none"})
+    disruptions = fields.Method("dump_disruptions", metadata={
+        "type": "array", "items": {"type": "object"},
+        "description": "every involuntary change of the booking, oldest first"})
+
+    def dump_disruptions(self, order):
+        return DisruptionSchema(many=True).dump(disruptions_list(order.get("disruptions")))
 
     def dump_tickets(self, order):
         tickets = order.get("tickets") or []

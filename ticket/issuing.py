@@ -74,7 +74,8 @@ def close_order(session, event):
     if not flight_ids:
         return []
     # order cancels its bookings on a cancelled flight too, maybe before track's event reaches us
-    reason = domain.REASON_FLIGHT_CANCELLED if event["reason"] == "flight_cancelled" else domain.REASON_ORDER_CANCELLED
+    # a disrupted booking's cancellation keeps its reason to the refund (full, whatever the fare)
+    reason = event["reason"] if event["reason"] in domain.KEPT_CLOSING_REASONS else domain.REASON_ORDER_CANCELLED
     holds.lock_flights(session, flight_ids)
     order = store.claim_order(
         session, order_id, flight_ids[0], state=domain.ORDER_CLOSED, reason=reason,
