@@ -6,11 +6,11 @@ from marshmallow import Schema, ValidationError, fields, post_load, pre_dump, va
 from common.schemas import UtcDateTime, no_control_characters
 from order.domain import (
     DISRUPTION_REASONS,
-    disruptions_list,
     MAX_SEGMENTS,
     NAME_MAX_LENGTH,
     PASSENGER_TYPES,
     STATES,
+    disruptions_list,
     history_list,
     is_document_name,
     iso,
