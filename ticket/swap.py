@@ -20,6 +20,11 @@ from ticket import domain
 from ticket.models import Flight, OutboxEvent, Seat, Ticket
 
 OUTBOX = Outbox(OutboxEvent)
+
+
+class ScheduleNotHereYet(Exception):
+    """A swap of a flight whose ``flight_scheduled`` has not been handled yet."""
+
 AIRCRAFT_CHANGE = "aircraft_change"
 
 
@@ -65,8 +70,11 @@ def change_airplane(session, event):
     """Rebuild the flight's seats for ``event["seats"]``; returns the outbox ids to publish."""
     flight_id = event["flight_id"]
     flight = session.execute(sa.select(Flight).where(Flight.flight_id == flight_id).with_for_update()).scalar()
-    if flight is None or flight.status == domain.CLOSED or flight.airplane_id == event["airplane_id"]:
-        return []  # unknown (the schedule builds it as it is now), closed, or a replay
+    if flight is None or flight.currency is None:
+        # the schedule has not arrived yet (events out of order): handled again after a pause
+        raise ScheduleNotHereYet(flight_id)
+    if flight.status == domain.CLOSED or flight.airplane_id == event["airplane_id"]:
+        return []  # closed for good, or a replay
     rows = session.execute(
         sa.select(Seat, sa.func.now().label("now")).where(Seat.flight_id == flight_id)
         .order_by(Seat.seat).with_for_update()

@@ -130,8 +130,13 @@ class TrackService:
         session.commit()
         self._publish(events)
         if retimed:
-            disruptions.record_knock_on_conflicts(self.db.session, self.services.airplane, self._flight(flight_id),
-                                                  timedelta(minutes=self.settings.min_turnaround_minutes))
+            try:
+                disruptions.record_knock_on_conflicts(
+                    self.db.session, self.services.airplane, self._flight(flight_id),
+                    timedelta(minutes=self.settings.min_turnaround_minutes))
+            except Exception:  # the delay stands; its conflicts are a report, not part of it
+                self.db.session.rollback()
+                log.warning("knock-on conflicts of flight %s's delay not recorded", flight_id, exc_info=True)
         return answer
 
     @rpc
