@@ -427,6 +427,8 @@ class AuditOrderSchema(Schema):
     tickets = fields.List(fields.String())
     expires_at = UtcDateTime()
     updated_at = fields.String()
+    seats_lost = fields.Boolean(metadata={
+        "description": "an aircraft swap displaced the booking: its money is owed (refund or move)"})
 
     @pre_dump
     def from_document(self, order, **kwargs):
@@ -438,6 +440,7 @@ class AuditOrderSchema(Schema):
             "amount": order["amount"], "currency": order["currency"], "payment_id": order.get("payment_id"),
             "refund": order.get("refund"), "tickets": [ticket["number"] for ticket in order.get("tickets") or []],
             "expires_at": order["expires_at"], "updated_at": updated_at,
+            "seats_lost": bool(order.get("seats_lost")),
         }
 
 

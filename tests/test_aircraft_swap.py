@@ -7,6 +7,7 @@ import concurrent.futures
 import uuid
 from datetime import timedelta
 
+from ops.audit import audit_system
 from tests.helpers import assert_error, wait_until
 from tests.helpers.accounts import admin_client
 from tests.helpers.booking import customer, get_order, pay, place, wait_for_status
@@ -92,6 +93,11 @@ def test_a_smaller_airplane_keeps_seats_reseats_and_displaces_the_last_booked(sy
         assert [option["type"] for option in disruption["options"]] == ["refund", "move"]
     for order in (kept, moved, also_moved):
         assert "disruption" not in get_order(client, order["id"])
+    # the books still balance: the displaced ticketed booking's money is owed until it chooses
+    orders = {kept["id"], moved["id"], also_moved["id"], displaced_ticketed["id"], displaced_unpaid["id"]}
+    found = [f for f in audit_system(system.config, recheck_seconds=1).discrepancies
+             if f.ids.get("flight_id") == flight["id"] or f.ids.get("order_id") in orders]
+    assert found == []
     # a displaced unpaid hold cannot be paid; a displaced ticketed booking takes its refund
     assert_error(client.post(f"/orders/{displaced_unpaid['id']}/pay", json={
         "card_number": "4242424242424242", "expiry": "12/39", "cvc": "123", "holder": "Ada Lovelace"}),

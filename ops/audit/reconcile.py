@@ -191,11 +191,13 @@ def no_hold_outlives_its_sweep(records, rules):
 
 @invariant
 def money_adds_up(records, rules):
-    """Per order and currency: money captured = fares of the tickets issued + money refunded."""
+    """Per order and currency: money captured = fares of the tickets issued + money refunded
+    + money owed (the fares of tickets an aircraft swap cancelled, while the traveller of that
+    still ticketed booking has not chosen a refund or a move)."""
     flights = {order["id"]: order["flight_id"] for order in records.orders}
     found = []
     for (order_id, currency), books in sorted(ledgers(records).items()):
-        if books["captured"] != books["ticketed"] + books["refunded"]:
+        if books["captured"] != books["ticketed"] + books["refunded"] + books["owed"]:
             found.append(Discrepancy("money_mismatch", f"captured {books['captured']} {currency} but tickets issued "
                                      f"{books['ticketed']} + refunded {books['refunded']}", {
                                          "order_id": order_id, "flight_id": flights.get(order_id),
@@ -205,8 +207,9 @@ def money_adds_up(records, rules):
 
 def ledgers(records):
     """``{(order_id, currency): {captured, ticketed, refunded, payments, tickets}}``."""
-    books = collections.defaultdict(lambda: {"captured": 0, "ticketed": 0, "refunded": 0,
+    books = collections.defaultdict(lambda: {"captured": 0, "ticketed": 0, "refunded": 0, "owed": 0,
                                              "payments": [], "tickets": []})
+    displaced = {order["id"] for order in records.orders if order.get("seats_lost") and order["status"] == TICKETED}
     for payment in records.payments:
         if payment["status"] in CAPTURED:
             entry = books[(payment["order_id"], payment["currency"])]
@@ -219,6 +222,8 @@ def ledgers(records):
             entry = books[(ticket["order_id"], ticket["currency"])]
             entry["ticketed"] += ticket["fare"]
             entry["tickets"].append(ticket["number"])
+        elif ticket["order_id"] in displaced:
+            books[(ticket["order_id"], ticket["currency"])]["owed"] += ticket["fare"]
     return books
 
 
