@@ -9,7 +9,8 @@ from tests.helpers import assert_error, wait_until
 from tests.helpers.accounts import admin_client
 from tests.helpers.booking import get_order, pay, place, wait_for_status
 from tests.helpers.fleet import create_airplane, schedule_flight, utc_in
-from tests.test_notify import traveller
+from tests.test_notify import notifications, traveller
+from tests.test_notify_facts import replayed
 
 
 def new_flight(system, admin, departure, airplane=None, **overrides):
@@ -70,6 +71,13 @@ def test_a_long_delay_disrupts_its_bookings_a_short_one_does_not_and_refund_is_f
                                     if "is disrupted" in m["Subject"]] or None, timeout=30,
                            what="the disrupted email")
     assert order["booking_ref"] in message["Subject"]
+
+    # the fact again (redelivered, or a further delay): no second disruption, no second email
+    fact = {"flight_id": long["id"], "delay_minutes": 300, "departure_at": order["disruption"]["since"]}
+    replayed(system, "track", "flight_retimed", fact)
+    assert get_order(client, on_long["id"])["disruptions"] == [disruption]
+    assert len([m for m in mail.messages(to=user["email"]) if "is disrupted" in m["Subject"]]) == 1
+    assert [item["kind"] for item in notifications(client)["items"]].count("disrupted") == 1
 
     # taking the refund option: cancelled for the disruption, the whole amount back
     assert client.post(f"/orders/{on_long['id']}/cancel").status_code == 200
