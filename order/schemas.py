@@ -1,7 +1,7 @@
 """marshmallow schemas for the order service's inputs and answers."""
 import re
 
-from marshmallow import Schema, ValidationError, fields, post_load, pre_dump, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, missing, post_load, pre_dump, validate, validates_schema
 
 from common.schemas import UtcDateTime, no_control_characters
 from order.domain import (
@@ -304,10 +304,12 @@ class OrderSchema(Schema):
         "description": "the latest involuntary change of the booking, absent if none"})
     disruptions = fields.Method("dump_disruptions", metadata={
         "type": "array", "items": {"type": "object"},
-        "description": "every involuntary change of the booking, oldest first"})
+        "description": "every involuntary change of the booking, oldest first; absent if none"})
 
     def dump_disruptions(self, order):
-        return DisruptionSchema(many=True).dump(disruptions_list(order.get("disruptions")))
+        if not order.get("disruptions"):
+            return missing  # absent, as ``disruption`` is, for a booking never disrupted
+        return DisruptionSchema(many=True).dump(disruptions_list(order["disruptions"]))
 
     def dump_tickets(self, order):
         tickets = order.get("tickets") or []
