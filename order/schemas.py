@@ -4,7 +4,6 @@ import re
 from marshmallow import Schema, ValidationError, fields, post_load, pre_dump, validate, validates_schema
 
 from common.schemas import UtcDateTime, no_control_characters
-from order.fare_rules import cancel_reason, refund_terms
 from order.domain import (
     MAX_SEGMENTS,
     NAME_MAX_LENGTH,
@@ -14,6 +13,7 @@ from order.domain import (
     is_document_name,
     iso,
 )
+from order.fare_rules import cancel_reason, refund_terms
 
 MAX_PASSENGERS = 9
 SEAT_PATTERN = re.compile(r"^[1-9][0-9]{0,2}[A-Z]$")

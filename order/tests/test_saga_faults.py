@@ -218,8 +218,8 @@ def test_the_audit_answers_every_order_in_the_contracts_shape(orders):
     assert [item["id"] for item in page["items"] + rest["items"]] == [pending["id"], ticketed["id"]]
     assert rest["next"] is None
     first, second = page["items"][0], rest["items"][0]
-    assert set(first) == {"id", "status", "flight_id", "amount", "currency", "payment_id", "refund", "refund_due", "tickets",
-                          "expires_at", "updated_at"}
+    assert set(first) == {"id", "status", "flight_id", "amount", "currency", "payment_id", "refund", "refund_due",
+                          "tickets", "expires_at", "updated_at"}
     assert (first["payment_id"], first["refund"], first["tickets"]) == (None, None, [])
     assert first["expires_at"] == pending["expires_at"]
     assert second["status"] == REFUNDED and second["payment_id"] == "pay-1"
