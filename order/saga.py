@@ -79,6 +79,8 @@ BOOKING_REF_ATTEMPTS = 8
 DEFAULT_CABIN_CLASS = "economy"
 EXPIRY_BATCH = 200
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
+# a one-flight order sold while track did not answer: its standard rules are asked on cancellation
+FARES_PENDING = "fares_pending"
 TICKET_FIELDS = ("number", "order_id", "flight_id", "passenger_name", "seat", "class", "fare", "currency",
                  "status", "issued_at")
 # what an itinerary's order also keeps of each ticket (a one-flight order answers as it always has)
@@ -220,7 +222,7 @@ class Orders:
         if "segments" in request:
             return self._create_itinerary(order_id, user_id, request, undo_on_failure)
         hold = self._hold(order_id, request, undo_on_failure)
-        fares = self._standard_fares(order_id, hold, undo_on_failure)
+        fares = self._standard_fares(hold["flight_id"], sorted({seat["class"] for seat in hold["seats"]}))
         now = utcnow()
         order = {
             "_id": order_id,
@@ -232,27 +234,26 @@ class Orders:
             "expires_at": to_millis(datetime.fromisoformat(hold["expires_at"])),
             "passengers": assign_seats(request["passengers"], hold["seats"]),
             "tickets": [],
-            **({"fares": fares} if fares else {}),
+            **({"fares": fares} if fares else {FARES_PENDING: True} if fares is None else {}),
             "history": {PENDING_PAYMENT: iso(now)},
             "created_at": now,
         }
         return self._store_new(order, undo_on_failure)
 
-    def _standard_fares(self, order_id, hold, undo_on_failure):
+    def _standard_fares(self, flight_id, classes):
         """The one-flight form sells the standard fare of each cabin held: its rules, as track
         quotes them (one call). A flight track does not know (never scheduled through it)
-        has no rules: none are stored, and a cancellation refunds it all, as before."""
-        classes = sorted({seat["class"] for seat in hold["seats"]})
+        has no rules: ``[]``, and a cancellation refunds it all, as before. ``None`` when track
+        does not answer: the booking is still sold (it never needed track), and its rules are
+        asked when it is cancelled (``FARES_PENDING``; cancelling needs track anyway)."""
         try:
             quotes = self.services.track.fare_quotes([
-                {"flight_id": hold["flight_id"], "class": cabin_class, "family": "standard"}
-                for cabin_class in classes])
+                {"flight_id": flight_id, "class": cabin_class, "family": "standard"} for cabin_class in classes])
         except NotFound:
+            return []
+        except ServiceUnavailable:
+            log.warning("track did not quote the fares of flight %s; they are asked on cancellation", flight_id)
             return None
-        except Exception:
-            if undo_on_failure:
-                self._release_quietly(order_id)
-            raise
         return [dict(fare, segment=0) for fare in order_fares(quotes)]
 
     def _create_itinerary(self, order_id, user_id, request, undo_on_failure):
@@ -341,12 +342,19 @@ class Orders:
                 return order_view(cancelled)
             return self.cancel(order_id, user_id, now, reason)  # it moved meanwhile (paid or expired): decide again
         if action == "refund":
+            if order.get(FARES_PENDING):
+                fares = self._standard_fares(order["flight_id"], sorted({p["class"] for p in order["passengers"]}))
+                if fares is None:
+                    raise ServiceUnavailable("The fare rules cannot be read now; nothing was cancelled. Try again.")
+                order = dict(order, fares=fares)
             terms = refund_terms(order, reason or cancel_reason(order))
             event = new_event("order_cancelled", dict(closing_payload(order, paid=True, reason="order_cancelled"),
                                                       refund_amount=terms["amount"]))
             requested = self.store.add_events(order["_id"], [event], status=TICKETED,
                                               set_fields={"cancellation_requested_at": iso(utcnow()),
-                                                          "refund_due": terms})
+                                                          "refund_due": terms,
+                                                          **({"fares": order["fares"]} if order.get(FARES_PENDING)
+                                                             else {})})
             if requested is None:
                 return self.cancel(order_id, user_id, now, reason)  # refunded meanwhile: decide again
             self.outbox.publish(order["_id"], [event])

@@ -104,8 +104,11 @@ def test_the_one_flight_shorthand_answers_as_before(system, round_trip):
     client = customer_client(system)
     placed = client.post("/orders", json={"flight_id": round_trip[0]["id"], "passengers": [{"name": "Ada Lovelace"}]})
     assert placed.status_code == 201, placed.text
+    # as before, plus the standard fare it is sold at and what cancelling would refund (fare families)
     assert set(placed.json()) == {"id", "booking_ref", "user_id", "flight_id", "status", "amount", "currency",
-                                  "expires_at", "passengers", "tickets", "history", "created_at"}
+                                  "expires_at", "passengers", "tickets", "history", "created_at", "fares",
+                                  "refund_if_cancelled"}
+    assert [fare["family"] for fare in placed.json()["fares"]] == ["standard"]
     assert set(placed.json()["passengers"][0]) == {"name", "seat", "class", "price"}
 
 

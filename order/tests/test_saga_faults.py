@@ -232,3 +232,17 @@ def test_the_audit_answers_every_order_in_the_contracts_shape(orders):
 def test_the_audit_refuses_a_bad_page(orders, query):
     with pytest.raises(InvalidInput):
         orders.audit(**query)
+
+
+def test_a_one_flight_order_sold_while_track_is_away_takes_its_rules_when_cancelled(orders, store, track, dispatch):
+    track.away = True
+    order = orders.place(USER, BODY)
+    assert "fares" not in order and store.find(order["id"])["fares_pending"]
+    track.away = False
+    orders.on_payment_succeeded({"order_id": order["id"], "payment_id": "pay-1", "amount": order["amount"]})
+    orders.on_tickets_issued({"order_id": order["id"], "tickets": []})
+
+    answer = orders.cancel(order["id"], USER)
+
+    assert [fare["family"] for fare in answer["fares"]] == ["standard"]
+    assert answer["refund_due"]["amount"] == order["amount"] - order["amount"] * 25 // 100
