@@ -222,7 +222,12 @@ class Orders:
         if "segments" in request:
             return self._create_itinerary(order_id, user_id, request, undo_on_failure)
         hold = self._hold(order_id, request, undo_on_failure)
-        fares = self._standard_fares(hold["flight_id"], sorted({seat["class"] for seat in hold["seats"]}))
+        try:
+            fares = self._standard_fares(hold["flight_id"], sorted({seat["class"] for seat in hold["seats"]}))
+        except Exception:
+            if undo_on_failure:
+                self._release_quietly(order_id)
+            raise
         now = utcnow()
         order = {
             "_id": order_id,
