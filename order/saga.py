@@ -347,19 +347,20 @@ class Orders:
                 return order_view(cancelled)
             return self.cancel(order_id, user_id, now, reason)  # it moved meanwhile (paid or expired): decide again
         if action == "refund":
-            if order.get(FARES_PENDING):
+            if order.get(FARES_PENDING) and not order.get("refund_due"):
                 fares = self._standard_fares(order["flight_id"], sorted({p["class"] for p in order["passengers"]}))
                 if fares is None:
                     raise ServiceUnavailable("The fare rules cannot be read now; nothing was cancelled. Try again.")
                 order = dict(order, fares=fares)
-            terms = refund_terms(order, reason or cancel_reason(order))
+            # a cancellation asked again keeps the terms first decided: ticket and payment act on the first
+            terms = order.get("refund_due") or refund_terms(order, reason or cancel_reason(order))
             event = new_event("order_cancelled", dict(closing_payload(order, paid=True, reason="order_cancelled"),
                                                       refund_amount=terms["amount"]))
             requested = self.store.add_events(order["_id"], [event], status=TICKETED,
                                               set_fields={"cancellation_requested_at": iso(utcnow()),
                                                           "refund_due": terms,
-                                                          **({"fares": order["fares"]} if order.get(FARES_PENDING)
-                                                             else {})})
+                                                          **({"fares": order["fares"]} if "fares" in order
+                                                             and order.get(FARES_PENDING) else {})})
             if requested is None:
                 return self.cancel(order_id, user_id, now, reason)  # refunded meanwhile: decide again
             self.outbox.publish(order["_id"], [event])

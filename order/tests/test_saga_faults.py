@@ -246,3 +246,13 @@ def test_a_one_flight_order_sold_while_track_is_away_takes_its_rules_when_cancel
 
     assert [fare["family"] for fare in answer["fares"]] == ["standard"]
     assert answer["refund_due"]["amount"] == order["amount"] - order["amount"] * 25 // 100
+
+
+def test_a_cancellation_asked_again_keeps_the_terms_first_decided(orders, dispatch):
+    order = ticketed_order(orders)
+    first = orders.cancel(order["id"], USER)
+
+    again = orders.cancel(order["id"], USER, reason="disruption")
+
+    assert again["refund_due"] == first["refund_due"]
+    assert {event["refund_amount"] for event in dispatch.of("order_cancelled")} == {first["refund_due"]["amount"]}
