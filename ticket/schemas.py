@@ -204,6 +204,9 @@ class OrderClosedSchema(_Event):
     flight_ids = fields.List(_id(), load_default=None, allow_none=True)
     paid = fields.Boolean(load_default=False)
     reason = fields.String(load_default=None, allow_none=True)
+    # what the fare rules refund of a paid order cancelled by its customer (None: all of it)
+    refund_amount = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                   validate=validate.Range(min=0))
 
     @post_load
     def every_flight(self, data, **kwargs):
