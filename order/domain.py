@@ -378,9 +378,6 @@ def check_unpaid_seats(held, asked, per_flight, in_total):
 DELAY, CONNECTION_BROKEN, FLIGHT_WAS_CANCELLED, AIRCRAFT_CHANGE = "delay", "connection_broken", "cancelled", \
     "aircraft_change"
 DISRUPTION_REASONS = (DELAY, CONNECTION_BROKEN, FLIGHT_WAS_CANCELLED, AIRCRAFT_CHANGE)
-# the reason a cancellation of a disrupted booking carries (refunded in full whatever the fare)
-CANCEL_FOR_DISRUPTION = "disruption"
-USER_CANCELLED = "order_cancelled"
 # the bookings a disruption can still reach (not closed, not already being refunded)
 DISRUPTABLE_STATES = (PENDING_PAYMENT, PAID, TICKETED)
 
@@ -433,11 +430,6 @@ def new_disruption(order, flight_id, reason, since, options):
 def disruptions_list(disruptions):
     """The stored ``{key: record}`` map as a list, oldest first."""
     return sorted((disruptions or {}).values(), key=lambda record: (record["since"], record["reason"]))
-
-
-def cancel_reason_of(order):
-    """A disrupted booking is cancelled for the disruption (a full refund), else the user's."""
-    return CANCEL_FOR_DISRUPTION if order.get("disruption") else USER_CANCELLED
 
 
 def reseated(order, flight_id, changes):

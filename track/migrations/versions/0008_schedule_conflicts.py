@@ -1,15 +1,15 @@
 """Knock-on conflicts of delays, for the admins (GET /admin/conflicts).
 
-Revision ID: 0007_schedule_conflicts
-Revises: 0006_fare_families
+Revision ID: 0008_schedule_conflicts
+Revises: 0007_standard_seat_choice
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-revision = "0007_schedule_conflicts"
-down_revision = "0006_fare_families"
+revision = "0008_schedule_conflicts"
+down_revision = "0007_standard_seat_choice"
 branch_labels = None
 depends_on = None
 

@@ -1,16 +1,16 @@
 """Aircraft swap: the airplane each flight's seats were built for, and an outbox for the
 events a swap decides (bookings displaced or re-seated).
 
-Revision ID: 0006_aircraft_swap
-Revises: 0005_check_in_announcements
+Revision ID: 0007_aircraft_swap
+Revises: 0006_refund_amount
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision = "0006_aircraft_swap"
-down_revision = "0005_check_in_announcements"
+revision = "0007_aircraft_swap"
+down_revision = "0006_refund_amount"
 branch_labels = None
 depends_on = None
 
