@@ -133,9 +133,12 @@ class TicketService:
             released = store.sweep_expired_holds(session)
         if released:
             log.info("released %d lapsed seat holds", released)
-        with self.db.get_session() as session:
-            stuck = issuing.relay(session, self.settings.ticket_event_relay_seconds)
-        self._publish(stuck)
+        while True:
+            with self.db.get_session() as session:
+                stuck = issuing.relay(session, self.settings.ticket_event_relay_seconds)
+            self._publish(stuck)
+            if len(stuck) < issuing.RELAY_BATCH:
+                break
         with self.db.get_session() as session:
             swap.OUTBOX.relay(session, self.dispatch, self.settings.ticket_event_relay_seconds)
 
