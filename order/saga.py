@@ -62,6 +62,7 @@ from order.domain import (
 )
 from order.fare_rules import CANCEL_REASONS, cancel_reason, refund_terms
 from order.itinerary import (
+    ask_track,
     ask_track_with_fares,
     check_itinerary,
     check_seat_choice,
