@@ -276,7 +276,12 @@ class OrderSchema(Schema):
     refund = fields.Nested(OrderRefundSchema, allow_none=True)
     cancellation_requested_at = fields.String(allow_none=True)
     history = fields.Method("dump_history", metadata={"type": "array", "items": {"type": "object"}})
+    changes = fields.Method("dump_changes", metadata={
+        "type": "array", "items": {"type": "object"}, "description": "voluntary changes made, oldest first"})
     created_at = fields.DateTime()
+
+    def dump_changes(self, order):
+        return sorted((order.get("changes") or {}).values(), key=lambda change: change["at"])
 
     def dump_tickets(self, order):
         tickets = order.get("tickets") or []
@@ -413,3 +418,71 @@ class AuditOrderSchema(Schema):
 class AuditOrderPageSchema(Schema):
     items = fields.List(fields.Nested(AuditOrderSchema))
     next = fields.String(allow_none=True)
+
+
+# -- voluntary changes (issue 15): a quote, then its confirmation ---------------------------
+
+class SeatLabelField(fields.String):
+    """A seat label (``12A``), upper-cased; or null (one is assigned)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        seat = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        if not SEAT_PATTERN.match(seat):
+            raise ValidationError("Not a seat (row number then letter, e.g. 12A).")
+        return seat
+
+
+class ChangeRequestSchema(Schema):
+    """``POST /orders/{id}/changes``: move segment ``segment`` to ``flight_id``."""
+
+    segment = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_SEGMENTS - 1),
+                             metadata={"description": "the segment to change (0: the first flight)"})
+    flight_id = fields.String(required=True, validate=[validate.Length(min=1, max=64), no_control_characters])
+    seats = fields.List(SeatLabelField(allow_none=True, validate=validate.Length(max=8)), load_default=None,
+                        allow_none=True, validate=validate.Length(max=MAX_PASSENGERS), metadata={
+                            "description": "one per passenger with a seat, in the order's order; null (or no "
+                                           "list): a seat is assigned", "example": ["6C"]})
+
+    @validates_schema
+    def seats_are_distinct(self, data, **kwargs):
+        seats = [seat for seat in data.get("seats") or [] if seat]
+        repeated = sorted({seat for seat in seats if seats.count(seat) > 1})
+        if repeated:
+            raise ValidationError(f"Seats named more than once: {', '.join(repeated)}.", "seats")
+
+
+class ConfirmChangeBodySchema(Schema):
+    """``POST /orders/{id}/changes/{change_id}/confirm``: a card only when money is due
+    (not supported yet: such a quote answers 409 CHANGE_PAYMENT_NOT_SUPPORTED)."""
+
+    card = fields.Dict(load_default=None, allow_none=True, metadata={"description": "as for POST /orders/{id}/pay"})
+
+
+class ChangeSchema(Schema):
+    """A change's quote, and once confirmed what it did."""
+
+    id = fields.String(attribute="_id")
+    order_id = fields.String()
+    status = fields.String(validate=validate.OneOf(("QUOTED", "CONFIRMING", "CONFIRMED", "FAILED", "EXPIRED")),
+                           metadata={"description": "QUOTED until confirmed or expired; CONFIRMING while the "
+                                                    "tickets are exchanged"})
+    segment = fields.Integer()
+    old_flight_id = fields.String()
+    flight_id = fields.String(metadata={"description": "the new flight"})
+    cabin_class = fields.String(data_key="class", attribute="class")
+    family = fields.String(metadata={"example": "standard"})
+    currency = fields.String(metadata={"example": "IDR"})
+    fee = fields.Integer(metadata={"description": "the fare family's change fee (minor units)"})
+    fare_difference = fields.Integer(metadata={"description": "the party's new price minus what it paid"})
+    amount_due = fields.Integer(metadata={"description": "max(0, fare_difference) + fee"})
+    refund_due = fields.Integer(metadata={"description": "a cheaper flight's residual, if the fare is refundable"})
+    disruption_move = fields.Boolean(metadata={"description": "free: a disruption's move option"})
+    seats = fields.Method("dump_seats", metadata={"type": "array", "items": {"type": "string", "nullable": True}})
+    expires_at = fields.String(metadata={"description": "the quote can be confirmed until then"})
+    created_at = fields.String()
+    confirmed_at = fields.String(allow_none=True)
+    tickets = fields.List(fields.String(), metadata={"description": "the new ticket numbers, once confirmed"})
+    exchanged = fields.List(fields.String(), metadata={"description": "the ticket numbers exchanged"})
+
+    def dump_seats(self, change):
+        return [move["new_seat"] for move in change.get("moves") or []]

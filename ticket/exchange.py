@@ -44,6 +44,9 @@ def exchange_tickets(session, request, airline_prefix):
         raise Conflict("The new flight is not open for booking.", code="FLIGHT_NOT_BOOKABLE",
                        details={"flight_id": new_flight_id, "reason": closed})
     order = store.lock_order(session, order_id)
+    done = store.exchange_of(session, change_id)  # a twin call that held the order's lock first
+    if done is not None:
+        return exchange_answer(session, done)
     if order is None or order.state != domain.ORDER_TICKETED:
         raise Conflict("This order has no tickets to exchange (cancelled or refunded meanwhile).",
                        code="ORDER_NOT_TICKETED", details={"order_id": order_id})
@@ -93,7 +96,10 @@ def exchange_tickets(session, request, airline_prefix):
 def exchange_answer(session, exchange):
     """What ``exchange_tickets`` answers: the exchange and every ticket of the order now."""
     tickets = store.tickets_of_order(session, exchange.order_id)
+    seat_of = {t.number: t.seat for t in tickets}
     return {"change_id": exchange.change_id, "order_id": exchange.order_id,
             "old_flight_id": exchange.old_flight_id, "new_flight_id": exchange.new_flight_id,
             "exchanged": list(exchange.old_numbers), "issued": list(exchange.new_numbers),
+            "seats": [{"seat": seat_of.get(old), "new_seat": seat_of.get(new)}
+                      for old, new in zip(exchange.old_numbers, exchange.new_numbers) if seat_of.get(old)],
             "tickets": dump_tickets([t for t in tickets if t.status == domain.ISSUED])}
