@@ -1,0 +1,220 @@
+"""Voluntary changes through the gateway (issue 15): a ticketed booking moved to another
+flight of the same route, quoted then confirmed; the tickets exchanged for new ones on
+the new flight, seats moved, money never moved (changes with something due are refused
+until payment can take a second capture)."""
+import contextlib
+import re
+from datetime import timedelta
+
+import eventlet
+import pytest
+
+from tests.helpers import assert_error, wait_until
+from tests.helpers.accounts import admin_client
+from tests.helpers.booking import GOOD_CARD, customer, get_order, pay, place, store, wait_for_status
+from tests.helpers.fleet import create_airplane, schedule_flight, utc_in
+from tests.helpers.tickets import seat_map, seat_statuses
+
+TICKET_NUMBER = re.compile(r"^[0-9]{13}$")
+
+
+@pytest.fixture(scope="module")
+def admin(system):
+    return admin_client(system)
+
+
+@pytest.fixture(scope="module")
+def airplane(admin):
+    return create_airplane(admin)
+
+
+_days = iter(range(20, 400, 3))
+
+
+def a_flight(system, admin, airplane, **overrides):
+    flight = schedule_flight(admin, airplane, utc_in(days=next(_days)), duration=timedelta(hours=2), **overrides)
+    wait_until(lambda: seat_map(system, flight["id"]), timeout=30, what="the flight's seats in ticket")
+    return flight
+
+
+def ticketed(client, flight_id, *passengers):
+    order = place(client, flight_id, *(passengers or ({"name": "Ada Lovelace", "seat": "6A"},)))
+    pay(client, order["id"], GOOD_CARD)
+    return wait_for_status(client, order["id"], "TICKETED", timeout=30)
+
+
+@contextlib.contextmanager
+def standard_rules(admin, **rules):
+    """The standard family's rules changed for the block, then put back."""
+    families = admin.get("/fare-families").json()["items"]
+    before = next(f for f in families if f["code"] == "standard")
+    keys = ("name", "refundable", "refund_fee_percent", "changeable", "change_fee_percent", "free_seat_choice",
+            "checked_bag_kg")
+    original = {key: before[key] for key in keys if key in before}
+    changed = admin.put("/fare-families/standard", json=dict(original, **rules))
+    assert changed.status_code == 200, changed.text
+    try:
+        yield
+    finally:
+        restored = admin.put("/fare-families/standard", json=original)
+        assert restored.status_code == 200, restored.text
+
+
+def quote(client, order_id, flight_id, seats=None, expect=201):
+    body = {"segment": 0, "flight_id": flight_id}
+    if seats is not None:
+        body["seats"] = seats
+    response = client.post(f"/orders/{order_id}/changes", json=body)
+    assert response.status_code == expect, response.text
+    return response.json()
+
+
+def confirm(client, order_id, change_id):
+    return client.post(f"/orders/{order_id}/changes/{change_id}/confirm", json={})
+
+
+def order_tickets(system, order_id):
+    with system.rpc() as rpc:
+        return rpc.ticket.tickets_for_order(order_id)
+
+
+def test_a_free_change_exchanges_the_tickets_and_moves_the_seat(system, admin, airplane):
+    first, second = a_flight(system, admin, airplane), a_flight(system, admin, airplane)
+    client, _ = customer(system)
+    order = ticketed(client, first["id"])
+    [old_ticket] = order["tickets"]
+
+    with standard_rules(admin, change_fee_percent=0):
+        quoted = quote(client, order["id"], second["id"], seats=["6C"])
+    assert quoted["status"] == "QUOTED" and quoted["segment"] == 0 and quoted["flight_id"] == second["id"]
+    assert (quoted["fee"], quoted["amount_due"], quoted["refund_due"]) == (0, 0, 0)
+    assert quoted["currency"] == "IDR" and quoted["expires_at"] and quoted["id"]
+
+    done = confirm(client, order["id"], quoted["id"])
+    assert done.status_code == 200, done.text
+    change = done.json()
+    assert change["status"] == "CONFIRMED" and change["exchanged"] == [old_ticket["number"]]
+    [new_number] = change["tickets"]
+    assert TICKET_NUMBER.match(new_number) and new_number != old_ticket["number"]
+
+    changed = get_order(client, order["id"])
+    assert changed["status"] == "TICKETED" and changed["flight_id"] == second["id"]
+    assert changed["passengers"][0]["seat"] == "6C" and changed["amount"] == order["amount"]
+    [ticket] = changed["tickets"]
+    assert (ticket["number"], ticket["flight_id"], ticket["seat"], ticket["status"]) == (
+        new_number, second["id"], "6C", "issued")
+    assert [c["change_id"] for c in changed["changes"]] == [change["id"]]
+    by_number = {t["number"]: t for t in order_tickets(system, order["id"])}
+    assert by_number[old_ticket["number"]]["status"] == "exchanged"
+    assert client.get(f"/tickets/{old_ticket['number']}").json()["status"] == "exchanged"
+    assert seat_statuses(system, first["id"])["6A"] == "available"
+    assert seat_statuses(system, second["id"])["6C"] == "sold"
+
+    again = confirm(client, order["id"], quoted["id"])  # the same answer, nothing done twice
+    assert again.status_code == 200 and again.json() == change
+    assert len(order_tickets(system, order["id"])) == 2
+    _, db = store(system, "order")
+    wait_until(lambda: db.orders.find_one({"_id": order["id"]})["outbox_pending"] == 0,
+               what="booking_changed published")
+
+
+def test_refusals(system, admin, airplane):
+    first, second = a_flight(system, admin, airplane), a_flight(system, admin, airplane)
+    elsewhere = a_flight(system, admin, airplane, destination="SUB")
+    client, _ = customer(system)
+    order = ticketed(client, first["id"])
+
+    with standard_rules(admin, changeable=False, change_fee_percent=100):  # a family like light
+        assert_error(client.post(f"/orders/{order['id']}/changes", json={"segment": 0, "flight_id": second["id"]}),
+                     409, "CHANGE_NOT_ALLOWED")
+    assert_error(client.post(f"/orders/{order['id']}/changes", json={"segment": 0, "flight_id": elsewhere["id"]}),
+                 409, "DIFFERENT_ROUTE")
+    for body in ({"segment": "x", "flight_id": second["id"]}, {"segment": 1, "flight_id": second["id"]},
+                 {"flight_id": second["id"]}, {"segment": 0}, {"segment": 0, "flight_id": first["id"]},
+                 {"segment": 0, "flight_id": second["id"], "seats": ["6C", "6D"]},
+                 {"segment": 0, "flight_id": second["id"], "seats": ["nope"]}):
+        assert_error(client.post(f"/orders/{order['id']}/changes", json=body), 400)
+    assert_error(client.post(f"/orders/{order['id']}/changes", json={"segment": 0, "flight_id": "0" * 24}), 404)
+    assert_error(client.post(f"/orders/{'0' * 24}/changes", json={"segment": 0, "flight_id": second["id"]}), 404)
+    stranger, _ = customer(system)
+    assert_error(stranger.post(f"/orders/{order['id']}/changes", json={"segment": 0, "flight_id": second["id"]}),
+                 404)
+    unpaid = place(client, first["id"], {"name": "Bo Pending"})
+    assert_error(client.post(f"/orders/{unpaid['id']}/changes", json={"segment": 0, "flight_id": second["id"]}),
+                 409, "ORDER_NOT_TICKETED")
+
+    # the standard fare's 10 % fee is money due: quoted, but not confirmed (yet)
+    dear = quote(client, order["id"], second["id"])
+    assert dear["fee"] == order["amount"] // 10 and dear["amount_due"] == dear["fee"]
+    assert_error(confirm(client, order["id"], dear["id"]), 409, "CHANGE_PAYMENT_NOT_SUPPORTED")
+    assert_error(stranger.post(f"/orders/{order['id']}/changes/{dear['id']}/confirm", json={}), 404)
+    assert_error(confirm(client, order["id"], "0" * 24), 404)
+    unchanged = get_order(client, order["id"])
+    assert unchanged["flight_id"] == first["id"] and unchanged["tickets"] == order["tickets"]
+
+
+def test_an_expired_quote_is_refused(system, admin, airplane):
+    first, second = a_flight(system, admin, airplane), a_flight(system, admin, airplane)
+    client, _ = customer(system)
+    order = ticketed(client, first["id"])
+    with standard_rules(admin, change_fee_percent=0):
+        quoted = quote(client, order["id"], second["id"])
+    _, db = store(system, "order")  # CHANGE_QUOTE_TTL_SECONDS has passed: the quote's lapse moved back
+    db.order_changes.update_one({"_id": quoted["id"]}, {"$set": {"expires_at_ms": 0}})
+
+    assert_error(confirm(client, order["id"], quoted["id"]), 409, "QUOTE_EXPIRED")
+    assert_error(confirm(client, order["id"], quoted["id"]), 409, "QUOTE_EXPIRED")
+    assert get_order(client, order["id"])["tickets"] == order["tickets"]
+    assert seat_statuses(system, second["id"])["6A"] == "available"
+
+
+def test_two_changes_racing_for_one_seat(system, admin, airplane):
+    first, second = a_flight(system, admin, airplane), a_flight(system, admin, airplane)
+    travellers = [customer(system)[0] for _ in range(2)]
+    orders = [ticketed(client, first["id"], {"name": "Ada Lovelace", "seat": seat})
+              for client, seat in zip(travellers, ("6A", "6B"))]
+    with standard_rules(admin, change_fee_percent=0):
+        quotes = [quote(client, order["id"], second["id"], seats=["7C"]) for client, order in zip(travellers, orders)]
+
+    answers = list(eventlet.GreenPool(2).imap(
+        lambda i: confirm(travellers[i], orders[i]["id"], quotes[i]["id"]), range(2)))
+
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+    winner = next(i for i, a in enumerate(answers) if a.status_code == 200)
+    loser = 1 - winner
+    assert_error(answers[loser], 409, "SEAT_UNAVAILABLE")
+    assert_error(confirm(travellers[loser], orders[loser]["id"], quotes[loser]["id"]), 409, "SEAT_UNAVAILABLE")
+    on_second = [t for o in orders for t in order_tickets(system, o["id"])
+                 if t["flight_id"] == second["id"] and t["status"] == "issued"]
+    assert [t["seat"] for t in on_second] == ["7C"]
+    assert seat_statuses(system, second["id"])["7C"] == "sold"
+    lost = get_order(travellers[loser], orders[loser]["id"])
+    assert lost["flight_id"] == first["id"] and lost["tickets"] == orders[loser]["tickets"]
+    assert seat_statuses(system, first["id"])[("6A", "6B")[loser]] == "sold"
+    assert seat_statuses(system, first["id"])[("6A", "6B")[winner]] == "available"
+
+
+def test_a_change_racing_the_new_flight_cancellation_ends_consistently(system, admin, airplane):
+    first, second = a_flight(system, admin, airplane), a_flight(system, admin, airplane)
+    client, _ = customer(system)
+    order = ticketed(client, first["id"])
+    with standard_rules(admin, change_fee_percent=0):
+        quoted = quote(client, order["id"], second["id"])
+
+    pool = eventlet.GreenPool(2)
+    confirming = pool.spawn(confirm, client, order["id"], quoted["id"])
+    cancelling = pool.spawn(admin.patch, f"/flights/{second['id']}/status", json={"status": "cancelled"})
+    answer, cancelled = confirming.wait(), cancelling.wait()
+    assert cancelled.status_code == 200, cancelled.text
+
+    if answer.status_code == 200:  # changed, then the new flight's cancellation refunds the booking
+        refunded = wait_for_status(client, order["id"], "REFUNDED", timeout=30)
+        assert refunded["flight_id"] == second["id"]
+    else:  # not changed: still ticketed on the first flight
+        assert answer.status_code == 409, answer.text
+        unchanged = get_order(client, order["id"])
+        assert unchanged["status"] == "TICKETED" and unchanged["flight_id"] == first["id"]
+        assert unchanged["tickets"] == order["tickets"]
+    wait_until(lambda: not [t for t in order_tickets(system, order["id"])
+                            if t["flight_id"] == second["id"] and t["status"] == "issued"],
+               timeout=30, what="no valid ticket on the cancelled flight")
