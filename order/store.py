@@ -261,10 +261,15 @@ class ChangeStore:
 
     def claim(self, change_id, now_ms):
         """QUOTED (not lapsed) or CONFIRMING → CONFIRMING, stamped ``now_ms``; None otherwise."""
-        return self.db.order_changes.find_one_and_update(
-            {"_id": change_id, "$or": [{"status": "QUOTED", "expires_at_ms": {"$gt": now_ms}},
-                                       {"status": "CONFIRMING"}]},
-            {"$set": {"status": "CONFIRMING", "claimed_ms": now_ms}}, return_document=ReturnDocument.AFTER)
+        # two plain conditions, not one ``$or``: the local MongoDB stand-in answered another
+        # document for ``{_id, $or}``
+        for condition in ({"status": "QUOTED", "expires_at_ms": {"$gt": now_ms}}, {"status": "CONFIRMING"}):
+            claimed = self.db.order_changes.find_one_and_update(
+                dict(condition, _id=change_id), {"$set": {"status": "CONFIRMING", "claimed_ms": now_ms}},
+                return_document=ReturnDocument.AFTER)
+            if claimed is not None:
+                return claimed
+        return None
 
     def finish(self, change_id, status, fields):
         """CONFIRMING → ``status`` with ``fields``; the change as it is afterwards."""

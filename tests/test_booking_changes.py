@@ -179,7 +179,7 @@ def test_two_changes_racing_for_one_seat(system, admin, airplane):
     answers = list(eventlet.GreenPool(2).imap(
         lambda i: confirm(travellers[i], orders[i]["id"], quotes[i]["id"]), range(2)))
 
-    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+    assert sorted(a.status_code for a in answers) == [200, 409], "\n".join(a.text for a in answers)
     winner = next(i for i, a in enumerate(answers) if a.status_code == 200)
     loser = 1 - winner
     assert_error(answers[loser], 409, "SEAT_UNAVAILABLE")
