@@ -74,8 +74,8 @@ class Changes:
     # -- quoting ---------------------------------------------------------------------------
 
     def quote(self, order_id, user_id, data, now=None):
+        order = self.orders.get(order_id, user_id)  # another customer's order: 404 whatever the body
         request = load_or_raise(ChangeRequestSchema(), data)
-        order = self.orders.get(order_id, user_id)
         if order["status"] != TICKETED:
             raise Conflict("Only a ticketed booking can be changed.", code="ORDER_NOT_TICKETED",
                            details={"status": order["status"]})
