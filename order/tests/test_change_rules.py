@@ -6,12 +6,11 @@ from datetime import timedelta
 import pytest
 
 from common.errors import Conflict
-from common.mongo import mongo_client
 from order.change_rules import check_changeable, disruption_move_applies, family_of, price_change
 from order.changes import Changes
 from order.domain import TICKETED, iso, utcnow
 from order.saga import Orders
-from order.store import ChangeStore, OrderStore, create_indexes
+from order.store import ChangeStore, OrderStore
 from order.tests.fakes import Call, FakeTrack
 from tests.helpers.fakes import Dispatcher, Services
 
@@ -85,16 +84,6 @@ class FareTrack(FakeTrack):
         return Call(lambda flight_id, cabin_class, family: {
             "flight_id": flight_id, "class": cabin_class, "family": family, "amount": self.fares[flight_id],
             "currency": "IDR", "rules": self.rules})
-
-
-@pytest.fixture
-def db(mongo_uri):
-    client = mongo_client({"MONGO_URI": mongo_uri})
-    name = f"order_changes_{uuid.uuid4().hex[:8]}"
-    create_indexes(client[name])
-    yield client[name]
-    client.drop_database(name)
-    client.close()
 
 
 def a_ticketed_order(store, flight_id, **fields):
