@@ -374,7 +374,7 @@ class AuditTicketSchema(Schema):
     order_id = fields.String()
     flight_id = fields.String()
     seat = fields.String()
-    status = fields.String(validate=validate.OneOf((ISSUED, CANCELLED)))
+    status = fields.String(validate=validate.OneOf((ISSUED, CANCELLED, EXCHANGED)))
     fare = fields.Integer(metadata={"description": "minor units of currency"})
     currency = fields.String()
     updated_at = UtcDateTime(metadata={"description": "issued or cancelled at"})
