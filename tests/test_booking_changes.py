@@ -218,3 +218,50 @@ def test_a_change_racing_the_new_flight_cancellation_ends_consistently(system, a
     wait_until(lambda: not [t for t in order_tickets(system, order["id"])
                             if t["flight_id"] == second["id"] and t["status"] == "issued"],
                timeout=30, what="no valid ticket on the cancelled flight")
+
+
+def test_a_round_trip_with_an_infant_changes_its_way_back(system, admin, airplane):
+    out = a_flight(system, admin, airplane)
+    back, later_back = (a_flight(system, admin, airplane, origin="DPS", destination="CGK") for _ in range(2))
+    too_late_out = a_flight(system, admin, airplane)  # leaves after the way back
+    client, _ = customer(system)
+    born = utc_in(days=-100).date().isoformat()
+    body = {"segments": [{"flight_id": out["id"], "class": "economy"}, {"flight_id": back["id"], "class": "economy"}],
+            "passengers": [{"given_name": "Ana", "family_name": "Putri", "birth_date": "1990-04-01", "type": "adult",
+                            "seats": ["6A", "7A"]},
+                           {"given_name": "Sari", "family_name": "Putri", "birth_date": born, "type": "infant"}]}
+    placed = client.post("/orders", json=body)
+    assert placed.status_code == 201, placed.text
+    pay(client, placed.json()["id"], GOOD_CARD)
+    order = wait_for_status(client, placed.json()["id"], "TICKETED", timeout=30)
+
+    with standard_rules(admin, change_fee_percent=0):
+        assert_error(client.post(f"/orders/{order['id']}/changes",
+                                 json={"segment": 0, "flight_id": too_late_out["id"]}), 400)
+        assert_error(client.post(f"/orders/{order['id']}/changes", json={"segment": 0, "flight_id": later_back["id"]}),
+                     409, "DIFFERENT_ROUTE")
+        quoted = client.post(f"/orders/{order['id']}/changes",
+                             json={"segment": 1, "flight_id": later_back["id"], "seats": ["8B"]})
+    assert quoted.status_code == 201, quoted.text
+    assert (quoted.json()["amount_due"], quoted.json()["refund_due"]) == (0, 0)
+    done = confirm(client, order["id"], quoted.json()["id"])
+    assert done.status_code == 200, done.text
+    assert len(done.json()["exchanged"]) == len(done.json()["tickets"]) == 2
+
+    changed = get_order(client, order["id"])
+    assert [s["flight_id"] for s in changed["segments"]] == [out["id"], later_back["id"]]
+    assert changed["segments"][1]["departure_at"] == track_flight(system, later_back["id"])["departure_at"]
+    ana, sari = changed["passengers"]
+    assert [s["seat"] for s in ana["segments"]] == ["6A", "8B"] and [s["seat"] for s in sari["segments"]] == [None, None]
+    assert ana["price"] == order["passengers"][0]["price"] and sari["price"] == order["passengers"][1]["price"]
+    tickets = {(t["flight_id"], t["passenger_type"], t["seat"]) for t in changed["tickets"]}
+    assert tickets == {(out["id"], "adult", "6A"), (out["id"], "infant", None),
+                       (later_back["id"], "adult", "8B"), (later_back["id"], "infant", None)}
+    statuses = sorted((t["flight_id"] == back["id"], t["status"]) for t in order_tickets(system, order["id"]))
+    assert statuses == [(False, "issued")] * 4 + [(True, "exchanged")] * 2
+    assert seat_statuses(system, back["id"])["7A"] == "available"
+    assert seat_statuses(system, later_back["id"])["8B"] == "sold"
+
+
+def track_flight(system, flight_id):
+    return system.http.get(f"/flights/{flight_id}").json()
