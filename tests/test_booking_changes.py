@@ -152,6 +152,14 @@ def test_refusals(system, admin, airplane):
     unchanged = get_order(client, order["id"])
     assert unchanged["flight_id"] == first["id"] and unchanged["tickets"] == order["tickets"]
 
+    third = a_flight(system, admin, airplane)
+    assert admin.patch(f"/flights/{third['id']}/status", json={"status": "cancelled"}).status_code == 200
+    assert_error(client.post(f"/orders/{order['id']}/changes", json={"segment": 0, "flight_id": third["id"]}),
+                 409, "FLIGHT_NOT_BOOKABLE")
+    assert admin.patch(f"/flights/{first['id']}/status", json={"status": "boarding"}).status_code == 200
+    assert_error(client.post(f"/orders/{order['id']}/changes", json={"segment": 0, "flight_id": second["id"]}),
+                 409, "FLIGHT_DEPARTED")
+
 
 def test_an_expired_quote_is_refused(system, admin, airplane):
     first, second = a_flight(system, admin, airplane), a_flight(system, admin, airplane)
