@@ -1,7 +1,7 @@
 """marshmallow schemas for the order service's inputs and answers."""
 import re
 
-from marshmallow import Schema, ValidationError, fields, post_load, pre_dump, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, missing, post_load, pre_dump, validate, validates_schema
 
 from common.schemas import UtcDateTime, no_control_characters
 from order.domain import (
@@ -277,11 +277,14 @@ class OrderSchema(Schema):
     cancellation_requested_at = fields.String(allow_none=True)
     history = fields.Method("dump_history", metadata={"type": "array", "items": {"type": "object"}})
     changes = fields.Method("dump_changes", metadata={
-        "type": "array", "items": {"type": "object"}, "description": "voluntary changes made, oldest first"})
+        "type": "array", "items": {"type": "object"},
+        "description": "voluntary changes made, oldest first (absent if none)"})
     created_at = fields.DateTime()
 
     def dump_changes(self, order):
-        return sorted((order.get("changes") or {}).values(), key=lambda change: change["at"])
+        if not order.get("changes"):
+            return missing  # an order never changed answers as it always has
+        return sorted(order["changes"].values(), key=lambda change: change["at"])
 
     def dump_tickets(self, order):
         tickets = order.get("tickets") or []
