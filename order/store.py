@@ -261,8 +261,8 @@ class ChangeStore:
 
     def claim(self, change_id, now_ms):
         """QUOTED (not lapsed) or CONFIRMING → CONFIRMING, stamped ``now_ms``; None otherwise."""
-        # two plain conditions, not one ``$or``: the local MongoDB stand-in answered another
-        # document for ``{_id, $or}``
+        # two plain conditions, not one ``$or``: the local MongoDB stand-in's find_one_and_update
+        # with ``{_id, $or: [...]}`` ignores the ``_id`` and updates another document that matches the ``$or``
         for condition in ({"status": "QUOTED", "expires_at_ms": {"$gt": now_ms}}, {"status": "CONFIRMING"}):
             claimed = self.db.order_changes.find_one_and_update(
                 dict(condition, _id=change_id), {"$set": {"status": "CONFIRMING", "claimed_ms": now_ms}},
