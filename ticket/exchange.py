@@ -63,9 +63,9 @@ def exchange_tickets(session, request, airline_prefix):
     def take_new_seats():
         sale = Sale(order_id, new_flight_id)
         named = [seat for seat in new_seat_of.values() if seat]
-        got = holds._hold_named(session, sale, named, request["cabin_class"])
+        got = holds.take_named_seats(session, sale, named, request["cabin_class"])
         count = sum(1 for seat in new_seat_of.values() if not seat)
-        got += holds._assign(session, sale, request["cabin_class"], count, set(named))
+        got += holds.assign_free_seats(session, sale, request["cabin_class"], count, set(named))
         return got
 
     # seats are locked flight by flight in flight_id order, as every writer does

@@ -1,13 +1,14 @@
 """ticket_exchanges and the ``exchanged`` ticket status: voluntary changes of flight
 
-Revises: 0005_check_in_announcements
+Revision ID: 0008_exchanges
+Revises: 0006_refund_amount
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_exchanges"
-down_revision = "0005_check_in_announcements"
+revision = "0008_exchanges"
+down_revision = "0006_refund_amount"
 branch_labels = None
 depends_on = None
 
