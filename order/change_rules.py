@@ -1,33 +1,48 @@
 """The price of a voluntary change, and whether it may be made: plain functions, no
 broker, no database. The one place these rules live (``order.changes`` asks them).
 
-The fare's rules are the family's as track answers them (``fare_quote``: ``changeable``,
-``change_fee_percent``, ``refundable``). Once orders keep the rules they were sold under,
-``segment_rules``' caller is the one line to point at the order's copy.
+The rules are the ones the segment was SOLD under: the order's copy of its fares
+(``order["fares"]``, one per segment and cabin class, kept when it was sold; see
+``order.fare_rules``), never the catalogue's current ones. An order kept without them
+(sold while track did not answer, or before fare families) was sold at standard: its
+standard rules are asked of track then, as its cancellation does.
 
-- A family whose rules say ``changeable: false`` is refused (``CHANGE_NOT_ALLOWED``).
+- A fare whose rules say ``changeable: false`` (light) is refused (``CHANGE_NOT_ALLOWED``).
 - ``fee``: ``change_fee_percent`` of what the party paid for the segment (rounded down
   to the minor unit).
-- ``fare_difference``: the party's price on the new flight (each passenger's share as
-  booking prices it: a child 75 %, an infant 10 % of the seat's fare) minus what it paid.
+- ``fare_difference``: the party's price on the new flight at the SAME fare family (one
+  seat's fare as track quotes it now, each passenger's share as booking prices it: a
+  child 75 %, an infant 10 %) minus what it paid.
 - ``amount_due`` = max(0, difference) + fee; ``refund_due`` = the residual of a cheaper
-  flight, only where the family is refundable (0 otherwise).
+  flight, only where the fare is refundable (0 otherwise).
 - A disruption (``order.disruption``) whose options include ``move`` makes a change to a
   flight leaving before its ``until`` free: no fee and no fare difference.
+- Once done, the order's fares for the segment are the new flight's (``changed_fares``):
+  what it holds now, whose rules a later change or cancellation follows.
 """
 from datetime import UTC, datetime
 
 from common.errors import Conflict
 from order.domain import share_of_fare
 
-STANDARD = "standard"
 MOVE = "move"
 
 
-def family_of(order, position):
-    """The fare family segment ``position`` was sold as (a one-flight order: standard)."""
-    segments = order.get("segments")
-    return (segments[position].get("fare") if segments else None) or STANDARD
+def sold_fares(order, position):
+    """The fares segment ``position`` was sold at (the order's copy: one per cabin class held)."""
+    return [fare for fare in order.get("fares") or [] if fare["segment"] == position]
+
+
+def fare_of_class(fares, cabin_class):
+    """The fare of ``cabin_class`` among one segment's ``fares``; None if it has none."""
+    return next((fare for fare in fares if fare["class"] == cabin_class), None)
+
+
+def changed_fares(order, position, new_fares):
+    """The order's fares once segment ``position`` is on the new flight: its entries
+    replaced by ``new_fares`` (that segment's, the same families as quoted on the new flight)."""
+    kept = [fare for fare in order.get("fares") or [] if fare["segment"] != position]
+    return sorted(kept + list(new_fares), key=lambda fare: (fare["segment"], fare["class"]))
 
 
 def moment(value):

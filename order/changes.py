@@ -3,8 +3,10 @@ route (issue 15), quoted first, then confirmed by a saga of its own.
 
 Quote (``POST /orders/{id}/changes``): checked against the order and track (the order is
 TICKETED, the segment has not left, the new flight flies the same route and is bookable,
-an itinerary still connects), priced by ``order.change_rules`` from the fare family's
-rules, and stored in ``order_changes`` until ``CHANGE_QUOTE_TTL_SECONDS``.
+an itinerary still connects), priced by ``order.change_rules`` under the rules the
+segment was sold under (the order's ``fares``) against the same fare family on the new
+flight (``track.fare_quotes``), and stored in ``order_changes`` until
+``CHANGE_QUOTE_TTL_SECONDS``.
 
 Confirm (``POST /orders/{id}/changes/{change_id}/confirm``), each step idempotent, so a
 confirmation that stops half way is driven again by a retry or by the resume timer:
@@ -14,8 +16,8 @@ confirmation that stops half way is driven again by a retry or by the resume tim
    tickets ``exchanged``, new tickets on the new flight, the old seats freed, in one
    transaction of ticket's (a refusal there, e.g. a seat taken or the new flight
    cancelled, ends the change FAILED with nothing changed);
-3. the change written on the order (the segment's flight and seats, the tickets, the
-   ``changes`` history) with ``booking_changed`` in its outbox, once;
+3. the change written on the order (the segment's flight, seats and fares, the tickets,
+   the ``changes`` history) with ``booking_changed`` in its outbox, once;
 4. the quote CONFIRMED with what was done: a second confirm answers it again.
 
 Money: payment takes one capture per order and refunds it whole, so only changes that
@@ -26,7 +28,14 @@ import logging
 from datetime import timedelta
 
 from common.errors import Conflict, DomainError, InvalidInput, NotFound, ServiceUnavailable, load_or_raise
-from order.change_rules import check_changeable, disruption_move_applies, family_of, price_change
+from order.change_rules import (
+    changed_fares,
+    check_changeable,
+    disruption_move_applies,
+    fare_of_class,
+    price_change,
+    sold_fares,
+)
 from order.domain import (
     INFANT,
     TICKETED,
@@ -39,7 +48,8 @@ from order.domain import (
     new_event,
     utcnow,
 )
-from order.itinerary import FLIGHT_FIELDS, ask_track
+from order.itinerary import FLIGHT_FIELDS, ask_track, order_fares
+from order.saga import FARES_PENDING
 from order.schemas import ChangeRequestSchema, ChangeSchema
 
 log = logging.getLogger(__name__)
@@ -98,28 +108,44 @@ class Changes:
         if seats is not None and len(seats) != len(seated):
             raise InvalidInput("One seat (or null) per passenger with a seat.",
                                details={"fields": {"seats": [f"{len(seated)} entries."]}})
-        cabin, family = party[0]["class"], family_of(order, position)
-        asked = [self.services.track.fare_quote.call_async(flight_id, cabin, family) for flight_id in (old_id, new_id)]
-        old_fare, new_fare = (call.result() for call in asked)
+        cabin = party[0]["class"]
+        sold = self._sold_fares(order, position, old_id, party)
+        fare = fare_of_class(sold, cabin)
+        move = disruption_move_applies(order, new.get("departure_at"))
+        if not move:
+            check_changeable(fare["rules"], fare["family"])
+        # the same families on the new flight (FARE_NOT_OFFERED if it does not sell them there)
+        quotes = self.services.track.fare_quotes(
+            [{"flight_id": new_id, "class": sold_fare["class"], "family": sold_fare["family"]} for sold_fare in sold])
+        new_fares = [dict(quoted, segment=position) for quoted in order_fares(quotes)]
+        new_fare = fare_of_class(new_fares, cabin)
         if new_fare["currency"] != order["currency"]:
             raise Conflict("The new flight is sold in another currency.", code="DIFFERENT_CURRENCY",
                            details={"currency": order["currency"], "new_currency": new_fare["currency"]})
-        move = disruption_move_applies(order, new.get("departure_at"))
-        if not move:
-            check_changeable(old_fare["rules"], family)
-        price = price_change(old_fare["rules"], [p["price"] for p in party], new_fare["amount"],
+        price = price_change(fare["rules"], [p["price"] for p in party], new_fare["amount"],
                              [p["type"] for p in party], move)
         moves = [{"seat": p["seat"], "new_seat": seats[i] if seats else None} for i, p in enumerate(seated)]
         expires_at = now + timedelta(seconds=self.quote_ttl_seconds)
         change = dict(price, **{
             "_id": self.store.new_change_id(), "order_id": order["_id"], "user_id": order["user_id"],
             "status": QUOTED, "segment": position, "old_flight_id": old_id, "flight_id": new_id,
-            "class": cabin, "family": family, "currency": order["currency"], "disruption_move": move,
-            "new_fare": new_fare["amount"], "moves": moves,
+            "class": cabin, "family": fare["family"], "currency": order["currency"], "disruption_move": move,
+            "new_fares": new_fares, "moves": moves,
             "new_flight": {key: new.get(key) for key in FLIGHT_FIELDS},
             "expires_at": iso(expires_at), "expires_at_ms": epoch_millis(expires_at), "created_at": iso(now),
         })
         return change_view(self.store.insert(change))
+
+    def _sold_fares(self, order, position, old_id, party):
+        """The fares the segment was sold at (the order's copy). An order kept without them
+        (sold while track did not answer, or before fare families) was sold at standard:
+        its rules are asked of track now, as its cancellation would."""
+        sold = sold_fares(order, position)
+        if fare_of_class(sold, party[0]["class"]) is None:
+            sold = self.orders.standard_fares(old_id, sorted({p["class"] for p in party}))
+            if not sold:
+                raise ServiceUnavailable("The fare rules cannot be read now; nothing was quoted. Try again.")
+        return sold
 
     def _check_flights(self, order, position, flights, old, new, now):
         if flight_has_departed(old, now):
@@ -222,14 +248,18 @@ class Changes:
 
 
 def changed_order(order, change, exchange):
-    """The fields of ``order`` a done change sets: the segment's flight and seats, the
-    tickets now valid, and the change in the ``changes`` history."""
+    """The fields of ``order`` a done change sets: the segment's flight, seats and fares
+    (the new flight's, whose rules a later change or cancellation follows), the tickets
+    now valid, and the change in the ``changes`` history."""
     position, new_id = change["segment"], change["flight_id"]
     new_seat = {m["seat"]: m["new_seat"] for m in exchange["seats"]}
     fields = {f"changes.{change['_id']}": {
         "change_id": change["_id"], "segment": position, "old_flight_id": change["old_flight_id"],
         "flight_id": new_id, "fee": change["fee"], "fare_difference": change["fare_difference"],
-        "exchanged": exchange["exchanged"], "tickets": exchange["issued"], "at": iso(utcnow())}}
+        "exchanged": exchange["exchanged"], "tickets": exchange["issued"], "at": iso(utcnow())},
+        "fares": changed_fares(order, position, change["new_fares"])}
+    if order.get(FARES_PENDING):  # the fares are known now: the new flight's
+        fields[FARES_PENDING] = False
     if "segments" not in order:
         fields["flight_id"] = new_id
         fields["passengers"] = [dict(p, seat=new_seat.get(p["seat"], p["seat"])) for p in order["passengers"]]

@@ -1,12 +1,21 @@
-"""The price of a voluntary change (``order.change_rules``), and a quote for a disrupted
-booking (its ``disruption`` set through order's store, on MongoDB)."""
+"""The price of a voluntary change (``order.change_rules``), and quotes on order's real
+store (MongoDB): priced under the rules the order was sold under (its ``fares``), not
+the catalogue's current ones; a disrupted booking (its ``disruption`` set through
+order's store) moved free."""
 import uuid
 from datetime import timedelta
 
 import pytest
 
 from common.errors import Conflict
-from order.change_rules import check_changeable, disruption_move_applies, family_of, price_change
+from order.change_rules import (
+    changed_fares,
+    check_changeable,
+    disruption_move_applies,
+    fare_of_class,
+    price_change,
+    sold_fares,
+)
 from order.changes import Changes
 from order.domain import TICKETED, iso, utcnow
 from order.saga import Orders
@@ -17,6 +26,7 @@ from tests.helpers.fakes import Dispatcher, Services
 STANDARD = {"changeable": True, "change_fee_percent": 10, "refundable": True}
 FLEX = {"changeable": True, "change_fee_percent": 0, "refundable": True}
 LIGHT = {"changeable": False, "change_fee_percent": 100, "refundable": False}
+RULES = {"standard": STANDARD, "flex": FLEX, "light": LIGHT}
 
 
 def test_same_price_on_a_flex_fare_costs_nothing():
@@ -55,10 +65,25 @@ def test_a_fare_that_forbids_changes_is_refused():
     check_changeable(STANDARD, "standard")
 
 
-def test_the_family_of_a_segment_defaults_to_standard():
-    assert family_of({"flight_id": "f1"}, 0) == "standard"
-    assert family_of({"segments": [{"fare": "flex"}, {}]}, 0) == "flex"
-    assert family_of({"segments": [{"fare": "flex"}, {}]}, 1) == "standard"
+def a_fare(segment, cabin_class, family, rules, flight_id="f1", amount=100_000):
+    return {"segment": segment, "flight_id": flight_id, "class": cabin_class, "family": family,
+            "family_name": family.capitalize(), "amount": amount, "currency": "IDR", "rules": rules}
+
+
+def test_a_segment_is_priced_by_the_fares_the_order_keeps():
+    order = {"fares": [a_fare(0, "business", "standard", STANDARD), a_fare(0, "economy", "standard", STANDARD),
+                       a_fare(1, "economy", "flex", FLEX, flight_id="f2")]}
+    assert [f["class"] for f in sold_fares(order, 0)] == ["business", "economy"]
+    assert fare_of_class(sold_fares(order, 1), "economy")["family"] == "flex"
+    assert fare_of_class(sold_fares(order, 1), "business") is None
+    assert sold_fares({"flight_id": "f1"}, 0) == []  # kept without fares
+
+
+def test_after_a_change_the_segment_holds_the_new_flights_fare():
+    order = {"fares": [a_fare(0, "economy", "flex", FLEX), a_fare(1, "economy", "light", LIGHT, flight_id="f2")]}
+    new = a_fare(0, "economy", "flex", FLEX, flight_id="f9", amount=120_000)
+    assert changed_fares(order, 0, [new]) == [new, order["fares"][1]]
+    assert changed_fares({}, 0, [new]) == [new]
 
 
 def test_the_move_applies_only_before_until():
@@ -73,41 +98,85 @@ def test_the_move_applies_only_before_until():
 # -- a quote on a real order store ----------------------------------------------------------
 
 class FareTrack(FakeTrack):
-    """track's ``get_flight`` and ``fare_quote``: ``fares`` maps a flight id to one seat's fare."""
+    """track's ``get_flight`` and ``fare_quotes``: ``fares`` maps a flight id to one seat's
+    fare; every family is quoted under ``rules``, the catalogue's rules NOW."""
 
     def __init__(self, rules):
         super().__init__()
         self.rules, self.fares = rules, {}
 
     @property
-    def fare_quote(self):
-        return Call(lambda flight_id, cabin_class, family: {
-            "flight_id": flight_id, "class": cabin_class, "family": family, "amount": self.fares[flight_id],
-            "currency": "IDR", "rules": self.rules})
+    def fare_quotes(self):
+        return Call(lambda segments: [
+            {"flight_id": s["flight_id"], "flight_number": "GA1", "class": s["class"], "family": s["family"],
+             "family_name": s["family"].capitalize(), "amount": self.fares[s["flight_id"]], "currency": "IDR",
+             "rules": dict(self.rules)} for s in segments])
 
 
-def a_ticketed_order(store, flight_id, **fields):
+def a_ticketed_order(store, flight_id, sold=None, **fields):
+    """A one-flight order ticketed at 100 000 and sold at the family ``sold``, whose rules
+    (``RULES``) it keeps; ``sold=None``: kept without fares (sold before fare families)."""
     now = utcnow()
+    fares = {"fares": [a_fare(0, "economy", sold, RULES[sold], flight_id)]} if sold else {}
     order = {"_id": store.new_order_id(), "user_id": "u1", "flight_id": flight_id, "status": TICKETED,
              "amount": 100_000, "currency": "IDR", "expires_at": now, "booking_ref": uuid.uuid4().hex[:6].upper(),
              "passengers": [{"name": "Ada Lovelace", "seat": "6A", "class": "economy", "price": 100_000}],
-             "tickets": [], "history": {TICKETED: iso(now)}, "created_at": now, **fields}
+             "tickets": [], "history": {TICKETED: iso(now)}, "created_at": now, **fares, **fields}
     return store.insert(order)
 
 
+def changes_on(db, track):
+    store = OrderStore(db)
+    return Changes(Orders(store, Services(track=track), Dispatcher()), ChangeStore(db), 900), store
+
+
+def test_a_quote_follows_the_rules_the_order_was_sold_under_not_the_catalogue_now(db):
+    track = FareTrack(FLEX)  # the catalogue now: changes free
+    track.schedule("f-old", departure_in=timedelta(days=2))
+    track.schedule("f-new", departure_in=timedelta(days=4))
+    track.fares.update({"f-old": 90_000, "f-new": 120_000})
+    changes, store = changes_on(db, track)
+
+    sold_standard = a_ticketed_order(store, "f-old", sold="standard")
+    quoted = changes.quote(sold_standard["_id"], "u1", {"segment": 0, "flight_id": "f-new"})
+    # its own 10 % fee; the new flight at the same family as track quotes it now (120 000)
+    assert (quoted["fee"], quoted["fare_difference"], quoted["amount_due"]) == (10_000, 20_000, 30_000)
+    assert quoted["family"] == "standard"
+    # what the order will keep for the segment once the change is done: the new flight's fare
+    assert changes.store.find(quoted["id"])["new_fares"] == [
+        {"segment": 0, "flight_id": "f-new", "class": "economy", "family": "standard", "family_name": "Standard",
+         "amount": 120_000, "currency": "IDR", "rules": FLEX}]
+
+    sold_light = a_ticketed_order(store, "f-old", sold="light")
+    with pytest.raises(Conflict) as refused:
+        changes.quote(sold_light["_id"], "u1", {"segment": 0, "flight_id": "f-new"})
+    assert refused.value.code == "CHANGE_NOT_ALLOWED"
+
+
+def test_an_order_kept_without_fares_is_priced_at_standard_as_track_quotes_it_now(db):
+    track = FareTrack(STANDARD)
+    track.schedule("f-old", departure_in=timedelta(days=2))
+    track.schedule("f-new", departure_in=timedelta(days=4))
+    track.fares.update({"f-old": 100_000, "f-new": 80_000})
+    changes, store = changes_on(db, track)
+    order = a_ticketed_order(store, "f-old")
+
+    quoted = changes.quote(order["_id"], "u1", {"segment": 0, "flight_id": "f-new"})
+    assert (quoted["family"], quoted["fee"], quoted["refund_due"]) == ("standard", 10_000, 20_000)
+
+
 def test_a_disrupted_booking_moves_free_before_until_and_pays_after(db):
-    track = FareTrack(LIGHT)  # even a fare that forbids changes moves free on a disruption
+    track = FareTrack(FLEX)  # the catalogue now allows changes; the order was sold at light, which does not
     track.schedule("f-old", departure_in=timedelta(days=2))
     track.schedule("f-soon", departure_in=timedelta(days=3))
     track.schedule("f-late", departure_in=timedelta(days=9))
     track.fares.update({"f-old": 100_000, "f-soon": 250_000, "f-late": 100_000})
-    store = OrderStore(db)
-    order = a_ticketed_order(store, "f-old")
+    changes, store = changes_on(db, track)
+    order = a_ticketed_order(store, "f-old", sold="light")
     # what the disruption branch will write on the order; set here through order's store
     store.add_events(order["_id"], [], set_fields={"disruption": {
         "reason": "flight_cancelled", "options": [{"type": "move", "until": iso(utcnow() + timedelta(days=5))},
                                                   {"type": "refund"}]}})
-    changes = Changes(Orders(store, Services(track=track), Dispatcher()), ChangeStore(db), 900)
 
     free = changes.quote(order["_id"], "u1", {"segment": 0, "flight_id": "f-soon"})
     assert (free["fee"], free["fare_difference"], free["amount_due"], free["refund_due"]) == (0, 0, 0, 0)

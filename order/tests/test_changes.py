@@ -1,6 +1,6 @@
 """The change saga's steps on order's real store (MongoDB) with ticket and track stood in:
 a confirmation stopped half way (ticket not answering) is finished by the resume timer,
-once; a repeat answers the same."""
+once; a repeat answers the same; the order's fares are then the new flight's."""
 from datetime import timedelta
 
 import pytest
@@ -46,7 +46,7 @@ def world(db):
 
 def test_a_confirmation_stopped_half_way_is_finished_once_by_the_resume_timer(world):
     changes, store, ticket, dispatch = world
-    order = a_ticketed_order(store, "f-old")
+    order = a_ticketed_order(store, "f-old", sold="flex")
     quoted = changes.quote(order["_id"], "u1", {"segment": 0, "flight_id": "f-new", "seats": ["7C"]})
     assert quoted["amount_due"] == 0 and quoted["seats"] == ["7C"]
 
@@ -61,6 +61,8 @@ def test_a_confirmation_stopped_half_way_is_finished_once_by_the_resume_timer(wo
     assert changed["flight_id"] == "f-new" and changed["passengers"][0]["seat"] == "7C"
     assert [t["number"] for t in changed["tickets"]] == ["9990000000099"]
     assert list(changed["changes"]) == [quoted["id"]] and changed["outbox_pending"] == 0
+    [fare] = changed["fares"]  # what the segment holds now: flex on the new flight
+    assert (fare["segment"], fare["flight_id"], fare["family"], fare["rules"]) == (0, "f-new", "flex", FLEX)
     assert [kind for kind, _ in dispatch.events] == ["booking_changed"]
 
     again = changes.confirm(order["_id"], quoted["id"], "u1")
@@ -72,7 +74,7 @@ def test_a_confirmation_stopped_half_way_is_finished_once_by_the_resume_timer(wo
 
 def test_a_refused_exchange_fails_the_change_and_changes_nothing(world):
     changes, store, ticket, _ = world
-    order = a_ticketed_order(store, "f-old")
+    order = a_ticketed_order(store, "f-old", sold="flex")
     quoted = changes.quote(order["_id"], "u1", {"segment": 0, "flight_id": "f-new"})
 
     def refuse(*args):
@@ -85,3 +87,18 @@ def test_a_refused_exchange_fails_the_change_and_changes_nothing(world):
         assert refused.value.code == "SEAT_UNAVAILABLE"
     assert changes.store.find(quoted["id"])["status"] == "FAILED"
     assert store.find(order["_id"])["flight_id"] == "f-old"
+    assert store.find(order["_id"])["fares"] == order["fares"]
+
+
+def test_an_order_sold_while_track_was_away_holds_the_new_flights_standard_fare_after_a_change(world):
+    changes, store, ticket, _ = world
+    ticket.away = False
+    order = a_ticketed_order(store, "f-old", fares_pending=True)  # no fares kept: track did not answer
+
+    quoted = changes.quote(order["_id"], "u1", {"segment": 0, "flight_id": "f-new"})
+    assert quoted["family"] == "standard" and quoted["amount_due"] == 0  # the standard rules track answers: FLEX
+    assert changes.confirm(order["_id"], quoted["id"], "u1")["status"] == "CONFIRMED"
+
+    changed = store.find(order["_id"])
+    assert [(f["flight_id"], f["class"], f["family"]) for f in changed["fares"]] == [("f-new", "economy", "standard")]
+    assert not changed["fares_pending"]
