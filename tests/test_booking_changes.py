@@ -1,7 +1,8 @@
 """Voluntary changes through the gateway (issue 15): a ticketed booking moved to another
 flight of the same route, quoted then confirmed; the tickets exchanged for new ones on
 the new flight, seats moved, money never moved (changes with something due are refused
-until payment can take a second capture)."""
+until payment can take a second capture). Priced by the rules the booking was sold under
+(its ``fares``), never the catalogue's current ones; the new flight at the same family."""
 import contextlib
 import re
 from datetime import timedelta
@@ -45,7 +46,8 @@ def ticketed(client, flight_id, *passengers):
 
 @contextlib.contextmanager
 def standard_rules(admin, **rules):
-    """The standard family's rules changed for the block, then put back."""
+    """The standard family's rules changed for the block, then put back: a booking sold in
+    the block keeps them (its ``fares``), whatever the catalogue says afterwards."""
     families = admin.get("/fare-families").json()["items"]
     before = next(f for f in families if f["code"] == "standard")
     keys = ("name", "refundable", "refund_fee_percent", "changeable", "change_fee_percent", "free_seat_choice",
@@ -81,11 +83,11 @@ def order_tickets(system, order_id):
 def test_a_free_change_exchanges_the_tickets_and_moves_the_seat(system, admin, airplane):
     first, second = a_flight(system, admin, airplane), a_flight(system, admin, airplane)
     client, _ = customer(system)
-    order = ticketed(client, first["id"])
+    with standard_rules(admin, change_fee_percent=0):  # sold under a standard fare that changes free
+        order = ticketed(client, first["id"])
     [old_ticket] = order["tickets"]
 
-    with standard_rules(admin, change_fee_percent=0):
-        quoted = quote(client, order["id"], second["id"], seats=["6C"])
+    quoted = quote(client, order["id"], second["id"], seats=["6C"])
     assert quoted["status"] == "QUOTED" and quoted["segment"] == 0 and quoted["flight_id"] == second["id"]
     assert (quoted["fee"], quoted["amount_due"], quoted["refund_due"]) == (0, 0, 0)
     assert quoted["currency"] == "IDR" and quoted["expires_at"] and quoted["id"]
@@ -104,6 +106,9 @@ def test_a_free_change_exchanges_the_tickets_and_moves_the_seat(system, admin, a
     assert (ticket["number"], ticket["flight_id"], ticket["seat"], ticket["status"]) == (
         new_number, second["id"], "6C", "issued")
     assert [c["change_id"] for c in changed["changes"]] == [change["id"]]
+    # the booking now holds the new flight's standard fare, as quoted for the change: today's rules (10 %)
+    [fare] = changed["fares"]
+    assert (fare["flight_id"], fare["family"], fare["rules"]["change_fee_percent"]) == (second["id"], "standard", 10)
     by_number = {t["number"]: t for t in order_tickets(system, order["id"])}
     assert by_number[old_ticket["number"]]["status"] == "exchanged"
     assert client.get(f"/tickets/{old_ticket['number']}").json()["status"] == "exchanged"
@@ -123,10 +128,12 @@ def test_refusals(system, admin, airplane):
     elsewhere = a_flight(system, admin, airplane, destination="SUB")
     client, _ = customer(system)
     order = ticketed(client, first["id"])
+    with standard_rules(admin, changeable=False, change_fee_percent=100):  # sold under rules like light's
+        fixed = ticketed(client, first["id"], {"name": "Bo Fixed", "seat": "6B"})
 
-    with standard_rules(admin, changeable=False, change_fee_percent=100):  # a family like light
-        assert_error(client.post(f"/orders/{order['id']}/changes", json={"segment": 0, "flight_id": second["id"]}),
-                     409, "CHANGE_NOT_ALLOWED")
+    # the rules it was sold under refuse it, though the catalogue's standard allows changes again
+    assert_error(client.post(f"/orders/{fixed['id']}/changes", json={"segment": 0, "flight_id": second["id"]}),
+                 409, "CHANGE_NOT_ALLOWED")
     assert_error(client.post(f"/orders/{order['id']}/changes", json={"segment": 0, "flight_id": elsewhere["id"]}),
                  409, "DIFFERENT_ROUTE")
     for body in ({"segment": "x", "flight_id": second["id"]}, {"segment": 1, "flight_id": second["id"]},
@@ -143,8 +150,10 @@ def test_refusals(system, admin, airplane):
     assert_error(client.post(f"/orders/{unpaid['id']}/changes", json={"segment": 0, "flight_id": second["id"]}),
                  409, "ORDER_NOT_TICKETED")
 
-    # the standard fare's 10 % fee is money due: quoted, but not confirmed (yet)
-    dear = quote(client, order["id"], second["id"])
+    # the standard fare's 10 % fee is money due: quoted (the catalogue forbidding changes now does
+    # not touch a booking sold before), but not confirmed (yet)
+    with standard_rules(admin, changeable=False, change_fee_percent=100):
+        dear = quote(client, order["id"], second["id"])
     assert dear["fee"] == order["amount"] // 10 and dear["amount_due"] == dear["fee"]
     assert_error(confirm(client, order["id"], dear["id"]), 409, "CHANGE_PAYMENT_NOT_SUPPORTED")
     assert_error(stranger.post(f"/orders/{order['id']}/changes/{dear['id']}/confirm", json={}), 404)
@@ -164,9 +173,9 @@ def test_refusals(system, admin, airplane):
 def test_an_expired_quote_is_refused(system, admin, airplane):
     first, second = a_flight(system, admin, airplane), a_flight(system, admin, airplane)
     client, _ = customer(system)
-    order = ticketed(client, first["id"])
     with standard_rules(admin, change_fee_percent=0):
-        quoted = quote(client, order["id"], second["id"])
+        order = ticketed(client, first["id"])
+    quoted = quote(client, order["id"], second["id"])
     _, db = store(system, "order")  # CHANGE_QUOTE_TTL_SECONDS has passed: the quote's lapse moved back
     db.order_changes.update_one({"_id": quoted["id"]}, {"$set": {"expires_at_ms": 0}})
 
@@ -179,10 +188,10 @@ def test_an_expired_quote_is_refused(system, admin, airplane):
 def test_two_changes_racing_for_one_seat(system, admin, airplane):
     first, second = a_flight(system, admin, airplane), a_flight(system, admin, airplane)
     travellers = [customer(system)[0] for _ in range(2)]
-    orders = [ticketed(client, first["id"], {"name": "Ada Lovelace", "seat": seat})
-              for client, seat in zip(travellers, ("6A", "6B"))]
     with standard_rules(admin, change_fee_percent=0):
-        quotes = [quote(client, order["id"], second["id"], seats=["7C"]) for client, order in zip(travellers, orders)]
+        orders = [ticketed(client, first["id"], {"name": "Ada Lovelace", "seat": seat})
+                  for client, seat in zip(travellers, ("6A", "6B"))]
+    quotes = [quote(client, order["id"], second["id"], seats=["7C"]) for client, order in zip(travellers, orders)]
 
     answers = list(eventlet.GreenPool(2).imap(
         lambda i: confirm(travellers[i], orders[i]["id"], quotes[i]["id"]), range(2)))
@@ -205,9 +214,9 @@ def test_two_changes_racing_for_one_seat(system, admin, airplane):
 def test_a_change_racing_the_new_flight_cancellation_ends_consistently(system, admin, airplane):
     first, second = a_flight(system, admin, airplane), a_flight(system, admin, airplane)
     client, _ = customer(system)
-    order = ticketed(client, first["id"])
     with standard_rules(admin, change_fee_percent=0):
-        quoted = quote(client, order["id"], second["id"])
+        order = ticketed(client, first["id"])
+    quoted = quote(client, order["id"], second["id"])
 
     pool = eventlet.GreenPool(2)
     confirming = pool.spawn(confirm, client, order["id"], quoted["id"])
@@ -238,18 +247,18 @@ def test_a_round_trip_with_an_infant_changes_its_way_back(system, admin, airplan
             "passengers": [{"given_name": "Ana", "family_name": "Putri", "birth_date": "1990-04-01", "type": "adult",
                             "seats": ["6A", "7A"]},
                            {"given_name": "Sari", "family_name": "Putri", "birth_date": born, "type": "infant"}]}
-    placed = client.post("/orders", json=body)
+    with standard_rules(admin, change_fee_percent=0):
+        placed = client.post("/orders", json=body)
     assert placed.status_code == 201, placed.text
     pay(client, placed.json()["id"], GOOD_CARD)
     order = wait_for_status(client, placed.json()["id"], "TICKETED", timeout=30)
 
-    with standard_rules(admin, change_fee_percent=0):
-        assert_error(client.post(f"/orders/{order['id']}/changes",
-                                 json={"segment": 0, "flight_id": too_late_out["id"]}), 400)
-        assert_error(client.post(f"/orders/{order['id']}/changes", json={"segment": 0, "flight_id": later_back["id"]}),
-                     409, "DIFFERENT_ROUTE")
-        quoted = client.post(f"/orders/{order['id']}/changes",
-                             json={"segment": 1, "flight_id": later_back["id"], "seats": ["8B"]})
+    assert_error(client.post(f"/orders/{order['id']}/changes",
+                             json={"segment": 0, "flight_id": too_late_out["id"]}), 400)
+    assert_error(client.post(f"/orders/{order['id']}/changes", json={"segment": 0, "flight_id": later_back["id"]}),
+                 409, "DIFFERENT_ROUTE")
+    quoted = client.post(f"/orders/{order['id']}/changes",
+                         json={"segment": 1, "flight_id": later_back["id"], "seats": ["8B"]})
     assert quoted.status_code == 201, quoted.text
     assert (quoted.json()["amount_due"], quoted.json()["refund_due"]) == (0, 0)
     done = confirm(client, order["id"], quoted.json()["id"])
@@ -270,6 +279,51 @@ def test_a_round_trip_with_an_infant_changes_its_way_back(system, admin, airplan
     assert statuses == [(False, "issued")] * 4 + [(True, "exchanged")] * 2
     assert seat_statuses(system, back["id"])["7A"] == "available"
     assert seat_statuses(system, later_back["id"])["8B"] == "sold"
+    assert [(f["segment"], f["flight_id"]) for f in changed["fares"]] == [(0, out["id"]), (1, later_back["id"])]
+
+
+FAMILY_FARES = {"light": 990_000, "standard": 1_250_000, "flex": 1_900_000}
+
+
+def a_family_flight(system, admin, airplane, flex=FAMILY_FARES["flex"]):
+    return a_flight(system, admin, airplane, fares={"economy": dict(FAMILY_FARES, flex=flex), "business": 4_500_000})
+
+
+def sold_at(client, flight, fare, seat=None):
+    body = {"segments": [{"flight_id": flight["id"], "class": "economy", "fare": fare}],
+            "passengers": [{"given_name": "Ana", "family_name": "Putri", "birth_date": "1990-04-01", "type": "adult",
+                            "seats": [seat]}]}
+    placed = client.post("/orders", json=body)
+    assert placed.status_code == 201, placed.text
+    pay(client, placed.json()["id"], GOOD_CARD)
+    return wait_for_status(client, placed.json()["id"], "TICKETED", timeout=30)
+
+
+def test_a_change_keeps_the_fare_family_and_the_booking_holds_the_new_flights_fare(system, admin, airplane):
+    first, same_price = a_family_flight(system, admin, airplane), a_family_flight(system, admin, airplane)
+    dearer = a_family_flight(system, admin, airplane, flex=2_100_000)
+    standard_only = a_flight(system, admin, airplane)  # sells standard, not flex
+    client, _ = customer(system)
+    flex, light = sold_at(client, first, "flex", seat="6A"), sold_at(client, first, "light")
+
+    assert_error(client.post(f"/orders/{light['id']}/changes", json={"segment": 0, "flight_id": same_price["id"]}),
+                 409, "CHANGE_NOT_ALLOWED")
+    assert_error(client.post(f"/orders/{flex['id']}/changes", json={"segment": 0, "flight_id": standard_only["id"]}),
+                 409, "FARE_NOT_OFFERED")
+    # the new flight at the same family: flex there costs 200 000 more, flex has no change fee
+    more = quote(client, flex["id"], dearer["id"])
+    assert (more["family"], more["fee"], more["fare_difference"], more["amount_due"]) == (
+        "flex", 0, 2_100_000 - 1_900_000, 200_000)
+
+    free = quote(client, flex["id"], same_price["id"], seats=["6C"])
+    assert (free["family"], free["fee"], free["amount_due"], free["refund_due"]) == ("flex", 0, 0, 0)
+    assert confirm(client, flex["id"], free["id"]).status_code == 200
+    changed = get_order(client, flex["id"])
+    [fare] = changed["fares"]
+    assert (fare["flight_id"], fare["family"], fare["amount"]) == (same_price["id"], "flex", 1_900_000)
+    assert fare["rules"] == flex["fares"][0]["rules"]
+    # a flex fare still refunds everything it was paid
+    assert changed["refund_if_cancelled"] == {"amount": flex["amount"], "kept": 0, "reason": "order_cancelled"}
 
 
 def track_flight(system, flight_id):
