@@ -307,7 +307,8 @@ class OrderSchema(Schema):
     refund = fields.Nested(OrderRefundSchema, allow_none=True)
     cancellation_requested_at = fields.String(allow_none=True)
     fares = fields.List(fields.Nested(OrderFareSchema), metadata={
-        "description": "the fares and rules the order was sold under (none for orders sold before fare families)"})
+        "description": "the fares and rules the order was sold under (none for orders sold before fare families); "
+        "a segment changed voluntarily holds the new flight's, as quoted for the change"})
     refund_due = fields.Nested(RefundTermsSchema, allow_none=True, metadata={
         "description": "set when a paid order is cancelled: what the fare rules refund and keep"})
     refund_if_cancelled = fields.Method("dump_refund_if_cancelled", metadata={
@@ -518,8 +519,10 @@ class ChangeSchema(Schema):
     cabin_class = fields.String(data_key="class", attribute="class")
     family = fields.String(metadata={"example": "standard"})
     currency = fields.String(metadata={"example": "IDR"})
-    fee = fields.Integer(metadata={"description": "the fare family's change fee (minor units)"})
-    fare_difference = fields.Integer(metadata={"description": "the party's new price minus what it paid"})
+    fee = fields.Integer(metadata={"description": "the change fee of the fare the segment was sold under "
+                                                  "(minor units)"})
+    fare_difference = fields.Integer(metadata={"description": "the party's price at the same fare family on the new "
+                                                              "flight minus what it paid"})
     amount_due = fields.Integer(metadata={"description": "max(0, fare_difference) + fee"})
     refund_due = fields.Integer(metadata={"description": "a cheaper flight's residual, if the fare is refundable"})
     disruption_move = fields.Boolean(metadata={"description": "free: a disruption's move option"})

@@ -58,8 +58,9 @@ class BookingRoutes:
         return json_response(self.rpc.order.cancel_order(order_id, request.caller.id))
 
     @route("POST", "/orders/<order_id>/changes", summary="Quote a voluntary change: one segment of a ticketed "
-           "booking to another flight of the same route, priced by the fare's rules (fee, fare difference); "
-           "confirm it before expires_at", tags=["booking"], auth="user", body=ChangeRequestSchema,
+           "booking to another flight of the same route, priced by the rules the booking was sold under (fee) and the "
+           "same fare family on the new flight (fare difference); confirm it before expires_at", tags=["booking"],
+           auth="user", body=ChangeRequestSchema,
            responses={201: ChangeSchema}, errors=(404, 409))
     def quote_change(self, request, order_id):
         return json_response(self.rpc.order.quote_change(order_id, request.caller.id, json_body(request)), 201)
