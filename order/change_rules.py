@@ -23,9 +23,7 @@ standard rules are asked of track then, as its cancellation does.
 from datetime import UTC, datetime
 
 from common.errors import Conflict
-from order.domain import share_of_fare
-
-MOVE = "move"
+from order.domain import CONNECTION_BROKEN, MOVE_OPTION, share_of_fare
 
 
 def sold_fares(order, position):
@@ -52,11 +50,14 @@ def moment(value):
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def disruption_move_applies(order, new_departure_at):
-    """Whether the order's disruption offers a move and the new flight leaves before its ``until``."""
+def disruption_move_applies(order, position, new_departure_at):
+    """Whether the order's disruption offers a move of segment ``position`` (the disrupted
+    one; either flight of a broken connection) and the new flight leaves before its ``until``."""
     disruption = order.get("disruption") or {}
+    if disruption.get("reason") != CONNECTION_BROKEN and disruption.get("segment", position) != position:
+        return False
     for option in disruption.get("options") or []:
-        if option.get("type") == MOVE and option.get("until") and new_departure_at:
+        if option.get("type") == MOVE_OPTION and option.get("until") and new_departure_at:
             if moment(new_departure_at) < moment(option["until"]):
                 return True
     return False

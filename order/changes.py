@@ -111,7 +111,7 @@ class Changes:
         cabin = party[0]["class"]
         sold = self._sold_fares(order, position, old_id, party)
         fare = fare_of_class(sold, cabin)
-        move = disruption_move_applies(order, new.get("departure_at"))
+        move = disruption_move_applies(order, position, new.get("departure_at"))
         if not move:
             check_changeable(fare["rules"], fare["family"])
         # the same families on the new flight (FARE_NOT_OFFERED if it does not sell them there)
@@ -224,7 +224,10 @@ class Changes:
                 "new_flight_id": change["flight_id"], "seats": [m["new_seat"] for m in exchange["seats"]],
                 "ticket_numbers": exchange["issued"], "exchanged": exchange["exchanged"]})
             fields = changed_order(order, change, exchange)
-            if self.store.record_on_order(order, change_id, fields, [event]) is not None:
+            # the traveller took the disruption's move: resolved, so a later cancellation
+            # follows the fare rules again (``disruptions`` keeps its history)
+            resolved = ("disruption",) if change.get("disruption_move") else ()
+            if self.store.record_on_order(order, change_id, fields, [event], unset_fields=resolved) is not None:
                 self.orders.outbox.publish(order["_id"], [event])
                 return
         raise ServiceUnavailable("The booking kept changing; the change will be recorded shortly.")

@@ -89,10 +89,21 @@ def test_after_a_change_the_segment_holds_the_new_flights_fare():
 def test_the_move_applies_only_before_until():
     until = utcnow() + timedelta(days=3)
     order = {"disruption": {"options": [{"type": "refund"}, {"type": "move", "until": iso(until)}]}}
-    assert disruption_move_applies(order, iso(until - timedelta(hours=1)))
-    assert not disruption_move_applies(order, iso(until + timedelta(hours=1)))
-    assert not disruption_move_applies({"disruption": {"options": [{"type": "refund"}]}}, iso(until))
-    assert not disruption_move_applies({}, iso(until))
+    assert disruption_move_applies(order, 0, iso(until - timedelta(hours=1)))
+    assert not disruption_move_applies(order, 0, iso(until + timedelta(hours=1)))
+    assert not disruption_move_applies({"disruption": {"options": [{"type": "refund"}]}}, 0, iso(until))
+    assert not disruption_move_applies({}, 0, iso(until))
+
+
+def test_the_move_applies_to_the_disrupted_segment_or_either_of_a_broken_connection():
+    until = iso(utcnow() + timedelta(days=3))
+    soon = iso(utcnow() + timedelta(days=1))
+    delayed = {"disruption": {"reason": "delay", "segment": 1, "options": [{"type": "move", "until": until}]}}
+    assert disruption_move_applies(delayed, 1, soon)
+    assert not disruption_move_applies(delayed, 0, soon)
+    broken = {"disruption": {"reason": "connection_broken", "segment": 1,
+                             "options": [{"type": "move", "until": until}]}}
+    assert disruption_move_applies(broken, 0, soon) and disruption_move_applies(broken, 1, soon)
 
 
 # -- a quote on a real order store ----------------------------------------------------------

@@ -1,14 +1,14 @@
 """ticket_exchanges and the ``exchanged`` ticket status: voluntary changes of flight
 
 Revision ID: 0008_exchanges
-Revises: 0006_refund_amount
+Revises: 0007_aircraft_swap
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_exchanges"
-down_revision = "0006_refund_amount"
+down_revision = "0007_aircraft_swap"
 branch_labels = None
 depends_on = None
 
