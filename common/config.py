@@ -87,6 +87,7 @@ class Settings:
     limit_unpaid_seats_per_flight: int
     limit_unpaid_seats_total: int
     idempotency_key_ttl_seconds: int
+    change_quote_ttl_seconds: int
     min_connection_minutes: int
     booking_lookup_max_failures: int
     booking_lookup_window: int

@@ -378,6 +378,7 @@ def check_unpaid_seats(held, asked, per_flight, in_total):
 DELAY, CONNECTION_BROKEN, FLIGHT_WAS_CANCELLED, AIRCRAFT_CHANGE = "delay", "connection_broken", "cancelled", \
     "aircraft_change"
 DISRUPTION_REASONS = (DELAY, CONNECTION_BROKEN, FLIGHT_WAS_CANCELLED, AIRCRAFT_CHANGE)
+REFUND_OPTION, MOVE_OPTION = "refund", "move"  # what a disrupted traveller may do
 # the bookings a disruption can still reach (not closed, not already being refunded)
 DISRUPTABLE_STATES = (PENDING_PAYMENT, PAID, TICKETED)
 
@@ -404,10 +405,10 @@ def disruption_options(reason, departure_at, move_window_hours):
     """What a disrupted traveller may do: a full refund (cancel the booking), and, unless the
     flight is cancelled (its bookings are refunded at once), a free move to another flight on
     the same route departing by ``until`` (the disrupted flight's departure + the window)."""
-    options = [{"type": "refund"}]
+    options = [{"type": REFUND_OPTION}]
     if reason != FLIGHT_WAS_CANCELLED and departure_at:
         until = flight_time(departure_at) + timedelta(hours=move_window_hours)
-        options.append({"type": "move", "until": iso(until)})
+        options.append({"type": MOVE_OPTION, "until": iso(until)})
     return options
 
 

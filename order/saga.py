@@ -234,7 +234,7 @@ class Orders:
             return self._create_itinerary(order_id, user_id, request, undo_on_failure)
         hold = self._hold(order_id, request, undo_on_failure)
         try:
-            fares = self._standard_fares(hold["flight_id"], sorted({seat["class"] for seat in hold["seats"]}))
+            fares = self.standard_fares(hold["flight_id"], sorted({seat["class"] for seat in hold["seats"]}))
         except Exception:
             if undo_on_failure:
                 self._release_quietly(order_id)
@@ -256,7 +256,7 @@ class Orders:
         }
         return self._store_new(order, undo_on_failure)
 
-    def _standard_fares(self, flight_id, classes):
+    def standard_fares(self, flight_id, classes):
         """The one-flight form sells the standard fare of each cabin held: its rules, as track
         quotes them (one call). A flight track does not know (never scheduled through it)
         has no rules: ``[]``, and a cancellation refunds it all, as before. ``None`` when track
@@ -361,7 +361,7 @@ class Orders:
             return self.cancel(order_id, user_id, now, reason)  # it moved meanwhile (paid or expired): decide again
         if action == "refund":
             if order.get(FARES_PENDING) and not order.get("refund_due"):
-                fares = self._standard_fares(order["flight_id"], sorted({p["class"] for p in order["passengers"]}))
+                fares = self.standard_fares(order["flight_id"], sorted({p["class"] for p in order["passengers"]}))
                 if fares is None:
                     raise ServiceUnavailable("The fare rules cannot be read now; nothing was cancelled. Try again.")
                 order = dict(order, fares=fares)

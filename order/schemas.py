@@ -7,8 +7,10 @@ from common.schemas import UtcDateTime, no_control_characters
 from order.domain import (
     DISRUPTION_REASONS,
     MAX_SEGMENTS,
+    MOVE_OPTION,
     NAME_MAX_LENGTH,
     PASSENGER_TYPES,
+    REFUND_OPTION,
     STATES,
     disruptions_list,
     history_list,
@@ -263,7 +265,7 @@ class OrderRefundSchema(Schema):
 
 
 class DisruptionOptionSchema(Schema):
-    type = fields.String(validate=validate.OneOf(("refund", "move")), metadata={
+    type = fields.String(validate=validate.OneOf((REFUND_OPTION, MOVE_OPTION)), metadata={
         "description": "refund: cancel the booking (POST /orders/{id}/cancel) for a full refund whatever the "
                        "fare; move: to another flight on the same route departing by until, free of charge"})
     until = fields.String(metadata={"example": "2026-12-04T01:00:00+00:00",
@@ -330,13 +332,17 @@ class OrderSchema(Schema):
     refund = fields.Nested(OrderRefundSchema, allow_none=True)
     cancellation_requested_at = fields.String(allow_none=True)
     fares = fields.List(fields.Nested(OrderFareSchema), metadata={
-        "description": "the fares and rules the order was sold under (none for orders sold before fare families)"})
+        "description": "the fares and rules the order was sold under (none for orders sold before fare families); "
+        "a segment changed voluntarily holds the new flight's, as quoted for the change"})
     refund_due = fields.Nested(RefundTermsSchema, allow_none=True, metadata={
         "description": "set when a paid order is cancelled: what the fare rules refund and keep"})
     refund_if_cancelled = fields.Method("dump_refund_if_cancelled", metadata={
         "type": "object", "description": "what cancelling now, before departure, would refund and keep "
         "({amount, kept, reason}; a disrupted booking gets it all back)"})
     history = fields.Method("dump_history", metadata={"type": "array", "items": {"type": "object"}})
+    changes = fields.Method("dump_changes", metadata={
+        "type": "array", "items": {"type": "object"},
+        "description": "voluntary changes made, oldest first (absent if none)"})
     created_at = fields.DateTime()
     disruption = fields.Nested(DisruptionSchema, allow_none=True, metadata={
         "description": "the latest involuntary change of the booking, absent if none"})
@@ -348,6 +354,11 @@ class OrderSchema(Schema):
         if not order.get("disruptions"):
             return missing  # absent, as ``disruption`` is, for a booking never disrupted
         return DisruptionSchema(many=True).dump(disruptions_list(order["disruptions"]))
+
+    def dump_changes(self, order):
+        if not order.get("changes"):
+            return missing  # an order never changed answers as it always has
+        return sorted(order["changes"].values(), key=lambda change: change["at"])
 
     def dump_refund_if_cancelled(self, order):
         return refund_terms(order, cancel_reason(order))
@@ -492,3 +503,73 @@ class AuditOrderSchema(Schema):
 class AuditOrderPageSchema(Schema):
     items = fields.List(fields.Nested(AuditOrderSchema))
     next = fields.String(allow_none=True)
+
+
+# -- voluntary changes (issue 15): a quote, then its confirmation ---------------------------
+
+class SeatLabelField(fields.String):
+    """A seat label (``12A``), upper-cased; or null (one is assigned)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        seat = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        if not SEAT_PATTERN.match(seat):
+            raise ValidationError("Not a seat (row number then letter, e.g. 12A).")
+        return seat
+
+
+class ChangeRequestSchema(Schema):
+    """``POST /orders/{id}/changes``: move segment ``segment`` to ``flight_id``."""
+
+    segment = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_SEGMENTS - 1),
+                             metadata={"description": "the segment to change (0: the first flight)"})
+    flight_id = fields.String(required=True, validate=[validate.Length(min=1, max=64), no_control_characters])
+    seats = fields.List(SeatLabelField(allow_none=True, validate=validate.Length(max=8)), load_default=None,
+                        allow_none=True, validate=validate.Length(max=MAX_PASSENGERS), metadata={
+                            "description": "one per passenger with a seat, in the order's order; null (or no "
+                                           "list): a seat is assigned", "example": ["6C"]})
+
+    @validates_schema
+    def seats_are_distinct(self, data, **kwargs):
+        seats = [seat for seat in data.get("seats") or [] if seat]
+        repeated = sorted({seat for seat in seats if seats.count(seat) > 1})
+        if repeated:
+            raise ValidationError(f"Seats named more than once: {', '.join(repeated)}.", "seats")
+
+
+class ConfirmChangeBodySchema(Schema):
+    """``POST /orders/{id}/changes/{change_id}/confirm``: a card only when money is due
+    (not supported yet: such a quote answers 409 CHANGE_PAYMENT_NOT_SUPPORTED)."""
+
+    card = fields.Dict(load_default=None, allow_none=True, metadata={"description": "as for POST /orders/{id}/pay"})
+
+
+class ChangeSchema(Schema):
+    """A change's quote, and once confirmed what it did."""
+
+    id = fields.String(attribute="_id")
+    order_id = fields.String()
+    status = fields.String(validate=validate.OneOf(("QUOTED", "CONFIRMING", "CONFIRMED", "FAILED", "EXPIRED")),
+                           metadata={"description": "QUOTED until confirmed or expired; CONFIRMING while the "
+                                                    "tickets are exchanged"})
+    segment = fields.Integer()
+    old_flight_id = fields.String()
+    flight_id = fields.String(metadata={"description": "the new flight"})
+    cabin_class = fields.String(data_key="class", attribute="class")
+    family = fields.String(metadata={"example": "standard"})
+    currency = fields.String(metadata={"example": "IDR"})
+    fee = fields.Integer(metadata={"description": "the change fee of the fare the segment was sold under "
+                                                  "(minor units)"})
+    fare_difference = fields.Integer(metadata={"description": "the party's price at the same fare family on the new "
+                                                              "flight minus what it paid"})
+    amount_due = fields.Integer(metadata={"description": "max(0, fare_difference) + fee"})
+    refund_due = fields.Integer(metadata={"description": "a cheaper flight's residual, if the fare is refundable"})
+    disruption_move = fields.Boolean(metadata={"description": "free: a disruption's move option"})
+    seats = fields.Method("dump_seats", metadata={"type": "array", "items": {"type": "string", "nullable": True}})
+    expires_at = fields.String(metadata={"description": "the quote can be confirmed until then"})
+    created_at = fields.String()
+    confirmed_at = fields.String(allow_none=True)
+    tickets = fields.List(fields.String(), metadata={"description": "the new ticket numbers, once confirmed"})
+    exchanged = fields.List(fields.String(), metadata={"description": "the ticket numbers exchanged"})
+
+    def dump_seats(self, change):
+        return [move["new_seat"] for move in change.get("moves") or []]

@@ -7,9 +7,10 @@ from common.config import SettingsProvider
 from common.entrypoints import config_timer, event_handler, rpc
 from common.metrics import Metrics
 from order.bookings import Bookings, booking_view
+from order.changes import Changes
 from order.dependencies import BoundedRpc, MongoDatabase, RequestContext
 from order.saga import Orders, order_view
-from order.store import OrderStore, create_indexes
+from order.store import ChangeStore, OrderStore, create_indexes
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,10 @@ class OrderService:
     def bookings(self):
         return Bookings(self.orders)
 
+    @property
+    def changes(self):
+        return Changes(self.orders, ChangeStore(self.db), self.settings.change_quote_ttl_seconds)
+
     @rpc
     def health(self):
         self.db.command("ping")
@@ -52,6 +57,16 @@ class OrderService:
     def get_payable_order(self, order_id, user_id=None):
         """The order, if it can be paid now; ``Conflict`` ``ORDER_NOT_PAYABLE`` if not (asked by payment)."""
         return self.orders.payable(order_id, user_id)
+
+    @rpc
+    def quote_change(self, order_id, user_id, data):
+        """A voluntary change of one segment to another flight, priced (``order.changes``)."""
+        return self.changes.quote(order_id, user_id, data)
+
+    @rpc
+    def confirm_change(self, order_id, change_id, user_id):
+        """The change's saga: tickets exchanged, the order changed; a repeat answers the same."""
+        return self.changes.confirm(order_id, change_id, user_id)
 
     @rpc
     def verify_booking(self, booking_ref, last_name):
@@ -102,6 +117,12 @@ class OrderService:
         relayed = self.orders.relay_events(self.settings.order_event_relay_seconds)
         if relayed:
             log.warning("relayed %d order events that were written but not published", relayed)
+
+    @config_timer("expiry_sweep_seconds")
+    def resume_changes(self):
+        resumed = self.changes.resume(self.settings.order_event_relay_seconds)
+        if resumed:
+            log.warning("completed %d changes a confirmation had left half way", resumed)
 
     @event_handler("payment", "payment_succeeded")
     def handle_payment_succeeded(self, payload):

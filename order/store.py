@@ -54,6 +54,7 @@ def create_indexes(db):
     db.orders.create_index([("flight_id", ASCENDING), ("status", ASCENDING)])
     db.orders.create_index([("outbox_pending", ASCENDING), ("outbox_at", ASCENDING)])
     db.idempotency_keys.create_index([("user_id", ASCENDING), ("key", ASCENDING)], unique=True)
+    db.order_changes.create_index([("status", ASCENDING), ("claimed_ms", ASCENDING)])
 
 
 def outbox_update(update, events, now):
@@ -265,3 +266,66 @@ class OrderStore:
     def release_idempotency_key(self, user_id, key, order_id):
         """Forget a claim whose order could not be created, so the key may be used again."""
         self.db.idempotency_keys.delete_one({"user_id": user_id, "key": key, "order_id": order_id})
+
+
+class ChangeStore:
+    """Voluntary changes (``order.changes``), in ``order_changes``: one document per quote,
+    ``_id`` the change id, ``status`` QUOTED → CONFIRMING → CONFIRMED (or FAILED, EXPIRED),
+    ``expires_at_ms`` (epoch milliseconds) when an unconfirmed quote lapses, ``claimed_ms``
+    when a confirmation last took it (the resume timer's clock). On the order, a confirmed
+    change is the map ``changes`` ``{change id: record}`` (a map, as for the outbox)."""
+
+    def __init__(self, db):
+        self.db = db
+
+    @staticmethod
+    def new_change_id():
+        return str(ObjectId())
+
+    def insert(self, change):
+        self.db.order_changes.insert_one(change)
+        return change
+
+    def find(self, change_id):
+        return self.db.order_changes.find_one({"_id": change_id})
+
+    def claim(self, change_id, now_ms):
+        """QUOTED (not lapsed) or CONFIRMING → CONFIRMING, stamped ``now_ms``; None otherwise."""
+        # two plain conditions, not one ``$or``: the local MongoDB stand-in's find_one_and_update
+        # with ``{_id, $or: [...]}`` ignores the ``_id`` and updates another document that matches the ``$or``
+        for condition in ({"status": "QUOTED", "expires_at_ms": {"$gt": now_ms}}, {"status": "CONFIRMING"}):
+            claimed = self.db.order_changes.find_one_and_update(
+                dict(condition, _id=change_id), {"$set": {"status": "CONFIRMING", "claimed_ms": now_ms}},
+                return_document=ReturnDocument.AFTER)
+            if claimed is not None:
+                return claimed
+        return None
+
+    def finish(self, change_id, status, fields):
+        """CONFIRMING → ``status`` with ``fields``; the change as it is afterwards."""
+        self.db.order_changes.update_one({"_id": change_id, "status": "CONFIRMING"},
+                                         {"$set": dict(fields, status=status, updated_at=iso(utcnow()))})
+        return self.find(change_id)
+
+    def expire(self, change_id, now_ms):
+        self.db.order_changes.update_one({"_id": change_id, "status": "QUOTED", "expires_at_ms": {"$lte": now_ms}},
+                                         {"$set": {"status": "EXPIRED"}})
+        return self.find(change_id)
+
+    def stuck(self, claimed_before_ms, limit=50):
+        """Confirmations left half way (a crash, a timeout) for the resume timer."""
+        return list(self.db.order_changes.find({"status": "CONFIRMING", "claimed_ms": {"$lt": claimed_before_ms}})
+                    .limit(limit))
+
+    def record_on_order(self, order, change_id, set_fields, events, unset_fields=()):
+        """Write a done change on the order (``set_fields`` and ``changes.<id>``, removing
+        ``unset_fields``) with ``events`` in its outbox, if the order is still as read
+        (``updated_at``) and the change not yet recorded. Returns the updated order, or None
+        (moved meanwhile, or recorded already)."""
+        now = utcnow()
+        query = {"_id": order["_id"], "updated_at": order.get("updated_at"), f"changes.{change_id}": {"$exists": False}}
+        update = {"$set": dict(set_fields, updated_at=iso(now))}
+        if unset_fields:
+            update["$unset"] = dict.fromkeys(unset_fields, "")
+        return self.db.orders.find_one_and_update(query, outbox_update(update, events, now),
+                                                  return_document=ReturnDocument.AFTER)

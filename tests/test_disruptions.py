@@ -107,6 +107,34 @@ def test_a_retime_that_leaves_too_short_a_connection_breaks_it(system):
     assert [option["type"] for option in disruption["options"]] == ["refund", "move"]
 
 
+def test_the_move_option_is_a_free_change_and_resolves_the_disruption(system):
+    admin = admin_client(system)
+    departure = utc_in(days=16).replace(hour=2, minute=0)
+    delayed, other_day = new_flight(system, admin, departure), new_flight(system, admin, departure + timedelta(days=1))
+    _user, client = traveller(system)
+    order = ticketed_booking(client, delayed["id"])
+    sold_terms = order["refund_if_cancelled"]
+    assert sold_terms["kept"] > 0  # the standard fare keeps a share of a customer's cancellation
+
+    delay(admin, delayed, timedelta(hours=5))
+    assert disrupted(client, order["id"], "delay")["refund_if_cancelled"]["kept"] == 0  # the airline's doing
+
+    response = client.post(f"/orders/{order['id']}/changes", json={"segment": 0, "flight_id": other_day["id"]})
+    assert response.status_code == 201, response.text
+    quote = response.json()
+    assert (quote["fee"], quote["amount_due"], quote["refund_due"], quote["disruption_move"]) == (0, 0, 0, True)
+    confirmed = client.post(f"/orders/{order['id']}/changes/{quote['id']}/confirm", json={})
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["status"] == "CONFIRMED"
+
+    moved = get_order(client, order["id"])
+    assert moved["flight_id"] == other_day["id"]
+    assert "disruption" not in moved and [d["reason"] for d in moved["disruptions"]] == ["delay"]
+    # moved as offered: a later cancellation is the customer's again, by the fare's rules
+    assert moved["refund_if_cancelled"]["reason"] == "order_cancelled"
+    assert moved["refund_if_cancelled"]["kept"] == sold_terms["kept"]
+
+
 def test_a_cancelled_flight_disrupts_its_paid_bookings_and_refunds_them(system):
     admin = admin_client(system)
     flight = new_flight(system, admin, utc_in(days=14))

@@ -21,6 +21,8 @@ DEPARTED = "departed"
 ORDER_HELD, ORDER_TICKETED, ORDER_CLOSED = "held", "ticketed", "closed"
 
 ISSUED, CANCELLED = "issued", "cancelled"
+# a ticket replaced by a new one on another flight (a voluntary change, ``ticket.exchange``)
+EXCHANGED = "exchanged"
 
 # reasons carried by ``tickets_cancelled``
 REASON_ORDER_CANCELLED = "order_cancelled"

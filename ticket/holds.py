@@ -75,8 +75,9 @@ def hold_itinerary(session, request, ttl_seconds):
     held = {}
     for segment in sorted(segments, key=lambda s: s["flight_id"]):
         hold = Hold(order_id, segment["flight_id"], expires_at)
-        named = _hold_named(session, hold, segment["seats"], segment["cabin_class"])
-        assigned = _assign(session, hold, segment["cabin_class"], segment["count"], set(segment["seats"]))
+        named = take_named_seats(session, hold, segment["seats"], segment["cabin_class"])
+        assigned = assign_free_seats(session, hold, segment["cabin_class"], segment["count"],
+                                     set(segment["seats"]))
         held[segment["flight_id"]] = named + assigned
     return itinerary_answer(order_id, currency, expires_at, segments, held)
 
@@ -101,8 +102,9 @@ def _one_currency(flights):
     return currencies[0]
 
 
-def _hold_named(session, hold, seats, cabin_class):
-    """All the named seats held, or an error saying which are not to be had."""
+def take_named_seats(session, hold, seats, cabin_class):
+    """All the named seats taken for ``hold`` (a ``Hold``, or an exchange's sale: what
+    ``values()`` writes on them), or an error saying which are not to be had."""
     if not seats:
         return []
     free = store.free_for(hold.order_id)
@@ -118,7 +120,7 @@ def _hold_named(session, hold, seats, cabin_class):
     return [taken[s] for s in seats]
 
 
-def _assign(session, hold, cabin_class, count, excluded, attempts=2):
+def assign_free_seats(session, hold, cabin_class, count, excluded, attempts=2):
     """``count`` seats of the class, chosen from a plain read, then locked with
     ``SKIP LOCKED``: a seat another buyer is taking right now is skipped, not waited
     for, and the choice is made again without it. Buyers racing for the same block

@@ -10,6 +10,8 @@
   per seat of a flight (an infant's ticket has no seat).
 - ``check_ins``: a ticket at departure (checked in with its boarding pass, boarded, no-show);
   ``check_in_sequences``: the last check-in sequence number of each flight.
+- ``ticket_exchanges``: every voluntary change done (its id, from order), so a retried
+  ``exchange_tickets`` answers what the first one did.
 - ``check_in_announcements``: the bookings told that check-in for one of their flights
   is open (``check_in_opened``): claimed by a sweep, then published.
 """
@@ -130,7 +132,7 @@ class Ticket(Base):
     cancelled_at: Mapped[datetime | None] = _timestamp()
 
     __table_args__ = (
-        sa.CheckConstraint("status IN ('issued', 'cancelled')", name="ck_tickets_status"),
+        sa.CheckConstraint("status IN ('issued', 'cancelled', 'exchanged')", name="ck_tickets_status"),
         sa.CheckConstraint("number ~ '^[0-9]{13}$'", name="ck_tickets_number"),
         sa.CheckConstraint("passenger_type IN ('adult', 'child', 'infant')", name="ck_tickets_passenger_type"),
         sa.CheckConstraint("seat IS NOT NULL OR passenger_type = 'infant'", name="ck_tickets_seat"),
@@ -197,6 +199,21 @@ class CheckInAnnouncement(Base):
         sa.Index("ix_check_in_announcements_unpublished", "claimed_at",
                  postgresql_where=sa.text("published_at IS NULL")),
     )
+
+
+class TicketExchange(Base):
+    """One voluntary change of an order's flight, done once: the old tickets ``exchanged``,
+    new ones issued on ``new_flight_id`` in the same transaction."""
+
+    __tablename__ = "ticket_exchanges"
+
+    change_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    order_id: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
+    old_flight_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    new_flight_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    old_numbers: Mapped[list] = mapped_column(sa.JSON, nullable=False)
+    new_numbers: Mapped[list] = mapped_column(sa.JSON, nullable=False)
+    created_at: Mapped[datetime] = _timestamp(nullable=False, server_default=sa.func.now())
 
 
 class OutboxEvent(Base):

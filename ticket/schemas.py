@@ -13,6 +13,7 @@ from ticket.domain import (
     AVAILABLE,
     CANCELLED,
     CLOSED,
+    EXCHANGED,
     HELD,
     ISSUED,
     MAX_SEATS_PER_HOLD,
@@ -44,6 +45,31 @@ class SeatLabel(fields.String):
         if parse_seat(label) is None:
             raise ValidationError(f"Not a seat: {value!r} (expected a row and a letter, e.g. 12A).")
         return label
+
+
+class SeatMoveSchema(Schema):
+    seat = SeatLabel(required=True, metadata={"description": "the passenger's seat on the old flight"})
+    new_seat = SeatLabel(load_default=None, allow_none=True, metadata={"description": "none: one is assigned"})
+
+
+class ExchangeRequestSchema(Schema):
+    """``exchange_tickets``: the order's tickets on ``old_flight_id`` replaced by tickets on
+    ``new_flight_id`` (``moves``: each seated passenger's old seat and wanted new one)."""
+
+    change_id = _id(required=True)
+    order_id = _id(required=True)
+    old_flight_id = _id(required=True)
+    new_flight_id = _id(required=True)
+    cabin_class = fields.String(required=True, validate=Name)
+    moves = fields.List(fields.Nested(SeatMoveSchema), required=True,
+                        validate=validate.Length(min=1, max=MAX_SEATS_PER_HOLD))
+
+    @validates_schema
+    def check_request(self, data, **kwargs):
+        named = [move["new_seat"] for move in data.get("moves", []) if move["new_seat"]]
+        repeated = duplicates(named)
+        if repeated:
+            raise ValidationError(f"Seats requested more than once: {', '.join(repeated)}.", "moves")
 
 
 class HoldRequestSchema(Schema):
@@ -252,7 +278,8 @@ class TicketSchema(Schema):
     fare = fields.Integer(metadata={"description": "minor units of currency (a child's or an infant's "
                                                    "share of the fare)"})
     currency = fields.String(metadata={"example": "IDR"})
-    status = fields.String(validate=validate.OneOf((ISSUED, CANCELLED)), metadata={"example": ISSUED})
+    status = fields.String(validate=validate.OneOf((ISSUED, CANCELLED, EXCHANGED)), metadata={
+        "example": ISSUED, "description": "exchanged: replaced by a ticket on another flight (a change)"})
     issued_at = Moment()
     cancelled_at = Moment(allow_none=True)
 
@@ -356,7 +383,7 @@ class AuditTicketSchema(Schema):
     order_id = fields.String()
     flight_id = fields.String()
     seat = fields.String()
-    status = fields.String(validate=validate.OneOf((ISSUED, CANCELLED)))
+    status = fields.String(validate=validate.OneOf((ISSUED, CANCELLED, EXCHANGED)))
     fare = fields.Integer(metadata={"description": "minor units of currency"})
     currency = fields.String()
     updated_at = UtcDateTime(metadata={"description": "issued or cancelled at"})

@@ -11,7 +11,7 @@ from common.entrypoints import config_timer, event_handler, rpc
 from common.errors import load_or_raise
 from common.metrics import Metrics
 from common.sql import check
-from ticket import audit, checkin, holds, issuing, store, swap
+from ticket import audit, checkin, exchange, holds, issuing, store, swap
 from ticket.dependencies import BoundedRpc, Database, RequestContext
 from ticket.models import Base
 from ticket.schemas import (
@@ -19,6 +19,7 @@ from ticket.schemas import (
     AuditPageSchema,
     BoardingScanSchema,
     CheckInRequestSchema,
+    ExchangeRequestSchema,
     FlightRefSchema,
     FlightScheduledSchema,
     FlightStatusChangedSchema,
@@ -176,6 +177,18 @@ class TicketService:
         event = load_event(FlightRefSchema(), payload, "flight_cancelled")
         if event:
             self._decide(issuing.cancel_flight, event["flight_id"])
+
+    @rpc
+    def exchange_tickets(self, change_id, order_id, old_flight_id, new_flight_id, cabin_class, moves):
+        """A voluntary change (order's change saga): the order's tickets on ``old_flight_id``
+        exchanged for new ones on ``new_flight_id``, in one transaction; idempotent by
+        ``change_id`` (a retry answers the first exchange)."""
+        request = load_or_raise(ExchangeRequestSchema(), {
+            "change_id": change_id, "order_id": order_id, "old_flight_id": old_flight_id,
+            "new_flight_id": new_flight_id, "cabin_class": cabin_class, "moves": moves,
+        })
+        with self.db.get_session() as session:
+            return exchange.exchange_tickets(session, request, self.settings.ticket_airline_prefix)
 
     @rpc
     def get_ticket(self, ticket_number, user_id):

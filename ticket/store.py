@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
 from ticket import domain
-from ticket.models import TICKET_SERIAL, Flight, Order, OrderFlight, Seat, Ticket
+from ticket.models import TICKET_SERIAL, Flight, Order, OrderFlight, Seat, Ticket, TicketExchange
 
 NOW = sa.func.now()
 
@@ -489,3 +489,52 @@ def audit_seats(session, after, count):
     if after is not None:
         query = query.where(sa.tuple_(Seat.flight_id, Seat.seat) > tuple(after))
     return session.execute(query.order_by(Seat.flight_id, Seat.seat).limit(count)).all()
+
+
+# -- exchanges (voluntary changes of flight) -------------------------------------------
+
+def exchange_of(session, change_id):
+    return session.get(TicketExchange, change_id)
+
+
+def record_exchange(session, change_id, order_id, old_flight_id, new_flight_id, old_numbers, new_numbers):
+    exchange = TicketExchange(change_id=change_id, order_id=order_id, old_flight_id=old_flight_id,
+                              new_flight_id=new_flight_id, old_numbers=old_numbers, new_numbers=new_numbers)
+    session.add(exchange)
+    session.flush()
+    return exchange
+
+
+def issued_tickets_on(session, order_id, flight_id):
+    """The order's issued tickets on the flight, locked."""
+    return session.execute(
+        sa.select(Ticket).where(Ticket.order_id == order_id, Ticket.flight_id == flight_id,
+                                Ticket.status == domain.ISSUED)
+        .order_by(Ticket.number).with_for_update()
+    ).scalars().all()
+
+
+def mark_exchanged(session, numbers):
+    session.execute(sa.update(Ticket).where(Ticket.number.in_(numbers)).values(status=domain.EXCHANGED,
+                                                                               cancelled_at=NOW))
+
+
+def release_order_seats_on(session, order_id, flight_id):
+    """The order's sold seats on one flight back on sale (locked in seat order first)."""
+    mine = session.execute(
+        sa.select(Seat.seat).where(Seat.flight_id == flight_id, Seat.order_id == order_id,
+                                   Seat.status == domain.SOLD)
+        .order_by(Seat.seat).with_for_update()
+    ).scalars().all()
+    if mine:
+        session.execute(sa.update(Seat).where(Seat.flight_id == flight_id, Seat.seat.in_(mine)).values(**RELEASED))
+    return len(mine)
+
+
+def move_order_flight(session, order_id, old_flight_id, new_flight_id):
+    """The order's segment on ``old_flight_id`` now on ``new_flight_id`` (its first flight too)."""
+    session.execute(sa.update(OrderFlight).where(OrderFlight.order_id == order_id,
+                                                 OrderFlight.flight_id == old_flight_id)
+                    .values(flight_id=new_flight_id))
+    session.execute(sa.update(Order).where(Order.order_id == order_id, Order.flight_id == old_flight_id)
+                    .values(flight_id=new_flight_id, updated_at=NOW))

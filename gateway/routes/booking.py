@@ -1,8 +1,17 @@
 """Orders, payments, cancellations, e-tickets. The services validate the bodies
 (the schemas here only describe them in /openapi.json); the caller's id always
 comes from the verified token, never from the request."""
+from common.errors import load_or_raise
 from gateway.http import json_body, json_response, route
-from order.schemas import ListOrdersQuerySchema, OrderPageSchema, OrderSchema, PlaceOrderBodySchema
+from order.schemas import (
+    ChangeRequestSchema,
+    ChangeSchema,
+    ConfirmChangeBodySchema,
+    ListOrdersQuerySchema,
+    OrderPageSchema,
+    OrderSchema,
+    PlaceOrderBodySchema,
+)
 from payment.schemas import CardSchema, PaymentSchema
 from ticket.schemas import TicketListSchema, TicketSchema
 
@@ -47,6 +56,23 @@ class BookingRoutes:
            auth="user", responses={200: OrderSchema}, errors=(404, 409))
     def cancel_order(self, request, order_id):
         return json_response(self.rpc.order.cancel_order(order_id, request.caller.id))
+
+    @route("POST", "/orders/<order_id>/changes", summary="Quote a voluntary change: one segment of a ticketed "
+           "booking to another flight of the same route, priced by the rules the booking was sold under (fee) and the "
+           "same fare family on the new flight (fare difference); confirm it before expires_at", tags=["booking"],
+           auth="user", body=ChangeRequestSchema,
+           responses={201: ChangeSchema}, errors=(404, 409))
+    def quote_change(self, request, order_id):
+        return json_response(self.rpc.order.quote_change(order_id, request.caller.id, json_body(request)), 201)
+
+    @route("POST", "/orders/<order_id>/changes/<change_id>/confirm", summary="Confirm a quoted change: the "
+           "tickets are exchanged for new ones on the new flight (only changes with nothing due and nothing to "
+           "refund for now: else 409 CHANGE_PAYMENT_NOT_SUPPORTED); a repeat answers the same",
+           tags=["booking"], auth="user", body=ConfirmChangeBodySchema, responses={200: ChangeSchema},
+           errors=(404, 409))
+    def confirm_change(self, request, order_id, change_id):
+        load_or_raise(ConfirmChangeBodySchema(), json_body(request, required=False) or {})
+        return json_response(self.rpc.order.confirm_change(order_id, change_id, request.caller.id))
 
     @route("GET", "/tickets", summary="The caller's e-tickets", tags=["booking"], auth="user",
            responses={200: TicketListSchema})

@@ -160,6 +160,12 @@ def _build(system):
     paid = alice.post(f"/orders/{order['id']}/pay", json=GOOD_CARD)
     assert paid.status_code == 201, paid.text
     ticketed = wait_for_status(alice, order["id"], "TICKETED")
+    # a quote of a change to a dearer flight: confirming it is refused (money due), so no
+    # request of the generated tests can move alice's tickets
+    later = schedule_flight(admin, airplane, utc_in(days=42), duration=timedelta(hours=2),
+                            fares={"economy": 1500000, "business": 5000000})
+    quoted = alice.post(f"/orders/{order['id']}/changes", json={"segment": 0, "flight_id": later["id"]})
+    assert quoted.status_code == 201 and quoted.json()["amount_due"] > 0, quoted.text
 
     document = http.get("/openapi.json").json()
     return World(
@@ -170,6 +176,7 @@ def _build(system):
             "user_id": alice_user["id"], "model_id": airplane["model"]["id"], "airplane_id": airplane["id"],
             "flight_id": flight["id"], "filename": "swagger-ui.css", "asset": "app.js",
             "code": flight["origin"], "family": "standard", "booking_ref": order["booking_ref"],
+            "change_id": quoted.json()["id"],
         },
         query_values={"origin": flight["origin"], "destination": flight["destination"],
                       "date": flight["departure_at"][:10]},

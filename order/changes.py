@@ -1,0 +1,284 @@
+"""Voluntary changes: one segment of a ticketed order moved to another flight of the same
+route (issue 15), quoted first, then confirmed by a saga of its own.
+
+Quote (``POST /orders/{id}/changes``): checked against the order and track (the order is
+TICKETED, the segment has not left, the new flight flies the same route and is bookable,
+an itinerary still connects), priced by ``order.change_rules`` under the rules the
+segment was sold under (the order's ``fares``) against the same fare family on the new
+flight (``track.fare_quotes``), and stored in ``order_changes`` until
+``CHANGE_QUOTE_TTL_SECONDS``.
+
+Confirm (``POST /orders/{id}/changes/{change_id}/confirm``), each step idempotent, so a
+confirmation that stops half way is driven again by a retry or by the resume timer:
+
+1. claim the quote (QUOTED, not lapsed → CONFIRMING; a lapsed one is QUOTE_EXPIRED);
+2. ``ticket.exchange_tickets`` keyed by the change id: the new seats taken, the old
+   tickets ``exchanged``, new tickets on the new flight, the old seats freed, in one
+   transaction of ticket's (a refusal there, e.g. a seat taken or the new flight
+   cancelled, ends the change FAILED with nothing changed);
+3. the change written on the order (the segment's flight, seats and fares, the tickets,
+   the ``changes`` history) with ``booking_changed`` in its outbox, once;
+4. the quote CONFIRMED with what was done: a second confirm answers it again.
+
+Money: payment takes one capture per order and refunds it whole, so only changes that
+move no money are confirmed; a quote with ``amount_due`` or ``refund_due`` above zero is
+refused at confirmation with ``CHANGE_PAYMENT_NOT_SUPPORTED`` (docs/booking.md).
+"""
+import logging
+from datetime import timedelta
+
+from common.errors import Conflict, DomainError, InvalidInput, NotFound, ServiceUnavailable, load_or_raise
+from order.change_rules import (
+    changed_fares,
+    check_changeable,
+    disruption_move_applies,
+    fare_of_class,
+    price_change,
+    sold_fares,
+)
+from order.domain import (
+    INFANT,
+    TICKETED,
+    PassengerError,
+    check_connections,
+    epoch_millis,
+    flight_has_departed,
+    flight_ids_of,
+    iso,
+    new_event,
+    utcnow,
+)
+from order.itinerary import FLIGHT_FIELDS, ask_track, order_fares
+from order.saga import FARES_PENDING
+from order.schemas import ChangeRequestSchema, ChangeSchema
+
+log = logging.getLogger(__name__)
+
+QUOTED, CONFIRMING, CONFIRMED, FAILED, EXPIRED = "QUOTED", "CONFIRMING", "CONFIRMED", "FAILED", "EXPIRED"
+RECORD_ATTEMPTS = 5
+TICKET_FIELDS = ("number", "order_id", "flight_id", "passenger_name", "seat", "class", "fare", "currency",
+                 "status", "issued_at")
+ITINERARY_TICKET_FIELDS = ("passenger_type", "passenger_index")
+
+
+def change_view(change):
+    return ChangeSchema().dump(change)
+
+
+def segment_party(order, position):
+    """Each passenger on segment ``position``: ``{type, seat, class, price}`` (an infant's seat None)."""
+    if "segments" not in order:
+        return [{"type": "adult", "seat": p["seat"], "class": p["class"], "price": p["price"]}
+                for p in order["passengers"]]
+    return [{"type": p["type"], "seat": p["segments"][position]["seat"], "class": p["segments"][position]["class"],
+             "price": p["segments"][position]["price"]} for p in order["passengers"]]
+
+
+class Changes:
+    def __init__(self, orders, store, quote_ttl_seconds):
+        self.orders = orders  # order.saga.Orders: the order store, RPC clients and outbox
+        self.store = store  # order.store.ChangeStore
+        self.services = orders.services
+        self.quote_ttl_seconds = quote_ttl_seconds
+
+    # -- quoting ---------------------------------------------------------------------------
+
+    def quote(self, order_id, user_id, data, now=None):
+        order = self.orders.get(order_id, user_id)  # another customer's order: 404 whatever the body
+        request = load_or_raise(ChangeRequestSchema(), data)
+        if order["status"] != TICKETED:
+            raise Conflict("Only a ticketed booking can be changed.", code="ORDER_NOT_TICKETED",
+                           details={"status": order["status"]})
+        flight_ids = flight_ids_of(order)
+        position, new_id = request["segment"], request["flight_id"]
+        if position >= len(flight_ids):
+            raise InvalidInput("No such segment in this booking.",
+                               details={"fields": {"segment": [f"0 to {len(flight_ids) - 1}."]}})
+        if new_id in flight_ids:
+            raise InvalidInput("The booking is on this flight already.",
+                               details={"fields": {"flight_id": ["Already in the booking."]}})
+        old_id = flight_ids[position]
+        flights = ask_track(self.services, flight_ids + [new_id])
+        old, new = flights[position], flights[-1]
+        now = now or utcnow()
+        self._check_flights(order, position, flights[:-1], old, new, now)
+        party = segment_party(order, position)
+        seated = [p for p in party if p["type"] != INFANT and p["seat"]]
+        seats = request.get("seats")
+        if seats is not None and len(seats) != len(seated):
+            raise InvalidInput("One seat (or null) per passenger with a seat.",
+                               details={"fields": {"seats": [f"{len(seated)} entries."]}})
+        cabin = party[0]["class"]
+        sold = self._sold_fares(order, position, old_id, party)
+        fare = fare_of_class(sold, cabin)
+        move = disruption_move_applies(order, position, new.get("departure_at"))
+        if not move:
+            check_changeable(fare["rules"], fare["family"])
+        # the same families on the new flight (FARE_NOT_OFFERED if it does not sell them there)
+        quotes = self.services.track.fare_quotes(
+            [{"flight_id": new_id, "class": sold_fare["class"], "family": sold_fare["family"]} for sold_fare in sold])
+        new_fares = [dict(quoted, segment=position) for quoted in order_fares(quotes)]
+        new_fare = fare_of_class(new_fares, cabin)
+        if new_fare["currency"] != order["currency"]:
+            raise Conflict("The new flight is sold in another currency.", code="DIFFERENT_CURRENCY",
+                           details={"currency": order["currency"], "new_currency": new_fare["currency"]})
+        price = price_change(fare["rules"], [p["price"] for p in party], new_fare["amount"],
+                             [p["type"] for p in party], move)
+        moves = [{"seat": p["seat"], "new_seat": seats[i] if seats else None} for i, p in enumerate(seated)]
+        expires_at = now + timedelta(seconds=self.quote_ttl_seconds)
+        change = dict(price, **{
+            "_id": self.store.new_change_id(), "order_id": order["_id"], "user_id": order["user_id"],
+            "status": QUOTED, "segment": position, "old_flight_id": old_id, "flight_id": new_id,
+            "class": cabin, "family": fare["family"], "currency": order["currency"], "disruption_move": move,
+            "new_fares": new_fares, "moves": moves,
+            "new_flight": {key: new.get(key) for key in FLIGHT_FIELDS},
+            "expires_at": iso(expires_at), "expires_at_ms": epoch_millis(expires_at), "created_at": iso(now),
+        })
+        return change_view(self.store.insert(change))
+
+    def _sold_fares(self, order, position, old_id, party):
+        """The fares the segment was sold at (the order's copy). An order kept without them
+        (sold while track did not answer, or before fare families) was sold at standard:
+        its rules are asked of track now, as its cancellation would."""
+        sold = sold_fares(order, position)
+        if fare_of_class(sold, party[0]["class"]) is None:
+            sold = self.orders.standard_fares(old_id, sorted({p["class"] for p in party}))
+            if not sold:
+                raise ServiceUnavailable("The fare rules cannot be read now; nothing was quoted. Try again.")
+        return sold
+
+    def _check_flights(self, order, position, flights, old, new, now):
+        if flight_has_departed(old, now):
+            raise Conflict("This flight has departed (or is boarding): it can no longer be changed.",
+                           code="FLIGHT_DEPARTED", details={"flight_id": old["id"], "flight_status": old["status"]})
+        if new["status"] == "cancelled" or flight_has_departed(new, now):
+            raise Conflict("The new flight is not open for booking.", code="FLIGHT_NOT_BOOKABLE",
+                           details={"flight_id": new["id"], "flight_status": new["status"]})
+        if (new["origin"], new["destination"]) != (old["origin"], old["destination"]):
+            raise Conflict(f"A change keeps the route: {old['origin']}-{old['destination']}, not "
+                           f"{new['origin']}-{new['destination']}.", code="DIFFERENT_ROUTE",
+                           details={"origin": old["origin"], "destination": old["destination"]})
+        if "segments" in order:
+            replaced = list(flights)
+            replaced[position] = new
+            try:
+                check_connections(replaced, self.orders.min_connection_minutes or 0)
+            except PassengerError as error:
+                raise InvalidInput(error.message, details={"fields": {"flight_id": [error.message]}}) from None
+
+    # -- confirming --------------------------------------------------------------------------
+
+    def confirm(self, order_id, change_id, user_id, now=None):
+        change = self._own(order_id, change_id, user_id)
+        now_ms = epoch_millis(now or utcnow())
+        if change["status"] == CONFIRMED:
+            return change_view(change)
+        if change["status"] == FAILED:
+            error = change["error"]
+            raise Conflict(error["message"], code=error["code"], details={"change_id": change_id})
+        if change["status"] == QUOTED and change["expires_at_ms"] <= now_ms:
+            change = self.store.expire(change_id, now_ms)
+        if change["status"] == EXPIRED:
+            raise Conflict("This quote has expired: ask for a new one.", code="QUOTE_EXPIRED",
+                           details={"change_id": change_id, "expires_at": change["expires_at"]})
+        if change["amount_due"] > 0 or change["refund_due"] > 0:
+            raise Conflict("Changes that take or give back money are not supported yet: only a change with "
+                           "nothing due and nothing to refund can be confirmed.", code="CHANGE_PAYMENT_NOT_SUPPORTED",
+                           details={"amount_due": change["amount_due"], "refund_due": change["refund_due"]})
+        claimed = self.store.claim(change_id, now_ms)
+        if claimed is None:  # it moved meanwhile (confirmed, failed or lapsed): answer as it is now
+            return self.confirm(order_id, change_id, user_id, now)
+        return change_view(self.drive(claimed))
+
+    def _own(self, order_id, change_id, user_id):
+        change = self.store.find(str(change_id)) if change_id else None
+        if change is None or change["order_id"] != str(order_id) or change["user_id"] != str(user_id):
+            raise NotFound("No such change.", details={"change_id": change_id})
+        return change
+
+    def drive(self, change):
+        """Steps 2-4 of a claimed change; each may run again. ``ServiceUnavailable`` leaves the
+        change CONFIRMING for a retry or the resume timer."""
+        try:
+            exchange = self.services.ticket.exchange_tickets(
+                change["_id"], change["order_id"], change["old_flight_id"], change["flight_id"], change["class"],
+                change["moves"])
+        except DomainError as error:
+            if isinstance(error, ServiceUnavailable):
+                raise
+            self.store.finish(change["_id"], FAILED, {"error": {"code": error.code, "message": error.message}})
+            raise
+        self._record(change, exchange)
+        return self.store.finish(change["_id"], CONFIRMED, {
+            "tickets": exchange["issued"], "exchanged": exchange["exchanged"], "confirmed_at": iso(utcnow())})
+
+    def _record(self, change, exchange):
+        change_id = change["_id"]
+        for _ in range(RECORD_ATTEMPTS):
+            order = self.orders.store.find(change["order_id"])
+            if change_id in (order.get("changes") or {}):
+                return
+            event = new_event("booking_changed", {
+                "order_id": order["_id"], "user_id": order["user_id"], "change_id": change_id,
+                "segment": change["segment"], "old_flight_id": change["old_flight_id"],
+                "new_flight_id": change["flight_id"], "seats": [m["new_seat"] for m in exchange["seats"]],
+                "ticket_numbers": exchange["issued"], "exchanged": exchange["exchanged"]})
+            fields = changed_order(order, change, exchange)
+            # the traveller took the disruption's move: resolved, so a later cancellation
+            # follows the fare rules again (``disruptions`` keeps its history)
+            resolved = ("disruption",) if change.get("disruption_move") else ()
+            if self.store.record_on_order(order, change_id, fields, [event], unset_fields=resolved) is not None:
+                self.orders.outbox.publish(order["_id"], [event])
+                return
+        raise ServiceUnavailable("The booking kept changing; the change will be recorded shortly.")
+
+    def resume(self, older_than_seconds, now=None):
+        """Drive again the confirmations left half way for ``older_than_seconds``; returns how many ended."""
+        claimed_before = epoch_millis((now or utcnow()) - timedelta(seconds=older_than_seconds))
+        ended = 0
+        for change in self.store.stuck(claimed_before):
+            claimed = self.store.claim(change["_id"], epoch_millis(utcnow()))
+            if claimed is None:
+                continue
+            try:
+                self.drive(claimed)
+                ended += 1
+            except ServiceUnavailable:
+                log.warning("change %s still cannot be completed; tried again later", change["_id"])
+            except DomainError:
+                ended += 1  # refused: FAILED, nothing changed
+        return ended
+
+
+def changed_order(order, change, exchange):
+    """The fields of ``order`` a done change sets: the segment's flight, seats and fares
+    (the new flight's, whose rules a later change or cancellation follows), the tickets
+    now valid, and the change in the ``changes`` history."""
+    position, new_id = change["segment"], change["flight_id"]
+    new_seat = {m["seat"]: m["new_seat"] for m in exchange["seats"]}
+    fields = {f"changes.{change['_id']}": {
+        "change_id": change["_id"], "segment": position, "old_flight_id": change["old_flight_id"],
+        "flight_id": new_id, "fee": change["fee"], "fare_difference": change["fare_difference"],
+        "exchanged": exchange["exchanged"], "tickets": exchange["issued"], "at": iso(utcnow())},
+        "fares": changed_fares(order, position, change["new_fares"])}
+    if order.get(FARES_PENDING):  # the fares are known now: the new flight's
+        fields[FARES_PENDING] = False
+    if "segments" not in order:
+        fields["flight_id"] = new_id
+        fields["passengers"] = [dict(p, seat=new_seat.get(p["seat"], p["seat"])) for p in order["passengers"]]
+        keys = TICKET_FIELDS
+    else:
+        flight_ids = list(order["flight_ids"])
+        flight_ids[position] = new_id
+        segments = [dict(s) for s in order["segments"]]
+        segments[position].update(change["new_flight"], flight_id=new_id)
+        passengers = []
+        for p in order["passengers"]:
+            legs = [dict(s) for s in p["segments"]]
+            seat = legs[position]["seat"]
+            legs[position].update(flight_id=new_id, seat=new_seat.get(seat, seat) if seat else None)
+            passengers.append(dict(p, segments=legs))
+        fields.update(flight_id=flight_ids[0], flight_ids=flight_ids, segments=segments, passengers=passengers)
+        keys = TICKET_FIELDS + ITINERARY_TICKET_FIELDS
+    fields["tickets"] = [{key: ticket.get(key) for key in keys} for ticket in exchange["tickets"]]
+    return fields
