@@ -7,7 +7,7 @@ SQLAlchemy session and leaves the commit to the caller.
 """
 from common.errors import Conflict, NotFound
 from ticket import domain, store
-from ticket.schemas import availability_answer, iso, seat_map_answer
+from ticket.schemas import availability_answer, counts_answer, iso, seat_map_answer
 
 
 def seat_map(session, flight_id):
@@ -21,6 +21,15 @@ def availability(session, flight_ids):
     if not flight_ids:
         return {}
     return availability_answer(store.free_seats_per_class(session, flight_ids))
+
+
+def availability_counts(session, flight_ids=None, since=None, departing_after=None, limit=None):
+    """``{flight_id: {"version": v, "classes": {class: {available, price}}}}``: the kept
+    counts (what ``availability_changed`` carries and track's repair asks for) and the
+    highest version among them (``None`` when there are none)."""
+    rows = store.availability_counts(session, flight_ids=flight_ids, since=since,
+                                     departing_after=departing_after, limit=limit)
+    return counts_answer(rows), max((row.version for row in rows), default=None)
 
 
 class Hold:

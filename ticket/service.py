@@ -30,6 +30,12 @@ from ticket.schemas import (
 
 log = logging.getLogger(__name__)
 
+# the highest count version this process has published (None: not yet read); nameko
+# makes a service instance per call, so it lives here (one timer run at a time)
+_published = {"version": None}
+# the most (flight, class) counts one ``availability_changed`` carries; the rest go next run
+AVAILABILITY_BATCH = 5000
+
 
 def load_event(schema, payload, event_type):
     """The event's payload, validated; ``None`` (and a warning) if it is malformed:
@@ -68,6 +74,33 @@ class TicketService:
     def availability(self, flight_ids):
         with self.db.get_session() as session:
             return holds.availability(session, [str(f) for f in flight_ids or []])
+
+    @rpc
+    def availability_counts(self, flight_ids=None, since=None):
+        """The kept counts (``availability_changed``'s shape) of ``flight_ids``, or of every
+        flight departing in the future when none are named; ``since`` keeps those changed
+        after that version. Track's repair timer asks this."""
+        with self.db.get_session() as session:
+            counts, _ = holds.availability_counts(
+                session, flight_ids=[str(f) for f in flight_ids] if flight_ids is not None else None,
+                since=since, departing_after=None if flight_ids is not None else store.NOW)
+        return counts
+
+    @config_timer("availability_publish_seconds")
+    def publish_availability(self):
+        """``availability_changed``: the counts changed since this worker's last run, all
+        in one event. A cache feed, at most once: a count committed under a version lower
+        than one already published is missed here and mended by track's repair timer.
+        Every replica publishes; track keeps the highest version of each flight."""
+        with self.db.get_session() as session:
+            if _published["version"] is None:
+                _published["version"] = store.latest_availability_version(session)
+                return
+            counts, latest = holds.availability_counts(session, since=_published["version"],
+                                                       limit=AVAILABILITY_BATCH)
+        if counts:
+            self.dispatch("availability_changed", {"flights": counts})
+            _published["version"] = latest
 
     @event_handler("track", "flight_scheduled")
     def on_flight_scheduled(self, payload):
