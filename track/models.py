@@ -99,3 +99,18 @@ class OutboxEvent(Base):
         # the relay's question: what is still unpublished, oldest first
         sa.Index("ix_outbox_unpublished", "id", postgresql_where=sa.text("published_at IS NULL")),
     )
+
+
+class FlightAvailability(Base):
+    """Track's copy of ticket's free seats of a flight, what search reads:
+    ``classes`` is ``{cabin class: {available, price}}``, ``version`` ticket's (counts
+    with a lower version than the one kept are older and ignored). A flight without a
+    row is read as its seat layout, all free (migration 0007)."""
+
+    __tablename__ = "flight_availability"
+
+    flight_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), sa.ForeignKey("flights.id"), primary_key=True)
+    classes: Mapped[dict] = mapped_column(JSONB)
+    version: Mapped[int] = mapped_column(sa.BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now(),
+                                                 onupdate=sa.func.now())

@@ -36,7 +36,8 @@ BEGIN
       SET seats = availability_counts.seats + EXCLUDED.seats,
           free = availability_counts.free + EXCLUDED.free,
           price = CASE WHEN availability_counts.seats <= 0 THEN EXCLUDED.price
-                       WHEN EXCLUDED.seats > 0 AND EXCLUDED.price > 0 THEN LEAST(availability_counts.price, EXCLUDED.price)
+                       WHEN EXCLUDED.seats > 0 AND EXCLUDED.price > 0
+                         THEN LEAST(availability_counts.price, EXCLUDED.price)
                        ELSE availability_counts.price END,
           version = EXCLUDED.version
       WHERE EXCLUDED.seats <> 0 OR EXCLUDED.free <> 0
