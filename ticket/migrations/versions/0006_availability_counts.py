@@ -25,13 +25,12 @@ depends_on = None
 # Deltas, not recounts: under READ COMMITTED two holds on one cabin each recounting from
 # their own snapshot would both write "one fewer"; ``free + delta`` on the locked row adds up.
 # Rows are touched in key order so concurrent statements never wait on each other in a circle.
-APPLY = """
-CREATE FUNCTION availability_apply(deltas_sql text) RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE format($f$
+# Transition tables are visible only to the trigger function's own statements: each
+# function holds the whole upsert, of its own deltas.
+UPSERT = """
     INSERT INTO availability_counts (flight_id, cabin_class, seats, free, price, version)
     SELECT flight_id, cabin_class, sum(seats), sum(free), coalesce(min(price), 0), nextval('availability_version')
-    FROM (%s) d GROUP BY flight_id, cabin_class ORDER BY flight_id, cabin_class
+    FROM ({deltas}) d GROUP BY flight_id, cabin_class ORDER BY flight_id, cabin_class
     ON CONFLICT (flight_id, cabin_class) DO UPDATE
       SET seats = availability_counts.seats + EXCLUDED.seats,
           free = availability_counts.free + EXCLUDED.free,
@@ -40,34 +39,20 @@ BEGIN
                          THEN LEAST(availability_counts.price, EXCLUDED.price)
                        ELSE availability_counts.price END,
           version = EXCLUDED.version
-      WHERE EXCLUDED.seats <> 0 OR EXCLUDED.free <> 0
-  $f$, deltas_sql);
-END $$;
-
-CREATE FUNCTION seats_availability_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+      WHERE EXCLUDED.seats <> 0 OR EXCLUDED.free <> 0"""
+ADDED = "SELECT flight_id, cabin_class, 1 AS seats, (status = 'available')::int AS free, price FROM seats_new"
+REMOVED = ("SELECT flight_id, cabin_class, -1 AS seats, -(status = 'available')::int AS free, NULL::bigint AS price"
+           " FROM seats_old")
+DELTAS = {"insert": ADDED, "update": f"{ADDED} UNION ALL {REMOVED}", "delete": REMOVED}
+FUNCTIONS = "".join(f"""
+CREATE FUNCTION seats_availability_{event}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM availability_apply('SELECT flight_id, cabin_class, 1 AS seats,
-                              (status = ''available'')::int AS free, price FROM seats_new');
+{UPSERT.format(deltas=deltas)};
   RETURN NULL;
 END $$;
+""" for event, deltas in DELTAS.items())
 
-CREATE FUNCTION seats_availability_update() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM availability_apply('SELECT flight_id, cabin_class, 1 AS seats,
-                              (status = ''available'')::int AS free, price FROM seats_new
-                              UNION ALL
-                              SELECT flight_id, cabin_class, -1, -(status = ''available'')::int, NULL
-                              FROM seats_old');
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION seats_availability_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM availability_apply('SELECT flight_id, cabin_class, -1 AS seats,
-                              -(status = ''available'')::int AS free, NULL::bigint AS price FROM seats_old');
-  RETURN NULL;
-END $$;
-
+TRIGGERS = """
 CREATE TRIGGER seats_availability_insert AFTER INSERT ON seats
   REFERENCING NEW TABLE AS seats_new FOR EACH STATEMENT EXECUTE FUNCTION seats_availability_insert();
 CREATE TRIGGER seats_availability_update AFTER UPDATE ON seats
@@ -102,7 +87,8 @@ def upgrade():
         sa.Column("version", sa.BigInteger, nullable=False),
     )
     op.create_index("ix_availability_counts_version", "availability_counts", ["version"])
-    op.execute(APPLY)
+    op.execute(FUNCTIONS)
+    op.execute(TRIGGERS)
     op.execute("""
         INSERT INTO availability_counts (flight_id, cabin_class, seats, free, price, version)
         SELECT flight_id, cabin_class, count(*), count(*) FILTER (WHERE status = 'available'), min(price),
@@ -116,6 +102,5 @@ def downgrade():
         op.execute(f"DROP TRIGGER seats_availability_{event} ON seats")
         op.execute(f"DROP FUNCTION seats_availability_{event}()")
     op.execute("DROP FUNCTION flights_availability_bump()")
-    op.execute("DROP FUNCTION availability_apply(text)")
     op.drop_table("availability_counts")
     op.execute("DROP SEQUENCE availability_version")
