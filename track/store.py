@@ -4,6 +4,7 @@ Each function takes a SQLAlchemy session, returns rows (ORM objects; the service
 dumps them with ``schemas.py``) and leaves committing to the caller.
 """
 import uuid
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -277,7 +278,7 @@ def availability_of(session, flights):
     kept = dict(session.execute(
         sa.select(FlightAvailability.flight_id, FlightAvailability.classes)
         .where(FlightAvailability.flight_id.in_([flight.id for flight in flights]))).all())
-    now = session.execute(sa.select(sa.func.now())).scalar_one()
+    now = datetime.now(UTC)
     answer = {}
     for flight in flights:
         classes = kept.get(flight.id)
