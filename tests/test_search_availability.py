@@ -80,7 +80,7 @@ def test_two_ticket_replicas_publishing_never_make_counts_wrong(make_system, hol
         flight, day = new_flight(system, admin, 42)
         shows(system, flight, day, 12)
         orders = []
-        for n in range(holds):
+        for _ in range(holds):
             client, _ = customer(system)
             orders.append((client, place(client, flight["id"], {"name": f"Passenger {uuid.uuid4().hex[:6]}"})))
         shows(system, flight, day, 12 - holds)
