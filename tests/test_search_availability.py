@@ -103,3 +103,26 @@ def test_ticket_counts_equal_a_recount_of_the_seats(system):
             WHERE (c.seats, c.free) IS DISTINCT FROM (coalesce(s.seats, 0), coalesce(s.free, 0))""")).all()
     engine.dispose()
     assert drift == []
+
+
+def test_a_change_in_one_cabin_keeps_the_others(make_system):
+    """``availability_changed`` carries a flight whole: a hold in economy leaves business shown."""
+    with make_system(AVAILABILITY_PUBLISH_SECONDS=0.5) as system:
+        admin = admin_client(system)
+        departure = datetime.now(UTC).replace(hour=5, minute=0, second=0, microsecond=0) + timedelta(days=43)
+        flight = schedule_flight(admin, create_airplane(admin), departure, origin="CGK", destination="DPS")
+        wait_until(lambda: system.http.get(f"/flights/{flight['id']}/seats").status_code == 200, DEADLINE,
+                   step=0.2, what="ticket's inventory")
+        day = departure.date().isoformat()
+        client, _ = customer(system)
+        place(client, flight["id"], {"name": "Ada Lovelace"}, **{"class": "economy"})
+
+        def cabins():
+            seats_shown.calls = getattr(seats_shown, "calls", 0) + 1
+            page = system.http.get("/flights", params={"origin": "CGK", "destination": "DPS", "date": day,
+                                                       "limit": 20 + seats_shown.calls % 30}).json()
+            listed = [item for item in page["items"] if item["id"] == flight["id"]]
+            return listed[0]["seats_available"] if listed else None
+
+        assert wait_until(lambda: cabins() == {"business": 12, "economy": 149} or None, DEADLINE, step=0.3,
+                          what="one economy seat fewer, business unchanged")

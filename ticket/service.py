@@ -30,9 +30,8 @@ from ticket.schemas import (
 
 log = logging.getLogger(__name__)
 
-# the highest count version this process has published (None: not yet read); nameko
-# makes a service instance per call, so it lives here (one timer run at a time)
-_published = {"version": None}
+# nameko makes a service instance per call: what this process published lives here
+AVAILABILITY_FEED = holds.AvailabilityFeed()
 # the most (flight, class) counts one ``availability_changed`` carries; the rest go next run
 AVAILABILITY_BATCH = 5000
 
@@ -88,19 +87,14 @@ class TicketService:
 
     @config_timer("availability_publish_seconds")
     def publish_availability(self):
-        """``availability_changed``: the counts changed since this worker's last run, all
-        in one event. A cache feed, at most once: a count committed under a version lower
-        than one already published is missed here and mended by track's repair timer.
+        """``availability_changed``: the counts changed since this worker's last run, each
+        flight whole, all in one event (``holds.AvailabilityFeed``). A cache feed, at most
+        once: what is lost is mended by track's repair timer.
         Every replica publishes; track keeps the highest version of each flight."""
         with self.db.get_session() as session:
-            if _published["version"] is None:
-                _published["version"] = store.latest_availability_version(session)
-                return
-            counts, latest = holds.availability_counts(session, since=_published["version"],
-                                                       limit=AVAILABILITY_BATCH)
+            counts = AVAILABILITY_FEED.changed(session, AVAILABILITY_BATCH)
         if counts:
             self.dispatch("availability_changed", {"flights": counts})
-            _published["version"] = latest
 
     @event_handler("track", "flight_scheduled")
     def on_flight_scheduled(self, payload):

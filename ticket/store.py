@@ -169,6 +169,13 @@ def availability_counts(session, flight_ids=None, since=None, departing_after=No
     return session.execute(query).all()
 
 
+def availability_changes(session, since, limit):
+    """``(flight_id, version)`` of the counts changed after version ``since``, in version order."""
+    return session.execute(
+        sa.select(AvailabilityCount.flight_id, AvailabilityCount.version)
+        .where(AvailabilityCount.version > since).order_by(AvailabilityCount.version).limit(limit)).all()
+
+
 def latest_availability_version(session):
     return session.execute(sa.select(sa.func.coalesce(sa.func.max(AvailabilityCount.version), 0))).scalar_one()
 
