@@ -3,6 +3,7 @@ Domain shapes live in each service's ``schemas.py`` and are imported by the rout
 from marshmallow import Schema, fields, validate
 
 from order.schemas import ManifestPassengerSchema
+from ticket.schemas import CHECK_IN_STATES
 
 
 class ErrorSchema(Schema):
@@ -21,10 +22,6 @@ class ServiceHealthSchema(Schema):
 class HealthSchema(Schema):
     status = fields.String(metadata={"example": "ok"})
     services = fields.Dict(keys=fields.String(), values=fields.Nested(ServiceHealthSchema))
-
-
-
-CHECK_IN_STATES = ("not_checked_in", "checked_in", "boarded", "no_show")
 
 
 class GateManifestPassengerSchema(ManifestPassengerSchema):

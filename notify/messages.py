@@ -77,6 +77,9 @@ class Messages:
             "check_in_closes": domain.local_time(fact.get("closes_at"), zone),
             "since": domain.local_time(fact.get("since"), zone),
             "amount_paid": domain.money(order.get("amount"), order.get("currency")),
+            # order_cancelled says what the fare rules give back; without it, all of it
+            "amount_to_refund": domain.money(order.get("amount") if fact.get("refund_amount") is None
+                                             else fact["refund_amount"], order.get("currency")),
             "amount_refunded": domain.money(fact.get("amount"), fact.get("currency")),
             "refund_id": fact.get("refund_id"),
             "paid": domain.cancelled_paid(fact),

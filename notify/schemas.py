@@ -40,6 +40,7 @@ class OrderClosedSchema(EventSchema):
 
     paid = fields.Boolean(load_default=False)
     reason = fields.String(load_default=None, allow_none=True)
+    refund_amount = fields.Integer(allow_none=True, metadata={"description": "what the fare rules refund"})
 
 
 class PaymentRefundedSchema(EventSchema):

@@ -10,7 +10,7 @@ itinerary of one segment to everything that acts on a whole order (``flight_ids`
 """
 from datetime import datetime
 
-from common.errors import InvalidInput
+from common.errors import Conflict, InvalidInput
 from order.domain import (
     INFANT,
     PENDING_PAYMENT,
@@ -35,6 +35,49 @@ def ask_track(services, flight_ids):
     return [call.result() for call in pending]
 
 
+def ask_track_with_fares(services, request):
+    """``(flights, quotes)``: each segment's flight and the fare it is sold at
+    (``track.fare_quotes``, one call for every segment, asked alongside the flights).
+    Track refuses a family it does not know (``UNKNOWN_FARE_FAMILY``, 400) or that the
+    flight does not sell in the cabin (``FARE_NOT_OFFERED``, 409)."""
+    quoting = services.track.fare_quotes.call_async(fares_asked(request))
+    flights = ask_track(services, [segment["flight_id"] for segment in request["segments"]])
+    return flights, quoting.result()
+
+
+def fares_asked(request):
+    return [{"flight_id": segment["flight_id"], "class": segment["cabin_class"] or DEFAULT_CABIN_CLASS,
+             "family": segment["fare"]} for segment in request["segments"]]
+
+
+def check_seat_choice(request, quotes):
+    """Conflict ``SEAT_CHOICE_NOT_INCLUDED`` if a passenger names a seat on a segment whose
+    fare does not include seat choice (light): the seat is assigned, or a family that includes
+    it is chosen."""
+    named = {f"passengers.{i}.seats.{position}": ["This fare does not include seat choice."]
+             for position, quote in enumerate(quotes) if not quote["rules"]["free_seat_choice"]
+             for i, p in enumerate(request["passengers"]) if position < len(p["seats"]) and p["seats"][position]}
+    if named:
+        raise Conflict("A seat was chosen on a fare that does not include seat choice: leave it out (a seat is "
+                       "assigned) or choose a fare that includes it.", code="SEAT_CHOICE_NOT_INCLUDED",
+                       details={"fields": named})
+
+
+def order_fares(quotes):
+    """What the order keeps of each quote: the fare and the rules it was sold under."""
+    return [dict({key: quote[key] for key in ("flight_id", "family", "family_name", "amount", "currency", "rules")},
+                 segment=position, **{"class": quote["class"]}) for position, quote in enumerate(quotes)]
+
+
+def at_fares(held_segments, fares):
+    """The hold's seats priced at the fare sold (a seat's own price is the cabin's standard fare)."""
+    by_segment = {fare["segment"]: fare for fare in fares}
+    return [dict(held, seats=[dict(seat, price=by_segment[position]["amount"])
+                              if position in by_segment and seat["class"] == by_segment[position]["class"] else seat
+                              for seat in held["seats"]])
+            for position, held in enumerate(held_segments)]
+
+
 def check_itinerary(request, flights, min_connection_minutes):
     """``InvalidInput`` naming the field if the flights do not connect or the party breaks a rule."""
     try:
@@ -57,10 +100,11 @@ def hold_segments(request):
     return segments
 
 
-def itinerary_order(order_id, user_id, request, flights, hold):
-    """The order document of a placed itinerary (``hold`` is ``hold_itinerary``'s answer)."""
+def itinerary_order(order_id, user_id, request, flights, hold, fares):
+    """The order document of a placed itinerary (``hold`` is ``hold_itinerary``'s answer,
+    ``fares`` the ``order_fares`` it is sold at)."""
     now = utcnow()
-    passengers = price_passengers(request["passengers"], hold["segments"])
+    passengers = price_passengers(request["passengers"], at_fares(hold["segments"], fares))
     segments = [
         dict({key: flight.get(key) for key in FLIGHT_FIELDS}, flight_id=segment["flight_id"],
              **{"class": segment["cabin_class"] or DEFAULT_CABIN_CLASS, "fare": segment["fare"]})
@@ -77,6 +121,7 @@ def itinerary_order(order_id, user_id, request, flights, hold):
         "currency": hold["currency"],
         "expires_at": to_millis(datetime.fromisoformat(hold["expires_at"])),
         "passengers": [stored_passenger(p) for p in passengers],
+        "fares": fares,
         "tickets": [],
         "history": {PENDING_PAYMENT: iso(now)},
         "created_at": now,

@@ -52,7 +52,15 @@ from order.domain import (
     to_millis,
     utcnow,
 )
-from order.itinerary import ask_track, check_itinerary, hold_segments, itinerary_order
+from order.fare_rules import CANCEL_REASONS, cancel_reason, refund_terms
+from order.itinerary import (
+    ask_track_with_fares,
+    check_itinerary,
+    check_seat_choice,
+    hold_segments,
+    itinerary_order,
+    order_fares,
+)
 from order.outbox import OrderOutbox
 from order.schemas import (
     AuditOrderPageSchema,
@@ -71,6 +79,8 @@ BOOKING_REF_ATTEMPTS = 8
 DEFAULT_CABIN_CLASS = "economy"
 EXPIRY_BATCH = 200
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
+# a one-flight order sold while track did not answer: its standard rules are asked on cancellation
+FARES_PENDING = "fares_pending"
 TICKET_FIELDS = ("number", "order_id", "flight_id", "passenger_name", "seat", "class", "fare", "currency",
                  "status", "issued_at")
 # what an itinerary's order also keeps of each ticket (a one-flight order answers as it always has)
@@ -212,6 +222,12 @@ class Orders:
         if "segments" in request:
             return self._create_itinerary(order_id, user_id, request, undo_on_failure)
         hold = self._hold(order_id, request, undo_on_failure)
+        try:
+            fares = self._standard_fares(hold["flight_id"], sorted({seat["class"] for seat in hold["seats"]}))
+        except Exception:
+            if undo_on_failure:
+                self._release_quietly(order_id)
+            raise
         now = utcnow()
         order = {
             "_id": order_id,
@@ -223,21 +239,40 @@ class Orders:
             "expires_at": to_millis(datetime.fromisoformat(hold["expires_at"])),
             "passengers": assign_seats(request["passengers"], hold["seats"]),
             "tickets": [],
+            **({"fares": fares} if fares else {FARES_PENDING: True} if fares is None else {}),
             "history": {PENDING_PAYMENT: iso(now)},
             "created_at": now,
         }
         return self._store_new(order, undo_on_failure)
 
+    def _standard_fares(self, flight_id, classes):
+        """The one-flight form sells the standard fare of each cabin held: its rules, as track
+        quotes them (one call). A flight track does not know (never scheduled through it)
+        has no rules: ``[]``, and a cancellation refunds it all, as before. ``None`` when track
+        does not answer: the booking is still sold (it never needed track), and its rules are
+        asked when it is cancelled (``FARES_PENDING``; cancelling needs track anyway)."""
+        try:
+            quotes = self.services.track.fare_quotes([
+                {"flight_id": flight_id, "class": cabin_class, "family": "standard"} for cabin_class in classes])
+        except NotFound:
+            return []
+        except ServiceUnavailable:
+            log.warning("track did not quote the fares of flight %s; they are asked on cancellation", flight_id)
+            return None
+        return [dict(fare, segment=0) for fare in order_fares(quotes)]
+
     def _create_itinerary(self, order_id, user_id, request, undo_on_failure):
-        flights = ask_track(self.services, [segment["flight_id"] for segment in request["segments"]])
+        flights, quotes = ask_track_with_fares(self.services, request)
         check_itinerary(request, flights, self.min_connection_minutes)
+        check_seat_choice(request, quotes)
         try:
             hold = self.services.ticket.hold_itinerary(order_id, hold_segments(request))
         except ServiceUnavailable:
             if undo_on_failure:  # the hold may still be applied after our deadline: undo it
                 self._release_quietly(order_id)
             raise
-        return self._store_new(itinerary_order(order_id, user_id, request, flights, hold), undo_on_failure)
+        return self._store_new(itinerary_order(order_id, user_id, request, flights, hold, order_fares(quotes)),
+                               undo_on_failure)
 
     def _store_new(self, order, undo_on_failure):
         order_id = order["_id"]
@@ -294,8 +329,15 @@ class Orders:
 
     # -- user cancellation -------------------------------------------------------------
 
-    def cancel(self, order_id, user_id, now=None):
+    def cancel(self, order_id, user_id, now=None, reason=None):
+        """Cancel the order for its owner. ``reason``: ``order_cancelled`` (the customer's
+        choice, the default) or one the airline caused (``fare_rules.AIRLINE_REASONS``, e.g.
+        ``disruption``), which refunds everything whatever the fare; a booking carrying a
+        ``disruption`` is refunded in full too. Only services pass a reason (the gateway never)."""
         order = self.get(order_id, user_id)
+        if reason is not None and reason not in CANCEL_REASONS:
+            raise InvalidInput("Unknown cancellation reason.",
+                               details={"fields": {"reason": [f"One of {', '.join(CANCEL_REASONS)}."]}})
         action = cancel_action(order["status"])
         if action in ("refund", "wait"):
             self._refuse_after_departure(order, now or datetime.now(UTC))
@@ -303,13 +345,24 @@ class Orders:
             cancelled = self._cancel_unpaid(order, "order_cancelled")
             if cancelled is not None:
                 return order_view(cancelled)
-            return self.cancel(order_id, user_id, now)  # it moved meanwhile (paid or expired): decide again
+            return self.cancel(order_id, user_id, now, reason)  # it moved meanwhile (paid or expired): decide again
         if action == "refund":
-            event = new_event("order_cancelled", closing_payload(order, paid=True, reason="order_cancelled"))
+            if order.get(FARES_PENDING) and not order.get("refund_due"):
+                fares = self._standard_fares(order["flight_id"], sorted({p["class"] for p in order["passengers"]}))
+                if fares is None:
+                    raise ServiceUnavailable("The fare rules cannot be read now; nothing was cancelled. Try again.")
+                order = dict(order, fares=fares)
+            # a cancellation asked again keeps the terms first decided: ticket and payment act on the first
+            terms = order.get("refund_due") or refund_terms(order, reason or cancel_reason(order))
+            event = new_event("order_cancelled", dict(closing_payload(order, paid=True, reason="order_cancelled"),
+                                                      refund_amount=terms["amount"]))
             requested = self.store.add_events(order["_id"], [event], status=TICKETED,
-                                              set_fields={"cancellation_requested_at": iso(utcnow())})
+                                              set_fields={"cancellation_requested_at": iso(utcnow()),
+                                                          "refund_due": terms,
+                                                          **({"fares": order["fares"]} if "fares" in order
+                                                             and order.get(FARES_PENDING) else {})})
             if requested is None:
-                return self.cancel(order_id, user_id, now)  # refunded meanwhile: decide again
+                return self.cancel(order_id, user_id, now, reason)  # refunded meanwhile: decide again
             self.outbox.publish(order["_id"], [event])
             return order_view(requested)
         if action == "wait":

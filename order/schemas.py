@@ -13,6 +13,7 @@ from order.domain import (
     is_document_name,
     iso,
 )
+from order.fare_rules import cancel_reason, refund_terms
 
 MAX_PASSENGERS = 9
 SEAT_PATTERN = re.compile(r"^[1-9][0-9]{0,2}[A-Z]$")
@@ -59,7 +60,8 @@ class PlaceOrderSchema(Schema):
 
 # -- an itinerary (issue 14): 1-4 segments, passengers as on their documents --------------
 
-FARE_FAMILIES = ("standard",)  # the one family sold until fare families come (the class's single price)
+# a family's code: track's catalogue decides whether it exists (UNKNOWN_FARE_FAMILY)
+FARE_FAMILY_CODE = validate.Regexp(r"^[a-z][a-z0-9_]{0,15}$", error="A fare family code, e.g. light, standard, flex.")
 DOCUMENT_TYPES = ("passport", "id_card")
 
 
@@ -82,8 +84,9 @@ class SegmentRequestSchema(Schema):
                                 validate=[validate.Length(min=1, max=32), no_control_characters],
                                 metadata={"description": "every passenger's cabin on this flight; default economy",
                                           "example": "economy"})
-    fare = fields.String(load_default="standard", validate=validate.OneOf(FARE_FAMILIES),
-                         metadata={"description": "the fare family: only standard (the class's price) for now"})
+    fare = fields.String(load_default="standard", validate=FARE_FAMILY_CODE,
+                         metadata={"description": "the fare family (light, standard, flex…: GET /fare-families); "
+                                   "default standard", "example": "standard"})
 
 
 class TravelDocumentSchema(Schema):
@@ -257,6 +260,34 @@ class OrderRefundSchema(Schema):
     at = fields.String()
 
 
+class FareRulesSchema(Schema):
+    refundable = fields.Boolean()
+    refund_fee_percent = fields.Integer(metadata={"description": "share of the fare kept on a refund"})
+    changeable = fields.Boolean()
+    change_fee_percent = fields.Integer()
+    free_seat_choice = fields.Boolean()
+    checked_bag_kg = fields.Integer()
+
+
+class OrderFareSchema(Schema):
+    """A fare the order was sold at (track's quote when it was placed): the rules it keeps."""
+
+    segment = fields.Integer(metadata={"description": "the segment's place in the order (0 for a one-flight order)"})
+    flight_id = fields.String()
+    cabin_class = fields.String(attribute="class", data_key="class", metadata={"example": "economy"})
+    family = fields.String(metadata={"example": "standard"})
+    family_name = fields.String(metadata={"example": "Standard"})
+    amount = fields.Integer(metadata={"description": "one adult seat's fare, minor units"})
+    currency = fields.String(metadata={"example": "IDR"})
+    rules = fields.Nested(FareRulesSchema)
+
+
+class RefundTermsSchema(Schema):
+    amount = fields.Integer(metadata={"description": "refunded, minor units"})
+    kept = fields.Integer(metadata={"description": "kept by the fare rules, minor units"})
+    reason = fields.String(metadata={"example": "order_cancelled"})
+
+
 class OrderSchema(Schema):
     """An order document as the API shows it."""
 
@@ -275,8 +306,18 @@ class OrderSchema(Schema):
     cancel_reason = fields.String(allow_none=True)
     refund = fields.Nested(OrderRefundSchema, allow_none=True)
     cancellation_requested_at = fields.String(allow_none=True)
+    fares = fields.List(fields.Nested(OrderFareSchema), metadata={
+        "description": "the fares and rules the order was sold under (none for orders sold before fare families)"})
+    refund_due = fields.Nested(RefundTermsSchema, allow_none=True, metadata={
+        "description": "set when a paid order is cancelled: what the fare rules refund and keep"})
+    refund_if_cancelled = fields.Method("dump_refund_if_cancelled", metadata={
+        "type": "object", "description": "what cancelling now, before departure, would refund and keep "
+        "({amount, kept, reason}; a disrupted booking gets it all back)"})
     history = fields.Method("dump_history", metadata={"type": "array", "items": {"type": "object"}})
     created_at = fields.DateTime()
+
+    def dump_refund_if_cancelled(self, order):
+        return refund_terms(order, cancel_reason(order))
 
     def dump_tickets(self, order):
         tickets = order.get("tickets") or []
@@ -393,6 +434,7 @@ class AuditOrderSchema(Schema):
     currency = fields.String()
     payment_id = fields.String(allow_none=True)
     refund = fields.Nested(AuditRefundSchema, allow_none=True)
+    refund_due = fields.Nested(RefundTermsSchema, allow_none=True)
     tickets = fields.List(fields.String())
     expires_at = UtcDateTime()
     updated_at = fields.String()
@@ -405,7 +447,8 @@ class AuditOrderSchema(Schema):
         return {
             "id": order["_id"], "status": order["status"], "flight_id": order["flight_id"],
             "amount": order["amount"], "currency": order["currency"], "payment_id": order.get("payment_id"),
-            "refund": order.get("refund"), "tickets": [ticket["number"] for ticket in order.get("tickets") or []],
+            "refund": order.get("refund"), "refund_due": order.get("refund_due"),
+            "tickets": [ticket["number"] for ticket in order.get("tickets") or []],
             "expires_at": order["expires_at"], "updated_at": updated_at,
         }
 

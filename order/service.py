@@ -63,8 +63,10 @@ class OrderService:
         return self.orders.list(user_id, limit, cursor)
 
     @rpc
-    def cancel_order(self, order_id, user_id):
-        return self.orders.cancel(order_id, user_id)
+    def cancel_order(self, order_id, user_id, reason=None):
+        """``reason``: None (the customer's choice; a disrupted booking's is the airline's) or
+        one of ``order.fare_rules.CANCEL_REASONS`` (``disruption`` refunds in full)."""
+        return self.orders.cancel(order_id, user_id, reason=reason)
 
     @rpc
     def find_booking(self, booking_ref, last_name):

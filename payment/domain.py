@@ -98,3 +98,11 @@ class DeclineLimits:
         # the count is back under the limit once this one has left the window
         frees_at = recent[len(recent) - self.per_user] + window
         return max(1, math.ceil((frees_at - now).total_seconds()))
+
+
+def refund_amount(captured, asked=None):
+    """What a refund gives back of ``captured``: ``asked`` (the fare rules' amount, as order
+    decided it), never more than was captured nor less than nothing; all of it when not asked."""
+    if asked is None:
+        return captured
+    return max(0, min(int(asked), captured))

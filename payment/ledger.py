@@ -51,7 +51,7 @@ from common.errors import (
     TooManyRequests,
     load_or_raise,
 )
-from payment.domain import FAILED, NEVER_RECEIVED, PENDING, REFUNDED, REFUNDING, SUCCEEDED
+from payment.domain import FAILED, NEVER_RECEIVED, PENDING, REFUNDED, REFUNDING, SUCCEEDED, refund_amount
 from payment.schemas import AuditPaymentSchema, CardSchema, PaymentSchema
 from payment.store import OrderAlreadyCharged
 
@@ -226,20 +226,22 @@ class Ledger:
                 finished += 1
         return finished
 
-    def refund_order(self, order_id, reason):
-        """Refund whatever the order captured (tickets cancelled); nothing if it captured nothing.
-        A payment still pending is refunded once settled: order rejects a late capture."""
+    def refund_order(self, order_id, reason, amount=None):
+        """Refund what the order captured (tickets cancelled): ``amount`` of it when the fare
+        rules said so (order's ``refund_amount``, carried by ticket), else all of it; nothing
+        if it captured nothing. A payment still pending is refunded once settled: order
+        rejects a late capture."""
         payment = self.store.captured_for_order(order_id)
         if payment is not None:
-            self.refund_payment(payment["_id"], reason)
+            self.refund_payment(payment["_id"], reason, amount)
 
-    def refund_payment(self, payment_id, reason):
+    def refund_payment(self, payment_id, reason, amount=None):
         payment = self.store.find(payment_id)
         if payment is None or payment["status"] not in (SUCCEEDED, REFUNDING, REFUNDED):
             return
         if payment["status"] == SUCCEEDED:
-            refund = {"id": "re_" + self.store.new_id(), "amount": payment["amount"], "reason": reason,
-                      "at": _now().isoformat()}
+            refund = {"id": "re_" + self.store.new_id(), "amount": refund_amount(payment["amount"], amount),
+                      "reason": reason, "at": _now().isoformat()}
             # recorded before the processor is asked: whoever finds it refunding asks with this id
             payment = self.store.mark_refunding(payment_id, refund) or self.store.find(payment_id)
         if payment["status"] == REFUNDING:
@@ -255,8 +257,10 @@ class Ledger:
         finished it first and announces it)."""
         refund = payment["refund"]
         try:
-            self.processor.refund(payment.get("processor_reference"), refund["id"], refund["amount"],
-                                  payment["currency"])
+            # nothing to give back (a fare that keeps it all): the refund closes without the processor
+            if refund["amount"] > 0:
+                self.processor.refund(payment.get("processor_reference"), refund["id"], refund["amount"],
+                                      payment["currency"])
         except Exception:
             log.warning("refund %s of payment %s: no answer from the card processor; the sweep asks again",
                         refund["id"], payment["_id"], exc_info=True)

@@ -88,6 +88,7 @@ class PaymentSchema(Schema):
 class AuditRefundSchema(Schema):
     refund_id = fields.String(attribute="id")
     amount = fields.Integer()
+    reason = fields.String(metadata={"description": "why: order_cancelled (the fare rules apply), flight_cancelled…"})
     status = fields.String(metadata={"description": "refunding, or refunded once the processor gave it back"})
 
 

@@ -66,7 +66,8 @@ class PaymentService:
 
     @event_handler("ticket", "tickets_cancelled")
     def handle_tickets_cancelled(self, payload):
-        self.ledger.refund_order(payload["order_id"], payload.get("reason") or "tickets_cancelled")
+        self.ledger.refund_order(payload["order_id"], payload.get("reason") or "tickets_cancelled",
+                                 payload.get("refund_amount"))
 
     @event_handler("order", "payment_rejected")
     def handle_payment_rejected(self, payload):

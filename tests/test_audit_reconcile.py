@@ -81,7 +81,8 @@ def found(records):
 
 def test_a_clean_system_has_no_discrepancy():
     assert found(clean_records()) == []
-    assert totals(clean_records()) == {"IDR": {"captured": 4 * FARE, "ticketed": 2 * FARE, "refunded": 2 * FARE}}
+    assert totals(clean_records()) == {"IDR": {"captured": 4 * FARE, "ticketed": 2 * FARE, "refunded": 2 * FARE,
+                                               "kept": 0}}
 
 
 def test_an_empty_system_has_no_discrepancy():
@@ -253,3 +254,30 @@ def test_the_recheck_waits_for_the_slowest_recovery_timer_and_a_sweep():
     assert default_recheck_seconds(settings) == 30 + 10 + 10
     slow_retries = dataclasses.replace(settings, event_retry_pause_seconds=4.0)  # 4+8+16+32 = 60
     assert default_recheck_seconds(slow_retries) == 60 + 10 + 10
+
+
+def cancelled_by_customer(refunded, due):
+    refund = {"refund_id": "r-7", "amount": refunded, "reason": "order_cancelled", "status": "refunded"}
+    shown = dict(order("o-7", "REFUNDED", payment_id="p-7", refund={"refund_id": "r-7", "amount": refunded}),
+                 refund_due={"amount": due, "kept": FARE - due, "reason": "order_cancelled"})
+    return with_records(orders=[shown], payments=[payment("p-7", "o-7", "refunded", refund=refund)])
+
+
+def test_what_the_fare_rules_keep_adds_up():
+    records = cancelled_by_customer(FARE * 3 // 4, FARE * 3 // 4)
+    assert found(records) == []
+    assert totals(records)["IDR"]["kept"] == FARE - FARE * 3 // 4
+
+
+def test_a_refund_against_the_fare_rules():
+    kinds = [kind for kind, _ in found(cancelled_by_customer(FARE, FARE * 3 // 4))]
+    assert kinds == ["refund_against_fare_rules"]
+    kinds = [kind for kind, _ in found(cancelled_by_customer(FARE // 2, FARE * 3 // 4))]
+    assert sorted(kinds) == ["money_mismatch", "refund_against_fare_rules"]
+
+
+def test_an_airline_refund_is_whole_whatever_the_order_said():
+    refund = {"refund_id": "r-8", "amount": FARE, "reason": "flight_cancelled", "status": "refunded"}
+    shown = dict(order("o-8", "REFUNDED", payment_id="p-8", refund={"refund_id": "r-8", "amount": FARE}),
+                 refund_due={"amount": 0, "kept": FARE, "reason": "order_cancelled"})
+    assert found(with_records(orders=[shown], payments=[payment("p-8", "o-8", "refunded", refund=refund)])) == []

@@ -88,11 +88,12 @@ def test_a_round_trip_for_an_adult_and_an_infant_is_one_order_one_payment_four_t
     mine = client.get("/tickets").json()["items"]
     assert {t["number"] for t in mine} == {t["number"] for t in tickets}
 
-    # cancelled whole: every ticket on both flights, one refund of the whole amount
+    # cancelled whole: every ticket on both flights, one refund of what the standard fares give back
     cancelled = client.post(f"/orders/{order['id']}/cancel")
     assert cancelled.status_code == 200, cancelled.text
     refunded = wait_for_status(client, order["id"], "REFUNDED")
-    assert refunded["refund"]["amount"] == order["amount"]
+    due = refunded["refund_due"]
+    assert refunded["refund"]["amount"] == due["amount"] and due["amount"] + due["kept"] == order["amount"]
     assert {t["status"] for t in refunded["tickets"]} == {"cancelled"}
     wait_until(lambda: seat_statuses(system, back["id"])[ana["segments"][1]["seat"]] == "available",
                what="the return seat back on sale")
@@ -103,8 +104,11 @@ def test_the_one_flight_shorthand_answers_as_before(system, round_trip):
     client = customer_client(system)
     placed = client.post("/orders", json={"flight_id": round_trip[0]["id"], "passengers": [{"name": "Ada Lovelace"}]})
     assert placed.status_code == 201, placed.text
+    # as before, plus the standard fare it is sold at and what cancelling would refund (fare families)
     assert set(placed.json()) == {"id", "booking_ref", "user_id", "flight_id", "status", "amount", "currency",
-                                  "expires_at", "passengers", "tickets", "history", "created_at"}
+                                  "expires_at", "passengers", "tickets", "history", "created_at", "fares",
+                                  "refund_if_cancelled"}
+    assert [fare["family"] for fare in placed.json()["fares"]] == ["standard"]
     assert set(placed.json()["passengers"][0]) == {"name", "seat", "class", "price"}
 
 

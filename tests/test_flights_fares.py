@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from common.errors import InvalidInput, NotFound
+from common.errors import Conflict, InvalidInput, NotFound
 from tests.helpers import assert_error, wait_until
 from tests.helpers.accounts import admin_client, new_session
 from tests.helpers.fleet import create_airplane, flight_body, schedule_flight
@@ -133,7 +133,7 @@ def test_fare_quote_gives_one_seats_fare_its_currency_and_the_rules_it_sells_und
         both = rpc.track.fare_quotes([{"flight_id": flight["id"], "class": "economy", "family": "flex"},
                                       {"flight_id": flight["id"], "class": "business"}])
         assert [(q["family"], q["amount"]) for q in both] == [("flex", 1900000), ("standard", 4500000)]
-        with pytest.raises(InvalidInput) as not_sold:
+        with pytest.raises(Conflict) as not_sold:
             rpc.track.fare_quote(flight["id"], "business", "light")
         assert not_sold.value.code == "FARE_NOT_OFFERED"
         with pytest.raises(InvalidInput) as unknown:

@@ -96,10 +96,11 @@ def test_a_cancel_and_its_refund_each_get_their_email_newest_first_and_paged(sys
     by_subject = {message["Subject"]: message for message in messages}
     amount = f"IDR {order['amount'] / 100:,.2f}"
     cancelled = by_subject[f"Booking {order['booking_ref']} is cancelled"]
-    refund = by_subject[f"Refund of {amount} for booking {order['booking_ref']}"]
+    refund = by_subject[f"Refund of IDR {refunded['refund']['amount'] / 100:,.2f} for booking {order['booking_ref']}"]
     number = ticketed["tickets"][0]["number"]
     assert "you cancelled the booking" in text_of(cancelled) and number in text_of(cancelled)
-    assert f"The {amount} you paid will be refunded." in text_of(cancelled)
+    due = f"IDR {refunded['refund_due']['amount'] / 100:,.2f}"  # standard: less its refund fee
+    assert f"Of the {amount} you paid, your fare's rules refund {due}." in text_of(cancelled)
     assert refunded["refund"]["refund_id"] in text_of(refund) and number in text_of(refund)
 
     items = notifications(client)["items"]

@@ -149,7 +149,7 @@ def test_the_audit_answers_every_payment_as_the_contract_says(system):
     refund = payments_of(system, cancelled["id"])[0]["refund"]
     assert items[refunded["id"]]["status"] == "refunded"
     assert items[refunded["id"]]["refund"] == {"refund_id": refund["id"], "amount": cancelled["amount"],
-                                               "status": "refunded"}
+                                               "status": "refunded", "reason": "order_cancelled"}
     assert items[refunded["id"]]["updated_at"].endswith("+00:00")
     with system.rpc() as rpc:
         for limit in (0, 1001):

@@ -75,16 +75,17 @@ def close_order(session, event):
         return []
     # order cancels its bookings on a cancelled flight too, maybe before track's event reaches us
     reason = domain.REASON_FLIGHT_CANCELLED if event["reason"] == "flight_cancelled" else domain.REASON_ORDER_CANCELLED
+    refund_amount = event.get("refund_amount") if event["paid"] else None
     holds.lock_flights(session, flight_ids)
     order = store.claim_order(
-        session, order_id, flight_ids[0], state=domain.ORDER_CLOSED, reason=reason,
+        session, order_id, flight_ids[0], state=domain.ORDER_CLOSED, reason=reason, refund_amount=refund_amount,
         paid=event["paid"], pending_event=domain.TICKETS_CANCELLED if event["paid"] else None,
     )
     if order.created:
-        return _refund_announcement(order_id, flight_ids[0], [], reason, event["paid"])
+        return _refund_announcement(order_id, flight_ids[0], [], reason, event["paid"], refund_amount)
     if order.state == domain.ORDER_CLOSED and (order.paid or not event["paid"]):
         return []
-    return close(session, order, reason, paid=order.paid or event["paid"])
+    return close(session, order, reason, paid=order.paid or event["paid"], refund_amount=refund_amount)
 
 
 def give_up_ticketing(session, order_id, flight_id):
@@ -107,23 +108,25 @@ def give_up_ticketing(session, order_id, flight_id):
     return close(session, order, domain.REASON_TICKETING_FAILED, paid=True)
 
 
-def close(session, order, reason, paid):
+def close(session, order, reason, paid, refund_amount=None):
     """End a (locked) order: tickets cancelled, seats on every flight back on sale; a
-    paid order is announced as ``tickets_cancelled`` so its payment is refunded."""
+    paid order is announced as ``tickets_cancelled`` so its payment is refunded
+    (``refund_amount`` of it when order's fare rules said so, else all of it)."""
     numbers = []
     if order.state == domain.ORDER_TICKETED:
         numbers = store.cancel_tickets_of_order(session, order.order_id)
     if order.state != domain.ORDER_CLOSED:
         store.release_order_seats(session, order.order_id, (domain.HELD, domain.SOLD))
     store.set_order(session, order.order_id, state=domain.ORDER_CLOSED, reason=reason, paid=paid,
-                    pending_event=domain.TICKETS_CANCELLED if paid else None)
-    return _refund_announcement(order.order_id, order.flight_id, sorted(numbers), reason, paid)
+                    refund_amount=refund_amount, pending_event=domain.TICKETS_CANCELLED if paid else None)
+    return _refund_announcement(order.order_id, order.flight_id, sorted(numbers), reason, paid, refund_amount)
 
 
-def _refund_announcement(order_id, flight_id, numbers, reason, paid):
+def _refund_announcement(order_id, flight_id, numbers, reason, paid, refund_amount=None):
     if not paid:
         return []
-    return [Announcement(order_id, domain.TICKETS_CANCELLED, cancelled_payload(order_id, flight_id, numbers, reason))]
+    return [Announcement(order_id, domain.TICKETS_CANCELLED,
+                         cancelled_payload(order_id, flight_id, numbers, reason, refund_amount))]
 
 
 def cancel_flight(session, flight_id):
@@ -145,11 +148,14 @@ def issued_payload(order_id, flight_id, user_id, tickets):
             "tickets": dump_tickets(sorted(tickets, key=lambda t: t.number))}
 
 
-def cancelled_payload(order_id, flight_id, numbers, reason):
+def cancelled_payload(order_id, flight_id, numbers, reason, refund_amount=None):
     """Announced only for a paid order (``paid`` says so to the consumers); no
-    ``ticket_numbers`` when it was never ticketed."""
-    return {"order_id": order_id, "flight_id": flight_id, "ticket_numbers": numbers, "reason": reason,
-            "paid": True}
+    ``ticket_numbers`` when it was never ticketed. ``refund_amount`` (what the fare rules
+    give back of an order its customer cancelled) only when order gave one: without it,
+    the whole payment is refunded."""
+    payload = {"order_id": order_id, "flight_id": flight_id, "ticket_numbers": numbers, "reason": reason,
+               "paid": True}
+    return payload if refund_amount is None else dict(payload, refund_amount=refund_amount)
 
 
 def relay(session, older_than_seconds):
@@ -170,7 +176,8 @@ def pending(session, order_ids):
                                      [t for t in own if t.status == domain.ISSUED])
         else:
             payload = cancelled_payload(order.order_id, order.flight_id,
-                                        [t.number for t in own if t.status == domain.CANCELLED], order.reason)
+                                        [t.number for t in own if t.status == domain.CANCELLED], order.reason,
+                                        order.refund_amount)
         announcements.append(Announcement(order.order_id, order.pending_event, payload))
     return announcements
 

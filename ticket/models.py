@@ -84,12 +84,15 @@ class Order(Base):
     paid: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, server_default=sa.false())
     hold_expires_at: Mapped[datetime | None] = _timestamp()
     reason: Mapped[str | None] = mapped_column(sa.String(20))
+    # what order's fare rules refund of a cancelled order (NULL: the whole payment)
+    refund_amount: Mapped[int | None] = mapped_column(sa.BigInteger)
     # the event decided in the same transaction as the change, cleared once published
     pending_event: Mapped[str | None] = mapped_column(sa.String(20))
     updated_at: Mapped[datetime] = _timestamp(nullable=False, server_default=sa.func.now())
 
     __table_args__ = (
         sa.CheckConstraint("state IN ('held', 'ticketed', 'closed')", name="ck_orders_state"),
+        sa.CheckConstraint("refund_amount >= 0", name="ck_orders_refund_amount"),
         sa.Index("ix_orders_pending", "updated_at", postgresql_where=sa.text("pending_event IS NOT NULL")),
     )
 

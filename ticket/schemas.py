@@ -204,6 +204,9 @@ class OrderClosedSchema(_Event):
     flight_ids = fields.List(_id(), load_default=None, allow_none=True)
     paid = fields.Boolean(load_default=False)
     reason = fields.String(load_default=None, allow_none=True)
+    # what the fare rules refund of a paid order cancelled by its customer (None: all of it)
+    refund_amount = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                   validate=validate.Range(min=0))
 
     @post_load
     def every_flight(self, data, **kwargs):
@@ -457,6 +460,9 @@ class BoardedSchema(Schema):
     boarded_at = UtcDateTime()
 
 
+CHECK_IN_STATES = ("not_checked_in", "checked_in", "boarded", "no_show")
+
+
 class BoardingStatusSchema(Schema):
     """One ticket of a flight as the departure sees it (``ticket.boarding_status``), for
     the manifest: ``check_in`` is ``not_checked_in``, ``checked_in``, ``boarded`` or
@@ -468,7 +474,7 @@ class BoardingStatusSchema(Schema):
     seat = fields.String(allow_none=True)
     cabin_class = fields.String(data_key="class")
     ticket_status = fields.String()
-    check_in = fields.String(validate=validate.OneOf(("not_checked_in", "checked_in", "boarded", "no_show")))
+    check_in = fields.String(validate=validate.OneOf(CHECK_IN_STATES))
     sequence = fields.Integer(allow_none=True)
     checked_in_at = UtcDateTime(allow_none=True)
     boarded_at = UtcDateTime(allow_none=True)

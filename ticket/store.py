@@ -256,7 +256,7 @@ def close_orders_of_flight(session, flight_id):
         sa.update(Order)
         .where(sa.or_(Order.flight_id == flight_id, Order.order_id.in_(orders_on(flight_id))),
                Order.state != domain.ORDER_CLOSED)
-        .values(state=domain.ORDER_CLOSED, reason=domain.REASON_FLIGHT_CANCELLED, updated_at=NOW,
+        .values(state=domain.ORDER_CLOSED, reason=domain.REASON_FLIGHT_CANCELLED, refund_amount=None, updated_at=NOW,
                 pending_event=sa.case((Order.paid, domain.TICKETS_CANCELLED), else_=None))
         .returning(Order.order_id)
     ).scalars().all()

@@ -7,7 +7,7 @@ shape from before families: it means the standard family), or per family,
 are ``{cabin: {family: amount}}``. Every cabin has a standard price: it is the price
 ticket gives the cabin's seats and the one ``flights.fares`` keeps.
 """
-from common.errors import InvalidInput
+from common.errors import Conflict, InvalidInput
 
 STANDARD = "standard"
 # the rule columns of a family, as ``fare_quote`` and the catalogue answer them
@@ -60,16 +60,16 @@ def _value(family, name):
 
 def quote(flight, cabin_class, family):
     """The price of one seat on ``flight`` in ``cabin_class`` sold as ``family`` (a catalogue
-    row), with the rules it is sold under. InvalidInput ``FARE_NOT_OFFERED`` when the flight
-    does not sell that family in that cabin."""
+    row), with the rules it is sold under. Conflict ``FARE_NOT_OFFERED`` when the flight
+    does not sell that family in that cabin (the request is well formed; this flight does not sell it)."""
     prices = (flight.fares_by_family or {}).get(cabin_class)
     if prices is None:
-        raise InvalidInput(f"{flight.flight_number} has no {cabin_class} cabin.", code="FARE_NOT_OFFERED",
+        raise Conflict(f"{flight.flight_number} has no {cabin_class} cabin.", code="FARE_NOT_OFFERED",
                            details={"fields": {"class": ["This flight has no such cabin."]},
                                     "cabins": sorted(flight.fares_by_family or {})})
     code = _value(family, "code")
     if code not in prices:
-        raise InvalidInput(f"{flight.flight_number} does not sell {code} in {cabin_class}.",
+        raise Conflict(f"{flight.flight_number} does not sell {code} in {cabin_class}.",
                            code="FARE_NOT_OFFERED",
                            details={"fields": {"family": ["Not sold on this flight in this cabin."]},
                                     "families": sorted(prices)})

@@ -10,7 +10,8 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class BookingRoutes:
-    @route("POST", "/orders", summary="Book seats on one flight, or an itinerary of 1-4 flights: holds every "
+    @route("POST", "/orders", summary="Book seats on one flight, or an itinerary of 1-4 flights at a fare family "
+           "per segment (400 UNKNOWN_FARE_FAMILY, 409 FARE_NOT_OFFERED, 409 SEAT_CHOICE_NOT_INCLUDED): holds every "
            "seat until expires_at (all or none), pending payment", tags=["booking"], auth="user",
            body=PlaceOrderBodySchema, responses={201: OrderSchema},
            errors=(404, 409, 429))
@@ -41,7 +42,8 @@ class BookingRoutes:
         return json_response(self.rpc.payment.pay(order_id, request.caller.id, json_body(request)), 201)
 
     @route("POST", "/orders/<order_id>/cancel", summary="Cancel a pending order, or cancel the tickets and "
-           "refund a ticketed one (status becomes REFUNDED once the refund is done)", tags=["booking"],
+           "refund a ticketed one what its fare rules give (refund_due: light nothing, standard less its fee, flex "
+           "all; all of it for a disrupted booking); status becomes REFUNDED once the refund is done", tags=["booking"],
            auth="user", responses={200: OrderSchema}, errors=(404, 409))
     def cancel_order(self, request, order_id):
         return json_response(self.rpc.order.cancel_order(order_id, request.caller.id))

@@ -25,6 +25,7 @@ def context(kind, **fact):
         "kind": kind, "booking_ref": "K7M2QX", "order_id": "65f1c0ffee0123456789abcd",
         "traveller": "Ada <Lovelace>", "passengers": [], "tickets": fact.pop("tickets", TICKETS),
         "itinerary": [LEG], "amount_paid": domain.money(2500000, "IDR"),
+        "amount_to_refund": domain.money(fact.get("refund_amount", 2500000), "IDR"),
         "amount_refunded": domain.money(fact.get("amount"), fact.get("currency")),
         "refund_id": fact.get("refund_id"), "paid": domain.cancelled_paid(fact),
         "reason": domain.reason_text(fact.get("reason")),
@@ -63,6 +64,9 @@ def test_cancelled_says_whether_money_comes_back():
     assert "you cancelled the booking" in paid and "9991000000017" in paid
     assert "The IDR 25,000.00 you paid will be refunded." in paid and "refund follows" in paid
     assert "9991000000017" in html
+    _, light, _ = render(domain.CANCELLED, context(domain.CANCELLED, paid=True, reason="order_cancelled",
+                                                   refund_amount=0))
+    assert "Of the IDR 25,000.00 you paid, your fare's rules refund IDR 0.00." in light
 
 
 def test_refunded_gives_the_amount_and_why():

@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 CAPTURED = ("succeeded", "refunding", "refunded")
 TICKETED, REFUNDED, PENDING_PAYMENT = "TICKETED", "REFUNDED", "PENDING_PAYMENT"
 ISSUED, SOLD, HELD = "issued", "sold", "held"
+# the refund reason of a customer's own cancellation: the one the fare rules decide
+VOLUNTARY_CANCEL = "order_cancelled"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -190,22 +192,64 @@ def no_hold_outlives_its_sweep(records, rules):
 
 
 @invariant
+def refunds_follow_the_fare_rules(records, rules):
+    """The refund of an order its customer cancelled is what order's fare rules said
+    (``refund_due``, decided at the cancellation); any other refund (the airline cancelled,
+    the hold was lost, ticketing failed, a capture the order never took) is all of it."""
+    orders = {order["id"]: order for order in records.orders}
+    found = []
+    for payment in records.payments:
+        refund, order = payment.get("refund"), orders.get(payment["order_id"])
+        # a capture the order never took is stray_capture_kept's to check
+        if payment["status"] != "refunded" or not refund or order is None or order.get("payment_id") != payment["id"]:
+            continue
+        expected = expected_refund(payment, order)
+        if refund["amount"] != expected:
+            found.append(Discrepancy("refund_against_fare_rules", f"refunded {refund['amount']} of "
+                                     f"{payment['amount']} {payment['currency']} ({refund.get('reason')}) but the "
+                                     f"rules give {expected} (refund_due {order.get('refund_due')})", {
+                                         "payment_id": payment["id"], "order_id": order["id"],
+                                         "refund_id": refund["refund_id"]}))
+    return found
+
+
+def expected_refund(payment, order):
+    due = order.get("refund_due")
+    if due and order.get("payment_id") == payment["id"] and (payment.get("refund") or {}).get("reason") in (
+            VOLUNTARY_CANCEL, None):
+        return due["amount"]
+    return payment["amount"]
+
+
+def kept_by_rules(payment, order):
+    """What the fare rules kept of a refunded payment: what it captured less what went back,
+    when that is what they said (else it is not kept by rules, and money does not add up)."""
+    refund = payment.get("refund") or {}
+    if order is None or payment["status"] != "refunded" or refund.get("amount") != expected_refund(payment, order):
+        return 0
+    return payment["amount"] - refund["amount"]
+
+
+@invariant
 def money_adds_up(records, rules):
-    """Per order and currency: money captured = fares of the tickets issued + money refunded."""
+    """Per order and currency: money captured = fares of the tickets issued + money refunded
+    + money the fare rules kept of a cancellation."""
     flights = {order["id"]: order["flight_id"] for order in records.orders}
     found = []
     for (order_id, currency), books in sorted(ledgers(records).items()):
-        if books["captured"] != books["ticketed"] + books["refunded"]:
+        if books["captured"] != books["ticketed"] + books["refunded"] + books["kept"]:
             found.append(Discrepancy("money_mismatch", f"captured {books['captured']} {currency} but tickets issued "
-                                     f"{books['ticketed']} + refunded {books['refunded']}", {
+                                     f"{books['ticketed']} + refunded {books['refunded']} + kept by the fare rules "
+                                     f"{books['kept']}", {
                                          "order_id": order_id, "flight_id": flights.get(order_id),
                                          "payments": sorted(books["payments"]), "tickets": sorted(books["tickets"])}))
     return found
 
 
 def ledgers(records):
-    """``{(order_id, currency): {captured, ticketed, refunded, payments, tickets}}``."""
-    books = collections.defaultdict(lambda: {"captured": 0, "ticketed": 0, "refunded": 0,
+    """``{(order_id, currency): {captured, ticketed, refunded, kept, payments, tickets}}``."""
+    orders = {order["id"]: order for order in records.orders}
+    books = collections.defaultdict(lambda: {"captured": 0, "ticketed": 0, "refunded": 0, "kept": 0,
                                              "payments": [], "tickets": []})
     for payment in records.payments:
         if payment["status"] in CAPTURED:
@@ -214,6 +258,7 @@ def ledgers(records):
             entry["payments"].append(payment["id"])
             if payment["status"] == "refunded" and payment.get("refund"):
                 entry["refunded"] += payment["refund"]["amount"]
+                entry["kept"] += kept_by_rules(payment, orders.get(payment["order_id"]))
     for ticket in records.tickets:
         if ticket["status"] == ISSUED:
             entry = books[(ticket["order_id"], ticket["currency"])]
@@ -223,9 +268,9 @@ def ledgers(records):
 
 
 def totals(records):
-    """The whole system's books per currency: ``{currency: {captured, ticketed, refunded}}``."""
-    summed = collections.defaultdict(lambda: {"captured": 0, "ticketed": 0, "refunded": 0})
+    """The whole system's books per currency: ``{currency: {captured, ticketed, refunded, kept}}``."""
+    summed = collections.defaultdict(lambda: {"captured": 0, "ticketed": 0, "refunded": 0, "kept": 0})
     for (_, currency), books in ledgers(records).items():
-        for name in ("captured", "ticketed", "refunded"):
+        for name in ("captured", "ticketed", "refunded", "kept"):
             summed[currency][name] += books[name]
     return dict(summed)

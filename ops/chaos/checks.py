@@ -124,6 +124,16 @@ def paid_orders_end_ticketed_or_refunded(snapshot):
             for order_id, (status, statuses) in snapshot.unsettled().items()]
 
 
+def due_back(payment, order):
+    """What a refunded payment owes back: for the order's own payment refunded because its
+    customer cancelled, what the fare rules said (``refund_due``); otherwise all of it."""
+    due = order.get("refund_due")
+    if due and payment["id"] == order.get("payment_id") and (payment.get("refund") or {}).get("reason") in (
+            "order_cancelled", None):
+        return due["amount"]
+    return payment["amount"]
+
+
 @invariant
 def money_adds_up_per_order(snapshot):
     violations = []
@@ -135,9 +145,12 @@ def money_adds_up_per_order(snapshot):
         fares = sum(t["fare"] for t in issued)
         ids = {"order_id": order_id, "payment_ids": captures, "tickets": [t["number"] for t in issued]}
         for payment in payments:
-            if payment["status"] == "refunded" and (payment.get("refund") or {}).get("amount") != payment["amount"]:
-                violations.append(Violation("money", f"payment refunded {payment.get('refund')} of "
-                                                     f"{payment['amount']}", dict(ids, payment_id=payment["id"])))
+            if payment["status"] == "refunded" and (payment.get("refund") or {}).get("amount") != due_back(
+                    payment, order):
+                violations.append(Violation("refund_rules", f"payment refunded {payment.get('refund')} of "
+                                                            f"{payment['amount']} but the fare rules give "
+                                                            f"{due_back(payment, order)}",
+                                            dict(ids, payment_id=payment["id"])))
         status = order["status"]
         if status == "TICKETED":
             if not (kept == fares == order["amount"]):
@@ -146,7 +159,9 @@ def money_adds_up_per_order(snapshot):
         elif status == "REFUNDED":
             refunded = sum(p["refund"]["amount"] for p in payments if p["status"] == "refunded")
             shown = (order.get("refund") or {}).get("amount")
-            if kept or issued or shown != order["amount"] or refunded < order["amount"]:
+            owed = sum(due_back(p, order) for p in payments if p["status"] == "refunded" and
+                       p["id"] == order.get("payment_id"))
+            if kept or issued or shown != owed or refunded < owed:
                 violations.append(Violation("money", f"REFUNDED: kept {kept}, refunded {refunded}, order shows "
                                                      f"refund {shown} of {order['amount']}, {len(issued)} "
                                                      f"tickets still issued", ids))

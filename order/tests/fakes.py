@@ -6,7 +6,7 @@ import copy
 import itertools
 from datetime import timedelta
 
-from common.errors import Conflict, NotFound, ServiceUnavailable
+from common.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from order.domain import EXPIRED, PAID, PENDING_PAYMENT, REFUNDED, epoch_millis, iso, sources_of, utcnow
 from order.store import DuplicateOrder, with_outbox
 
@@ -249,9 +249,23 @@ class FakeTrack:
     """track's ``get_flight`` as order calls it: ``flights`` maps an id to ``{status,
     departure_at}``; ``away`` makes it answer ``ServiceUnavailable``."""
 
+    # the seeded catalogue's rules (track migrations 0006, 0007); standard is the fake ticket's seat price
+    FAMILIES = {
+        "light": {"name": "Light", "amount": 80_000, "rules": {
+            "refundable": False, "refund_fee_percent": 100, "changeable": False, "change_fee_percent": 100,
+            "free_seat_choice": False, "checked_bag_kg": 0}},
+        "standard": {"name": "Standard", "amount": 100_000, "rules": {
+            "refundable": True, "refund_fee_percent": 25, "changeable": True, "change_fee_percent": 10,
+            "free_seat_choice": True, "checked_bag_kg": 20}},
+        "flex": {"name": "Flex", "amount": 150_000, "rules": {
+            "refundable": True, "refund_fee_percent": 0, "changeable": True, "change_fee_percent": 0,
+            "free_seat_choice": True, "checked_bag_kg": 30}},
+    }
+
     def __init__(self):
         self.flights = {}
         self.away = False
+        self.quotes_asked = []
 
     def schedule(self, flight_id, departure_in=timedelta(days=30), status="scheduled", origin="CGK",
                  destination="DPS", duration=timedelta(hours=2)):
@@ -263,6 +277,26 @@ class FakeTrack:
     @property
     def get_flight(self):
         return Call(self._get_flight)
+
+    @property
+    def fare_quotes(self):
+        return Call(self._fare_quotes)
+
+    def _fare_quotes(self, segments):
+        if self.away:
+            raise ServiceUnavailable("track is not answering")
+        self.quotes_asked.append(copy.deepcopy(segments))
+        quotes = []
+        for segment in segments:
+            if segment["flight_id"] not in self.flights:
+                raise NotFound("No such flight.", details={"flight_id": segment["flight_id"]})
+            family = self.FAMILIES.get(segment["family"])
+            if family is None:
+                raise InvalidInput("Unknown fare family.", code="UNKNOWN_FARE_FAMILY")
+            quotes.append({"flight_id": segment["flight_id"], "flight_number": "GA1", "class": segment["class"],
+                           "family": segment["family"], "family_name": family["name"],
+                           "amount": family["amount"], "currency": "IDR", "rules": dict(family["rules"])})
+        return quotes
 
     def _get_flight(self, flight_id):
         if self.away:

@@ -314,7 +314,8 @@ def test_cancelling_a_ticketed_order_asks_for_the_refund(orders, store, dispatch
 
     assert answer["status"] == TICKETED and answer["cancellation_requested_at"]
     assert dispatch.of("order_cancelled") == [{"order_id": order["id"], "flight_id": "flight-1",
-                                               "seats": ["3C", "1A"], "paid": True, "reason": "order_cancelled"}]
+                                               "seats": ["3C", "1A"], "paid": True, "reason": "order_cancelled",
+                                               "refund_amount": answer["refund_due"]["amount"]}]
 
 
 def test_the_refund_of_the_orders_payment_makes_it_refunded(orders, store):

@@ -81,16 +81,29 @@ def test_without_track_a_paid_order_is_never_refunded_blindly(orders, store, tra
     assert store.find(order["id"]).get("cancellation_requested_at") is None and dispatch.of("order_cancelled") == []
 
 
-def test_before_departure_the_whole_fare_is_refunded(orders, store, track):
+def test_before_departure_the_fare_rules_refund(orders, store, track, dispatch):
     order = ticketed_order(orders)
     track.flights["flight-1"]["status"] = "delayed"
 
     answer = orders.cancel(order["id"], USER)
 
+    # the one-flight form sells standard: all but its 25% refund fee
+    due = order["amount"] - order["amount"] * 25 // 100
     assert answer["status"] == TICKETED and answer["cancellation_requested_at"]
+    assert answer["refund_due"] == {"amount": due, "kept": order["amount"] - due, "reason": "order_cancelled"}
+    assert dispatch.of("order_cancelled")[-1]["refund_amount"] == due
     orders.on_payment_refunded({"order_id": order["id"], "payment_id": "pay-1", "refund_id": "re_1",
-                                "amount": order["amount"], "reason": "order_cancelled"})
-    assert store.find(order["id"])["refund"]["amount"] == order["amount"]
+                                "amount": due, "reason": "order_cancelled"})
+    assert store.find(order["id"])["refund"]["amount"] == due
+
+
+def test_a_disruption_refunds_the_whole_fare(orders, dispatch):
+    order = ticketed_order(orders)
+
+    answer = orders.cancel(order["id"], USER, reason="disruption")
+
+    assert answer["refund_due"] == {"amount": order["amount"], "kept": 0, "reason": "disruption"}
+    assert dispatch.of("order_cancelled")[-1]["refund_amount"] == order["amount"]
 
 
 def test_an_unpaid_order_is_cancelled_without_asking_track(orders, track):
@@ -205,8 +218,8 @@ def test_the_audit_answers_every_order_in_the_contracts_shape(orders):
     assert [item["id"] for item in page["items"] + rest["items"]] == [pending["id"], ticketed["id"]]
     assert rest["next"] is None
     first, second = page["items"][0], rest["items"][0]
-    assert set(first) == {"id", "status", "flight_id", "amount", "currency", "payment_id", "refund", "tickets",
-                          "expires_at", "updated_at"}
+    assert set(first) == {"id", "status", "flight_id", "amount", "currency", "payment_id", "refund", "refund_due",
+                          "tickets", "expires_at", "updated_at"}
     assert (first["payment_id"], first["refund"], first["tickets"]) == (None, None, [])
     assert first["expires_at"] == pending["expires_at"]
     assert second["status"] == REFUNDED and second["payment_id"] == "pay-1"
@@ -219,3 +232,27 @@ def test_the_audit_answers_every_order_in_the_contracts_shape(orders):
 def test_the_audit_refuses_a_bad_page(orders, query):
     with pytest.raises(InvalidInput):
         orders.audit(**query)
+
+
+def test_a_one_flight_order_sold_while_track_is_away_takes_its_rules_when_cancelled(orders, store, track, dispatch):
+    track.away = True
+    order = orders.place(USER, BODY)
+    assert "fares" not in order and store.find(order["id"])["fares_pending"]
+    track.away = False
+    orders.on_payment_succeeded({"order_id": order["id"], "payment_id": "pay-1", "amount": order["amount"]})
+    orders.on_tickets_issued({"order_id": order["id"], "tickets": []})
+
+    answer = orders.cancel(order["id"], USER)
+
+    assert [fare["family"] for fare in answer["fares"]] == ["standard"]
+    assert answer["refund_due"]["amount"] == order["amount"] - order["amount"] * 25 // 100
+
+
+def test_a_cancellation_asked_again_keeps_the_terms_first_decided(orders, dispatch):
+    order = ticketed_order(orders)
+    first = orders.cancel(order["id"], USER)
+
+    again = orders.cancel(order["id"], USER, reason="disruption")
+
+    assert again["refund_due"] == first["refund_due"]
+    assert {event["refund_amount"] for event in dispatch.of("order_cancelled")} == {first["refund_due"]["amount"]}

@@ -348,6 +348,29 @@ def test_cancelled_tickets_refund_the_orders_payment_once(ledger, store, order, 
     }
 
 
+def test_the_fare_rules_amount_is_refunded_never_more_than_captured(ledger, store, order, processor):
+    partial, whole = order.add(an_order()), order.add(an_order("b" * 24))
+    first, second = ledger.pay(partial["id"], USER, GOOD_CARD), ledger.pay(whole["id"], USER, GOOD_CARD)
+
+    ledger.refund_order(partial["id"], "order_cancelled", 187_500)
+    ledger.refund_order(whole["id"], "order_cancelled", 10**9)
+
+    assert store.find(first["id"])["refund"]["amount"] == 187_500
+    assert store.find(second["id"])["refund"]["amount"] == 250_000
+    assert sorted(r["amount"] for r in processor.refunds) == [187_500, 250_000]
+
+
+def test_a_refund_of_nothing_closes_without_the_processor(ledger, store, order, processor, dispatch):
+    placed = order.add(an_order())
+    payment = ledger.pay(placed["id"], USER, GOOD_CARD)
+
+    ledger.refund_order(placed["id"], "order_cancelled", 0)
+
+    refunded = store.find(payment["id"])
+    assert refunded["status"] == REFUNDED and refunded["refund"]["amount"] == 0 and processor.refunds == []
+    assert dispatch.of("payment_refunded")[0]["amount"] == 0
+
+
 def test_the_refund_is_shown_with_its_refund_id(ledger, order):
     placed = order.add(an_order())
     payment = ledger.pay(placed["id"], USER, GOOD_CARD)
@@ -594,7 +617,8 @@ def test_the_audit_pages_every_payment_with_its_refund(ledger, store, order, pro
     assert items[1] == {"id": captured["id"], "order_id": orders[1]["id"], "status": SUCCEEDED, "amount": 250_000,
                         "currency": "IDR", "refund": None, "updated_at": store.find(captured["id"])["updated_at"]}
     refund_id = store.find(refunded["id"])["refund"]["id"]
-    assert items[2]["refund"] == {"refund_id": refund_id, "amount": 250_000, "status": REFUNDED}
+    assert items[2]["refund"] == {"refund_id": refund_id, "amount": 250_000, "status": REFUNDED,
+                                  "reason": "order_cancelled"}
     assert ledger.audit(after=items[2]["id"]) == {"items": [], "next": None}
 
 

@@ -132,7 +132,14 @@ def round_trip(tab, outbound, back, via, date, return_date, infant_birth_date, p
     for text in ("7A", "9C", "On a lap", outbound["flight_number"], back["flight_number"], "Sari Putri"):
         expect(tickets).to_contain_text(text)
     tab.shot("round-trip")
-    return {"axe": found, "booking_ref": page.locator(".booking-ref").first.inner_text()}
+    booking_ref = page.locator(".booking-ref").first.inner_text()
+    # a light fare includes no seat choice: no seat map on its flight, the seats are assigned
+    tab.open(f"#/itinerary?legs={outbound['id']},{back['id']}&fares=light,standard&class=economy&adults=1")
+    tab.heading("Your trip: 2 flights")
+    expect(page.locator("main")).to_contain_text("Your Light fare does not include seat choice")
+    expect(page.get_by_role("group", name=re.compile("^Seat map of flight 1"))).to_have_count(0)
+    expect(page.get_by_role("group", name=re.compile("^Seat map of flight 2"))).to_have_count(1)
+    return {"axe": found, "booking_ref": booking_ref}
 
 
 def check_in(tab, email, password, order_id, far_order_id):

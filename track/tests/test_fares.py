@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from common.errors import InvalidInput
+from common.errors import Conflict, InvalidInput
 from track import fares
 from track.fare_schemas import FareFamilyInput
 from track.models import Flight
@@ -65,7 +65,7 @@ def test_a_quote_is_one_seat_of_the_family_with_its_rules():
 
 def test_a_quote_for_a_cabin_or_family_the_flight_does_not_sell_is_refused():
     for cabin, family in (("business", STANDARD), ("economy", dict(STANDARD, code="flex"))):
-        with pytest.raises(InvalidInput) as raised:
+        with pytest.raises(Conflict) as raised:
             fares.quote(flight(), cabin, family)
         assert raised.value.code == "FARE_NOT_OFFERED"
     with pytest.raises(InvalidInput) as raised:

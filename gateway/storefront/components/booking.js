@@ -6,6 +6,7 @@
 import { api } from "../api.js";
 import { button, h } from "../dom.js";
 import { cabinName, dateTime, money } from "../format.js";
+import { drafts, session } from "../session.js";
 import { flightSummary } from "./flight-summary.js";
 
 export const HEADINGS = {
@@ -91,10 +92,17 @@ export function refundNote(order, refunding) {
   return null;
 }
 
+// what cancelling now gives back, as the order's fare rules say (order.refund_if_cancelled)
+export function refundIfCancelled(order) {
+  const terms = order.refund_if_cancelled;
+  if (!terms || terms.amount === order.amount) return ` You get ${money(order.amount, order.currency)} back on your card.`;
+  if (!terms.amount) return ` Your fare is not refundable: nothing comes back on your card (${money(order.amount, order.currency)} kept).`;
+  return ` You get ${money(terms.amount, order.currency)} back on your card; your fare's rules keep ${money(terms.kept, order.currency)}.`;
+}
+
 // "Cancel this booking", then a confirmation; cancel(event) is called on "Yes"
 export function cancelPanel(order, cancel) {
-  const refund = order.status === "TICKETED"
-    ? ` You get up to ${money(order.amount, order.currency)} back on your card, as your fare's rules allow.` : "";
+  const refund = order.status === "TICKETED" ? refundIfCancelled(order) : "";
   const panel = h("div", { class: "card confirm", role: "group", "aria-labelledby": "cancel-q" });
   const ask = button("Cancel this booking", {
     class: "danger", onclick: () => {
@@ -108,4 +116,33 @@ export function cancelPanel(order, cancel) {
   });
   panel.append(ask);
   return panel;
+}
+
+function newIdempotencyKey() {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// The last step both booking pages share (#/flight, #/itinerary): log in first (the draft
+// is kept), one Idempotency-Key per attempt (a retry of the same attempt books once), the
+// draft saved, the submit button disabled while the order is asked; then on to payment.
+// body() makes the POST /orders body; conflictHelp(), if given, is shown under a 409.
+export async function placeOrder({ route, go, draft, draftKey, submitButton, errors, body, conflictHelp }) {
+  if (!session.loggedIn()) {
+    go(`#/login?next=${encodeURIComponent(route.hash)}`);
+    return;
+  }
+  draft.key ||= newIdempotencyKey();
+  drafts.save(draftKey, draft);
+  submitButton.disabled = true;
+  try {
+    const order = await api("/orders", { method: "POST", auth: true, headers: { "Idempotency-Key": draft.key }, body: body() });
+    drafts.clear(draftKey);
+    go(`#/pay/${encodeURIComponent(order.id)}`);
+  } catch (error) {
+    // a refused booking will not be retried as is: the next attempt is a new one
+    if (error.status && error.status < 500) draft.key = null;
+    drafts.save(draftKey, draft);
+    submitButton.disabled = false;
+    errors.show(error, error.status === 409 && conflictHelp ? conflictHelp() : null);
+  }
 }

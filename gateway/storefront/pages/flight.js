@@ -2,17 +2,13 @@
 // book (POST /orders, which holds the seats until the order expires).
 
 import { api } from "../api.js";
+import { placeOrder } from "../components/booking.js";
 import { errorSlot } from "../components/errors.js";
 import { flightSummary } from "../components/flight-summary.js";
 import { seatMap } from "../components/seat-map.js";
 import { announce, field, h, select } from "../dom.js";
 import { cabinName, money } from "../format.js";
 import { drafts, session } from "../session.js";
-
-function newIdempotencyKey() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 export default {
   async render(route, { go }) {
@@ -81,32 +77,14 @@ export default {
         announce("Every passenger needs a name.");
         return;
       }
-      if (!session.loggedIn()) {
-        go(`#/login?next=${encodeURIComponent(route.hash)}`);
-        return;
-      }
-      draft.key ||= newIdempotencyKey();
-      save();
-      submitButton.disabled = true;
-      try {
-        const order = await api("/orders", {
-          method: "POST", auth: true, headers: { "Idempotency-Key": draft.key },
-          body: {
-            flight_id: flightId, class: cabin,
-            passengers: nameInputs.map((input, i) => ({ name: input.value.trim(), seat: draft.seats[i] || null })),
-          },
-        });
-        drafts.clear(draftKey);
-        go(`#/pay/${encodeURIComponent(order.id)}`);
-      } catch (error) {
-        // a refused booking will not be retried as is: the next attempt is a new one
-        if (error.status && error.status < 500) draft.key = null;
-        save();
-        submitButton.disabled = false;
-        errors.show(error, error.status === 409
-          ? h("p", {}, h("a", { href: route.hash, onclick: (e) => { e.preventDefault(); go(route.hash); } }, "Reload the seat map"))
-          : null);
-      }
+      await placeOrder({
+        route, go, draft, draftKey, submitButton, errors,
+        body: () => ({
+          flight_id: flightId, class: cabin,
+          passengers: nameInputs.map((input, i) => ({ name: input.value.trim(), seat: draft.seats[i] || null })),
+        }),
+        conflictHelp: () => h("p", {}, h("a", { href: route.hash, onclick: (e) => { e.preventDefault(); go(route.hash); } }, "Reload the seat map")),
+      });
     }
 
     const view = h("section", {},

@@ -4,7 +4,7 @@
 // segments (Idempotency-Key) and on to payment. Seats and names are kept per tab.
 
 import { api, ApiError } from "../api.js";
-import { PASSENGER_TYPES, flightsView } from "../components/booking.js";
+import { PASSENGER_TYPES, flightsView, placeOrder } from "../components/booking.js";
 import { errorSlot } from "../components/errors.js";
 import { seatMap } from "../components/seat-map.js";
 import { announce, field, h } from "../dom.js";
@@ -24,10 +24,6 @@ function typeOn(birthDate, departureIso) {
 const A_TYPE = { adult: "an adult", child: "a child", infant: "an infant" };
 const AGES = { adult: "an adult is 12 or older", child: "a child is 2 to 11", infant: "an infant is under 2" };
 
-function newIdempotencyKey() {
-  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 export default {
   async render(route, { go }) {
     const { params } = route;
@@ -45,11 +41,13 @@ export default {
       api("/fare-families"),
     ]);
     const familyName = new Map(catalogue.items.map((family) => [family.code, family.name]));
+    // a fare without free seat choice (light): no seat map, the seats are assigned
+    const seatChoice = legs.map((_, s) => catalogue.items.find((family) => family.code === (fares[s] || "standard"))?.free_seat_choice !== false);
     const draftKey = `itinerary:${params}`;
     const draft = { seats: legs.map(() => []), people: [], key: null, ...drafts.get(draftKey) };
     maps.forEach((map, i) => {
       const free = new Set(map.seats.filter((s) => s.status === "available" && s.class === cabin).map((s) => s.seat));
-      draft.seats[i] = (draft.seats[i] || []).filter((seat) => free.has(seat)).slice(0, seated);
+      draft.seats[i] = seatChoice[i] ? (draft.seats[i] || []).filter((seat) => free.has(seat)).slice(0, seated) : [];
     });
     const save = () => drafts.save(draftKey, draft);
 
@@ -94,8 +92,8 @@ export default {
     const seatMaps = await Promise.all(flights.map(async (flight, s) => h("section", { class: "card", "aria-labelledby": `seats-${s}` },
       h("h3", { id: `seats-${s}` }, `Flight ${s + 1}: ${flight.flight_number}, ${flight.origin} → ${flight.destination}`),
       h("p", { class: "muted" }, `${familyName.get(fares[s]) || fares[s]} fare, ${cabinName(cabin)}: ${money(flight.fares_by_family?.[cabin]?.[fares[s]] ?? flight.fares[cabin], flight.currency)} per adult`),
-      pickedLines[s],
-      seatMap({
+      seatChoice[s] ? pickedLines[s] : h("p", { class: "picked" }, `Your ${familyName.get(fares[s]) || fares[s]} fare does not include seat choice: seats are assigned when you book.`),
+      seatChoice[s] && seatMap({
         seats: maps[s].seats, layouts: maps[s].cabins || [], currency: maps[s].currency, cabin, max: seated,
         selected: draft.seats[s], label: `Seat map of flight ${s + 1}, ${flight.flight_number}`,
         onChange: (seats) => { draft.seats[s] = seats; save(); showPicked(); },
@@ -136,13 +134,6 @@ export default {
       event.preventDefault();
       errors.clear();
       if (problems()) return;
-      if (!session.loggedIn()) {
-        go(`#/login?next=${encodeURIComponent(route.hash)}`);
-        return;
-      }
-      draft.key ||= newIdempotencyKey();
-      save();
-      submitButton.disabled = true;
       let seat = 0;
       const passengers = inputs.map((person) => {
         const seatIndex = person.type === "infant" ? null : seat++;
@@ -151,19 +142,10 @@ export default {
           type: person.type, ...(seatIndex === null ? {} : { seats: legs.map((_, s) => draft.seats[s][seatIndex] || null) }),
         };
       });
-      try {
-        const order = await api("/orders", {
-          method: "POST", auth: true, headers: { "Idempotency-Key": draft.key },
-          body: { segments: legs.map((flightId, s) => ({ flight_id: flightId, class: cabin, fare: fares[s] || "standard" })), passengers },
-        });
-        drafts.clear(draftKey);
-        go(`#/pay/${encodeURIComponent(order.id)}`);
-      } catch (error) {
-        if (error.status && error.status < 500) draft.key = null;
-        save();
-        submitButton.disabled = false;
-        errors.show(error);
-      }
+      await placeOrder({
+        route, go, draft, draftKey, submitButton, errors,
+        body: () => ({ segments: legs.map((flightId, s) => ({ flight_id: flightId, class: cabin, fare: fares[s] || "standard" })), passengers }),
+      });
     }
 
     return h("section", {},
