@@ -198,7 +198,7 @@ class CheckInAnnouncement(Base):
 
 class AvailabilityCount(Base):
     """Seats and free seats per (flight, cabin class), kept by triggers on ``seats``
-    (migration 0006); ``version`` grows with every change, its flight's bookability included."""
+    (migration 0009); ``version`` grows with every change, its flight's bookability included."""
 
     __tablename__ = "availability_counts"
 

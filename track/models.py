@@ -105,7 +105,7 @@ class FlightAvailability(Base):
     """Track's copy of ticket's free seats of a flight, what search reads:
     ``classes`` is ``{cabin class: {available, price}}``, ``version`` ticket's (counts
     with a lower version than the one kept are older and ignored). A flight without a
-    row is read as its seat layout, all free (migration 0007)."""
+    row is read as its seat layout, all free (migration 0009)."""
 
     __tablename__ = "flight_availability"
 

@@ -5,16 +5,16 @@ Existing flights start from their seat layout (every seat free, version 0): the 
 timer's first run (AVAILABILITY_REPAIR_SECONDS after track starts) brings ticket's
 counts for every future flight.
 
-Revision ID: 0007_flight_availability
-Revises: 0006_fare_families
+Revision ID: 0009_flight_availability
+Revises: 0007_standard_seat_choice
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-revision = "0007_flight_availability"
-down_revision = "0006_fare_families"
+revision = "0009_flight_availability"
+down_revision = "0007_standard_seat_choice"
 branch_labels = None
 depends_on = None
 

@@ -10,15 +10,15 @@ the sweeper releases it (EXPIRY_SWEEP_SECONDS), while ``ticket.availability`` al
 counts it free. Whether a flight is bookable at all (open, not boarding, not departed)
 is applied when the counts are read, from ``flights``.
 
-Revision ID: 0006_availability_counts
-Revises: 0005_check_in_announcements
+Revision ID: 0009_availability_counts
+Revises: 0006_refund_amount
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_availability_counts"
-down_revision = "0005_check_in_announcements"
+revision = "0009_availability_counts"
+down_revision = "0006_refund_amount"
 branch_labels = None
 depends_on = None
 
