@@ -1,7 +1,8 @@
 """Search answers from track's own copy of ticket's free seats (issue 13): the counts
 follow holds, expiries and cancellations through ``availability_changed``; a change
 track never heard of is mended by the repair timer; two ticket replicas publishing
-never leave the counts wrong. Search is advisory: every figure here is waited for."""
+never leave the counts wrong; every fare family is priced on the seats they show.
+Search is advisory: every figure here is waited for."""
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -126,3 +127,56 @@ def test_a_change_in_one_cabin_keeps_the_others(make_system):
 
         assert wait_until(lambda: cabins() == {"business": 12, "economy": 149} or None, DEADLINE, step=0.3,
                           what="one economy seat fewer, business unchanged")
+
+
+def test_fare_families_are_priced_on_the_seats_tracks_copy_shows(system):
+    """Search, trip search and the calendar price every family from track's flight and seat
+    the party from track's copy of the counts: seats sold at light are gone for every family,
+    and no family's price moves with them."""
+    admin = admin_client(system)
+    families = {"economy": {"light": 400000, "standard": 500000, "flex": 800000}}
+    departure = datetime.now(UTC).replace(hour=3, minute=0, second=0, microsecond=0) + timedelta(days=44)
+    flight = schedule_flight(admin, create_airplane(admin, cabins=SMALL_CABINS), departure,
+                             origin="TKG", destination="PNK", fares=families)  # both UTC+7: the same date
+    wait_until(lambda: system.http.get(f"/flights/{flight['id']}/seats").status_code == 200, DEADLINE,
+               step=0.2, what="ticket's inventory")
+    day, currency = departure.date().isoformat(), flight["currency"]
+    client, _ = customer(system)
+    adults = [{"given_name": name, "family_name": "Putri", "birth_date": "1990-04-01", "type": "adult"}
+              for name in ("Ana", "Dewi", "Sari", "Wati")]
+    sold = client.post("/orders", json={"segments": [{"flight_id": flight["id"], "class": "economy",
+                                                       "fare": "light"}], "passengers": adults})
+    assert sold.status_code == 201, sold.text
+
+    def listed():
+        seats_shown.calls = getattr(seats_shown, "calls", 0) + 1
+        page = system.http.get("/flights", params={"origin": "TKG", "destination": "PNK", "date": day,
+                                                   "limit": 20 + seats_shown.calls % 30}).json()
+        found = [item for item in page["items"] if item["id"] == flight["id"]]
+        return found[0] if found and found[0]["seats_available"] == {"economy": 8} else None
+
+    offer = wait_until(listed, DEADLINE, step=0.3, what="search to show 8 free seats")
+    assert offer["fares_by_family"] == families
+    assert offer["lowest_fare"] == {"class": "economy", "amount": 500000, "currency": currency}
+
+    def trips(passengers):
+        answer = system.http.get("/itineraries", params={"origin": "TKG", "destination": "PNK", "date": day,
+                                                         "passengers": passengers})
+        assert answer.status_code == 200, answer.text
+        return [item for item in answer.json()["items"] if item["legs"][0]["flight_id"] == flight["id"]]
+
+    (trip,) = trips(8)
+    assert trip["seats_available"] == 8
+    assert trip["fares"] == [{"family": family, "per_passenger": amount, "total": 8 * amount, "currency": currency}
+                             for family, amount in families["economy"].items()]
+    assert trips(9) == []
+
+    def calendar(passengers):
+        answer = system.http.get("/flights/calendar", params={"origin": "TKG", "destination": "PNK", "from": day,
+                                                              "to": day, "passengers": passengers})
+        assert answer.status_code == 200, answer.text
+        return answer.json()["days"][0]["lowest_by_family"]
+
+    assert calendar(8) == {family: {"class": "economy", "amount": amount, "currency": currency}
+                           for family, amount in families["economy"].items()}
+    assert calendar(9) == {}
