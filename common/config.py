@@ -109,6 +109,8 @@ class Settings:
     check_in_closes_minutes: float
     check_in_announce_seconds: float
     search_cache_ttl: float
+    disruption_delay_minutes: int
+    disruption_move_window_hours: int
     # operating it
     metrics_port: int
     otel_exporter_otlp_endpoint: str

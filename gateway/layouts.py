@@ -1,8 +1,9 @@
 """The cabins' layouts of a flight ("ABC-DEF": a dash is an aisle), added to its seat map
 (``GET /flights/{id}/seats``) so a seat map can draw its aisles where they are. Ticket's
 seat map knows seats, not layouts: track knows the flight's airplane, airplane its model's
-cabins. A flight never changes airplane and a model never changes cabins, so each flight's
-layouts, once found, are kept in this process (bounded). The layouts only decorate the seat map: a
+cabins. A flight may change airplane (an aircraft swap), but an airplane never changes model
+nor a model its cabins, so the layouts are kept per airplane in this process (bounded), and
+only the flight's airplane is asked of track each time. The layouts only decorate the seat map: a
 flight that track or airplane does not know (ticket learned it from an event alone) has
 none, and a service that does not answer leaves them out rather than failing the map."""
 import logging
@@ -30,10 +31,10 @@ class CabinLayouts:
 
     def of_flight(self, rpc, flight_id):
         """``[{class, rows, layout}]`` of the flight's airplane, or None."""
-        if flight_id in self.kept:
-            return self.kept[flight_id]
         try:
             airplane_id = rpc.track.get_flight(flight_id)["airplane_id"]
+            if airplane_id in self.kept:
+                return self.kept[airplane_id]
             cabins = rpc.airplane.get_airplane(airplane_id)["model"]["cabins"]
         except NotFound:
             return None
@@ -42,7 +43,7 @@ class CabinLayouts:
             return None
         if len(self.kept) >= self.max_kept:
             self.kept.clear()
-        self.kept[flight_id] = cabins
+        self.kept[airplane_id] = cabins
         return cabins
 
 

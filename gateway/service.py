@@ -19,6 +19,7 @@ from gateway.routes.booking import BookingRoutes
 from gateway.routes.bookings import ManageBookingRoutes
 from gateway.routes.checkin import CheckInRoutes
 from gateway.routes.core import CoreRoutes
+from gateway.routes.disruptions import DisruptionRoutes
 from gateway.routes.fares import FareRoutes
 from gateway.routes.fleet import FleetRoutes
 from gateway.routes.notify import NotifyRoutes
@@ -28,7 +29,7 @@ from gateway.throttle import BookingLookupThrottle
 
 
 class GatewayService(CoreRoutes, AuthRoutes, FleetRoutes, TrackingRoutes, FareRoutes, BookingRoutes,
-                     ManageBookingRoutes, CheckInRoutes, NotifyRoutes, StorefrontRoutes):
+                     ManageBookingRoutes, CheckInRoutes, NotifyRoutes, StorefrontRoutes, DisruptionRoutes):
     name = "gateway"
 
     settings = SettingsProvider()

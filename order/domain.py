@@ -52,7 +52,7 @@ def is_final(status):
 def is_payable(order, now):
     """Whether a payment may be taken for ``order`` at ``now``: it waits for payment and its
     hold has not lapsed. The one statement of this rule; payment asks order (``pay_order``)."""
-    return order["status"] == PENDING_PAYMENT and order["expires_at"] > now
+    return order["status"] == PENDING_PAYMENT and order["expires_at"] > now and not order.get("seats_lost")
 
 
 def cancel_action(status):
@@ -371,3 +371,81 @@ def check_unpaid_seats(held, asked, per_flight, in_total):
             code="TOO_MANY_UNPAID_SEATS",
             details={"per_flight": per_flight, "in_total": in_total, "held": held, "flights_over": sorted(crowded)},
         )
+
+
+# -- involuntary changes (issue 15): disruptions -------------------------------------------
+
+DELAY, CONNECTION_BROKEN, FLIGHT_WAS_CANCELLED, AIRCRAFT_CHANGE = "delay", "connection_broken", "cancelled", \
+    "aircraft_change"
+DISRUPTION_REASONS = (DELAY, CONNECTION_BROKEN, FLIGHT_WAS_CANCELLED, AIRCRAFT_CHANGE)
+# the bookings a disruption can still reach (not closed, not already being refunded)
+DISRUPTABLE_STATES = (PENDING_PAYMENT, PAID, TICKETED)
+
+
+def is_disruptable(order):
+    return order["status"] in DISRUPTABLE_STATES and not order.get("cancellation_requested_at")
+
+
+def retime_reason(order, flight_id, delay_minutes, threshold_minutes, flights, min_connection_minutes):
+    """Why a retime of ``flight_id`` disrupts ``order``, or None: ``connection_broken`` when
+    the order's flights (track's current answers, in itinerary order) no longer connect in
+    time order with ``min_connection_minutes`` between them, else ``delay`` when the flight
+    leaves ``threshold_minutes`` or more after its scheduled departure."""
+    shortest = timedelta(minutes=min_connection_minutes)
+    if any(flight_time(flight["departure_at"]) - flight_time(previous["arrival_at"]) < shortest
+           for previous, flight in zip(flights, flights[1:])):
+        return CONNECTION_BROKEN
+    if delay_minutes >= threshold_minutes:
+        return DELAY
+    return None
+
+
+def disruption_options(reason, departure_at, move_window_hours):
+    """What a disrupted traveller may do: a full refund (cancel the booking), and, unless the
+    flight is cancelled (its bookings are refunded at once), a free move to another flight on
+    the same route departing by ``until`` (the disrupted flight's departure + the window)."""
+    options = [{"type": "refund"}]
+    if reason != FLIGHT_WAS_CANCELLED and departure_at:
+        until = flight_time(departure_at) + timedelta(hours=move_window_hours)
+        options.append({"type": "move", "until": iso(until)})
+    return options
+
+
+def disruption_key(flight_id, reason):
+    """One disruption per flight and reason in a booking's life (a MongoDB field name)."""
+    return f"{reason}-{flight_id}"
+
+
+def new_disruption(order, flight_id, reason, since, options):
+    """``(record, booking_disrupted payload)`` of one disruption of ``order``."""
+    segment = flight_ids_of(order).index(flight_id) if flight_id in flight_ids_of(order) else 0
+    record = {"reason": reason, "since": iso(since), "options": options, "flight_id": flight_id,
+              "segment": segment}
+    payload = {"order_id": order["_id"], "booking_ref": order.get("booking_ref"), "user_id": order["user_id"],
+               "flight_id": flight_id, "segment": segment, "reason": reason, "since": iso(since),
+               "options": options}
+    return record, payload
+
+
+def disruptions_list(disruptions):
+    """The stored ``{key: record}`` map as a list, oldest first."""
+    return sorted((disruptions or {}).values(), key=lambda record: (record["since"], record["reason"]))
+
+
+def reseated(order, flight_id, changes):
+    """``(passengers, tickets)`` of ``order`` with the seats on ``flight_id`` moved as
+    ``changes`` ``[{from, to}]`` say (an aircraft swap re-seated them)."""
+    moved = {change["from"]: change["to"] for change in changes}
+    passengers = [dict(p) for p in order["passengers"]]
+    if "segments" in order:
+        position = flight_ids_of(order).index(flight_id)
+        for passenger in passengers:
+            passenger["segments"] = [dict(s) for s in passenger["segments"]]
+            segment = passenger["segments"][position]
+            segment["seat"] = moved.get(segment["seat"], segment["seat"])
+    else:
+        for passenger in passengers:
+            passenger["seat"] = moved.get(passenger["seat"], passenger["seat"])
+    tickets = [dict(t, seat=moved.get(t.get("seat"), t.get("seat"))) if t.get("flight_id") == flight_id else t
+               for t in order.get("tickets") or []]
+    return passengers, tickets

@@ -30,7 +30,9 @@ from common.errors import (
 )
 from common.names import has_last_name
 from order.domain import (
+    AIRCRAFT_CHANGE,
     CANCELLED,
+    FLIGHT_WAS_CANCELLED,
     PAID,
     PENDING_PAYMENT,
     TICKETED,
@@ -38,15 +40,21 @@ from order.domain import (
     cancel_action,
     check_unpaid_seats,
     closing_payload,
+    disruption_key,
+    disruption_options,
     epoch_millis,
     flight_has_departed,
     flight_ids_of,
+    is_disruptable,
     is_payable,
     iso,
     new_booking_ref,
+    new_disruption,
     new_event,
     paid_payload,
     request_fingerprint,
+    reseated,
+    retime_reason,
     seats_asked,
     seats_held,
     to_millis,
@@ -54,6 +62,7 @@ from order.domain import (
 )
 from order.fare_rules import CANCEL_REASONS, cancel_reason, refund_terms
 from order.itinerary import (
+    ask_track,
     ask_track_with_fares,
     check_itinerary,
     check_seat_choice,
@@ -106,7 +115,7 @@ def is_definitive(error):
 
 class Orders:
     def __init__(self, store, services, dispatch, min_connection_minutes=None, unpaid_seat_limits=None,
-                 idempotency_key_ttl_seconds=None):
+                 idempotency_key_ttl_seconds=None, disruption_rules=(180, 72)):
         self.store = store
         self.services = services
         self.dispatch = dispatch
@@ -117,6 +126,8 @@ class Orders:
         self.unpaid_seat_limits = unpaid_seat_limits
         # Settings.idempotency_key_ttl_seconds; None: keys never expire
         self.idempotency_key_ttl_seconds = idempotency_key_ttl_seconds
+        # (Settings.disruption_delay_minutes, Settings.disruption_move_window_hours)
+        self.disruption_delay_minutes, self.disruption_move_window_hours = disruption_rules
 
     # -- queries -----------------------------------------------------------------------
 
@@ -330,19 +341,21 @@ class Orders:
     # -- user cancellation -------------------------------------------------------------
 
     def cancel(self, order_id, user_id, now=None, reason=None):
-        """Cancel the order for its owner. ``reason``: ``order_cancelled`` (the customer's
-        choice, the default) or one the airline caused (``fare_rules.AIRLINE_REASONS``, e.g.
-        ``disruption``), which refunds everything whatever the fare; a booking carrying a
-        ``disruption`` is refunded in full too. Only services pass a reason (the gateway never)."""
+        """Cancel the order for its owner. ``reason``: None (the default: ``order_cancelled``,
+        the customer's choice, or ``disruption`` for a disrupted booking, ``fare_rules.cancel_reason``)
+        or one the airline caused (``fare_rules.AIRLINE_REASONS``), which refunds everything
+        whatever the fare. Only services pass a reason (the gateway never); it goes with
+        ``order_cancelled`` to ticket and payment."""
         order = self.get(order_id, user_id)
         if reason is not None and reason not in CANCEL_REASONS:
             raise InvalidInput("Unknown cancellation reason.",
                                details={"fields": {"reason": [f"One of {', '.join(CANCEL_REASONS)}."]}})
+        reason = reason or cancel_reason(order)
         action = cancel_action(order["status"])
         if action in ("refund", "wait"):
             self._refuse_after_departure(order, now or datetime.now(UTC))
         if action == "cancel":
-            cancelled = self._cancel_unpaid(order, "order_cancelled")
+            cancelled = self._cancel_unpaid(order, reason)
             if cancelled is not None:
                 return order_view(cancelled)
             return self.cancel(order_id, user_id, now, reason)  # it moved meanwhile (paid or expired): decide again
@@ -353,11 +366,13 @@ class Orders:
                     raise ServiceUnavailable("The fare rules cannot be read now; nothing was cancelled. Try again.")
                 order = dict(order, fares=fares)
             # a cancellation asked again keeps the terms first decided: ticket and payment act on the first
-            terms = order.get("refund_due") or refund_terms(order, reason or cancel_reason(order))
-            event = new_event("order_cancelled", dict(closing_payload(order, paid=True, reason="order_cancelled"),
+            terms = order.get("refund_due") or refund_terms(order, reason)
+            reason = terms["reason"]
+            event = new_event("order_cancelled", dict(closing_payload(order, paid=True, reason=reason),
                                                       refund_amount=terms["amount"]))
             requested = self.store.add_events(order["_id"], [event], status=TICKETED,
                                               set_fields={"cancellation_requested_at": iso(utcnow()),
+                                                          "cancel_reason": reason,
                                                           "refund_due": terms,
                                                           **({"fares": order["fares"]} if "fares" in order
                                                              and order.get(FARES_PENDING) else {})})
@@ -467,6 +482,61 @@ class Orders:
 
     def on_flight_cancelled(self, event):
         """Unpaid orders on the flight are cancelled here; paid ones are refunded
-        by the chain tickets_cancelled -> payment_refunded."""
-        for order in self.store.on_flight(event["flight_id"], PENDING_PAYMENT):
+        by the chain tickets_cancelled -> payment_refunded, and marked disrupted
+        (``cancelled``: the traveller is told, the refund is already on its way)."""
+        flight_id = event["flight_id"]
+        for order in self.store.on_flight(flight_id, PENDING_PAYMENT):
             self._cancel_unpaid(order, "flight_cancelled")
+        for status in (PAID, TICKETED):
+            for order in self.store.on_flight(flight_id, status):
+                self._disrupt(order, flight_id, FLIGHT_WAS_CANCELLED, None)
+
+    # -- involuntary changes: disruptions ------------------------------------------------
+
+    def on_flight_retimed(self, event):
+        """A delay: each live booking on the flight is disrupted if its connection breaks
+        (its flights, asked of track, no longer connect) or the delay reaches the threshold."""
+        flight_id = event["flight_id"]
+        for order in self.store.on_flight(flight_id):
+            if not is_disruptable(order):
+                continue
+            flight_ids = flight_ids_of(order)
+            flights = ask_track(self.services, flight_ids) if len(flight_ids) > 1 else []
+            reason = retime_reason(order, flight_id, int(event.get("delay_minutes") or 0),
+                                   self.disruption_delay_minutes, flights, self.min_connection_minutes or 0)
+            if reason is not None:
+                self._disrupt(order, flight_id, reason, event.get("departure_at"))
+
+    def on_booking_displaced(self, event):
+        """An aircraft swap left the booking without seats on the flight: disrupted
+        (``aircraft_change``), and an unpaid one can no longer be paid."""
+        order = self.store.find(event["order_id"])
+        if order is None or not is_disruptable(order):
+            return
+        try:
+            departure_at = self.services.track.get_flight(event["flight_id"]).get("departure_at")
+        except NotFound:
+            departure_at = None
+        self._disrupt(order, event["flight_id"], event.get("reason") or AIRCRAFT_CHANGE, departure_at,
+                      set_fields={"seats_lost": True})
+
+    def on_seats_reassigned(self, event, attempts=5):
+        """An aircraft swap moved some of the booking's seats: the order shows the new ones."""
+        for _ in range(attempts):
+            order = self.store.find(event["order_id"])
+            if order is None or event["flight_id"] not in flight_ids_of(order):
+                return
+            passengers, tickets = reseated(order, event["flight_id"], event.get("seats") or [])
+            if self.store.replace_seats(order["_id"], order.get("updated_at"), passengers, tickets):
+                return
+        raise ServiceUnavailable("The order kept changing; the seats are moved on the next delivery.")
+
+    def _disrupt(self, order, flight_id, reason, departure_at, set_fields=None):
+        """Mark the order disrupted for ``reason`` and announce ``booking_disrupted`` (once per
+        flight and reason: a replay finds it marked and does nothing)."""
+        options = disruption_options(reason, departure_at, self.disruption_move_window_hours)
+        record, payload = new_disruption(order, flight_id, reason, utcnow(), options)
+        event = new_event("booking_disrupted", payload)
+        if self.store.add_disruption(order["_id"], disruption_key(flight_id, reason), record, [event],
+                                     set_fields) is not None:
+            self.outbox.publish(order["_id"], [event])

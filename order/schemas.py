@@ -1,14 +1,16 @@
 """marshmallow schemas for the order service's inputs and answers."""
 import re
 
-from marshmallow import Schema, ValidationError, fields, post_load, pre_dump, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, missing, post_load, pre_dump, validate, validates_schema
 
 from common.schemas import UtcDateTime, no_control_characters
 from order.domain import (
+    DISRUPTION_REASONS,
     MAX_SEGMENTS,
     NAME_MAX_LENGTH,
     PASSENGER_TYPES,
     STATES,
+    disruptions_list,
     history_list,
     is_document_name,
     iso,
@@ -260,6 +262,27 @@ class OrderRefundSchema(Schema):
     at = fields.String()
 
 
+class DisruptionOptionSchema(Schema):
+    type = fields.String(validate=validate.OneOf(("refund", "move")), metadata={
+        "description": "refund: cancel the booking (POST /orders/{id}/cancel) for a full refund whatever the "
+                       "fare; move: to another flight on the same route departing by until, free of charge"})
+    until = fields.String(metadata={"example": "2026-12-04T01:00:00+00:00",
+                                    "description": "move only: the latest departure of the flight to move to"})
+
+
+class DisruptionSchema(Schema):
+    """An involuntary change that reached the booking (docs/booking.md, involuntary changes)."""
+
+    reason = fields.String(validate=validate.OneOf(DISRUPTION_REASONS), metadata={
+        "description": "delay (at least DISRUPTION_DELAY_MINUTES late), connection_broken (a retime leaves "
+                       "less than the minimum connection time, or breaks the flights' order), cancelled (the "
+                       "flight: refunded at once), aircraft_change (the new airplane has no seat for the booking)"})
+    since = fields.String(metadata={"example": "2026-12-01T00:10:00+00:00"})
+    flight_id = fields.String()
+    segment = fields.Integer(metadata={"description": "the flight's index in the itinerary"})
+    options = fields.List(fields.Nested(DisruptionOptionSchema))
+
+
 class FareRulesSchema(Schema):
     refundable = fields.Boolean()
     refund_fee_percent = fields.Integer(metadata={"description": "share of the fare kept on a refund"})
@@ -315,6 +338,16 @@ class OrderSchema(Schema):
         "({amount, kept, reason}; a disrupted booking gets it all back)"})
     history = fields.Method("dump_history", metadata={"type": "array", "items": {"type": "object"}})
     created_at = fields.DateTime()
+    disruption = fields.Nested(DisruptionSchema, allow_none=True, metadata={
+        "description": "the latest involuntary change of the booking, absent if none"})
+    disruptions = fields.Method("dump_disruptions", metadata={
+        "type": "array", "items": {"type": "object"},
+        "description": "every involuntary change of the booking, oldest first; absent if none"})
+
+    def dump_disruptions(self, order):
+        if not order.get("disruptions"):
+            return missing  # absent, as ``disruption`` is, for a booking never disrupted
+        return DisruptionSchema(many=True).dump(disruptions_list(order["disruptions"]))
 
     def dump_refund_if_cancelled(self, order):
         return refund_terms(order, cancel_reason(order))
@@ -438,6 +471,8 @@ class AuditOrderSchema(Schema):
     tickets = fields.List(fields.String())
     expires_at = UtcDateTime()
     updated_at = fields.String()
+    seats_lost = fields.Boolean(metadata={
+        "description": "an aircraft swap displaced the booking: its money is owed (refund or move)"})
 
     @pre_dump
     def from_document(self, order, **kwargs):
@@ -450,6 +485,7 @@ class AuditOrderSchema(Schema):
             "refund": order.get("refund"), "refund_due": order.get("refund_due"),
             "tickets": [ticket["number"] for ticket in order.get("tickets") or []],
             "expires_at": order["expires_at"], "updated_at": updated_at,
+            "seats_lost": bool(order.get("seats_lost")),
         }
 
 

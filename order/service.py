@@ -28,7 +28,8 @@ class OrderService:
     def orders(self):
         return Orders(OrderStore(self.db), self.services, self.dispatch, self.settings.min_connection_minutes,
                       (self.settings.limit_unpaid_seats_per_flight, self.settings.limit_unpaid_seats_total),
-                      self.settings.idempotency_key_ttl_seconds)
+                      self.settings.idempotency_key_ttl_seconds,
+                      (self.settings.disruption_delay_minutes, self.settings.disruption_move_window_hours))
 
     @property
     def bookings(self):
@@ -117,3 +118,15 @@ class OrderService:
     @event_handler("track", "flight_cancelled")
     def handle_flight_cancelled(self, payload):
         self.orders.on_flight_cancelled(payload)
+
+    @event_handler("track", "flight_retimed")
+    def handle_flight_retimed(self, payload):
+        self.orders.on_flight_retimed(payload)
+
+    @event_handler("ticket", "booking_displaced")
+    def handle_booking_displaced(self, payload):
+        self.orders.on_booking_displaced(payload)
+
+    @event_handler("ticket", "seats_reassigned")
+    def handle_seats_reassigned(self, payload):
+        self.orders.on_seats_reassigned(payload)

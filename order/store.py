@@ -27,7 +27,17 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from order.domain import EXPIRED, PAID, PENDING_PAYMENT, REFUNDED, epoch_millis, iso, sources_of, utcnow
+from order.domain import (
+    DISRUPTABLE_STATES,
+    EXPIRED,
+    PAID,
+    PENDING_PAYMENT,
+    REFUNDED,
+    epoch_millis,
+    iso,
+    sources_of,
+    utcnow,
+)
 
 
 class DuplicateOrder(Exception):
@@ -183,6 +193,26 @@ class OrderStore:
         update = {"$set": dict(set_fields, updated_at=iso(now)) if set_fields else {}}
         return self.db.orders.find_one_and_update(query, outbox_update(update, events, now),
                                                   return_document=ReturnDocument.AFTER)
+
+    def add_disruption(self, order_id, key, record, events, set_fields=None):
+        """Mark the order disrupted (``disruption``: the latest, ``disruptions.<key>``: every
+        one) with ``events`` in its outbox, once per ``key`` and only while it is not closed
+        (``domain.DISRUPTABLE_STATES``). Returns the updated order, or None (a replay, or closed)."""
+        now = utcnow()
+        update = {"$set": dict(set_fields or {}, disruption=record, updated_at=iso(now),
+                               **{f"disruptions.{key}": record})}
+        return self.db.orders.find_one_and_update(
+            {"_id": order_id, "status": {"$in": list(DISRUPTABLE_STATES)}, f"disruptions.{key}": {"$exists": False},
+             "cancellation_requested_at": {"$exists": False}},
+            outbox_update(update, events, now), return_document=ReturnDocument.AFTER)
+
+    def replace_seats(self, order_id, updated_at, passengers, tickets):
+        """The passengers' and tickets' seats rewritten, if the order has not changed since
+        ``updated_at``; False if it has (read it again and retry)."""
+        result = self.db.orders.update_one(
+            {"_id": order_id, "updated_at": updated_at},
+            {"$set": {"passengers": passengers, "tickets": tickets, "updated_at": iso(utcnow())}})
+        return result.modified_count == 1
 
     def clear_event(self, order_id, event_id):
         """Forget a published event; False if it was gone already (published by another worker)."""

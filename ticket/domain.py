@@ -28,6 +28,9 @@ REASON_FLIGHT_CANCELLED = "flight_cancelled"
 REASON_HOLD_LOST = "hold_lost"
 REASON_FLIGHT_DEPARTED = "flight_departed"  # paid, but the airplane had left (or was boarding)
 REASON_TICKETING_FAILED = "ticketing_failed"  # order_paid kept failing and was dead-lettered
+REASON_DISRUPTION = "disruption"  # a disrupted booking cancelled by its traveller (order's reason)
+# the reasons of order_cancelled that tickets_cancelled (and so the refund) carries on as they are
+KEPT_CLOSING_REASONS = (REASON_FLIGHT_CANCELLED, REASON_DISRUPTION)
 
 TICKETS_ISSUED, TICKETS_CANCELLED = "tickets_issued", "tickets_cancelled"
 # a booking's flight can be checked in from now on (one per booking per flight)

@@ -74,7 +74,8 @@ def close_order(session, event):
     if not flight_ids:
         return []
     # order cancels its bookings on a cancelled flight too, maybe before track's event reaches us
-    reason = domain.REASON_FLIGHT_CANCELLED if event["reason"] == "flight_cancelled" else domain.REASON_ORDER_CANCELLED
+    # the airline's reasons (a cancelled flight, a disruption) go on to the refund; the amount is order's
+    reason = event["reason"] if event["reason"] in domain.KEPT_CLOSING_REASONS else domain.REASON_ORDER_CANCELLED
     refund_amount = event.get("refund_amount") if event["paid"] else None
     holds.lock_flights(session, flight_ids)
     order = store.claim_order(
@@ -158,10 +159,15 @@ def cancelled_payload(order_id, flight_id, numbers, reason, refund_amount=None):
     return payload if refund_amount is None else dict(payload, refund_amount=refund_amount)
 
 
+# events claimed by one relay at a time: each batch is published and marked well within
+# the claim's ``older_than_seconds``, so another replica's relay never takes it over meanwhile
+RELAY_BATCH = 100
+
+
 def relay(session, older_than_seconds):
-    """Events left pending ``older_than_seconds`` (the broker failed after the
-    commit, the process died), claimed for this relay alone (``store.claim_stuck_orders``)."""
-    claimed = store.claim_stuck_orders(session, older_than_seconds)
+    """Up to ``RELAY_BATCH`` events left pending ``older_than_seconds`` (the broker failed
+    after the commit, the process died), claimed for this relay alone (``store.claim_stuck_orders``)."""
+    claimed = store.claim_stuck_orders(session, older_than_seconds, limit=RELAY_BATCH)
     return pending(session, order_ids=claimed) if claimed else []
 
 

@@ -16,6 +16,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 TICKET_SERIAL = sa.Sequence("ticket_serial", start=1)
@@ -40,6 +41,8 @@ class Flight(Base):
     # unknown when a cancellation arrived before the schedule (events out of order)
     departure_at: Mapped[datetime | None] = _timestamp()
     currency: Mapped[str | None] = mapped_column(sa.String(3))
+    # the airplane the seats were last rebuilt for by a swap (None: as scheduled)
+    airplane_id: Mapped[str | None] = mapped_column(sa.String(36))
     created_at: Mapped[datetime] = _timestamp(nullable=False, server_default=sa.func.now())
 
     __table_args__ = (sa.CheckConstraint("status IN ('open', 'closed')", name="ck_flights_status"),)
@@ -210,3 +213,20 @@ class AvailabilityCount(Base):
     version: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
 
     __table_args__ = (sa.Index("ix_availability_counts_version", "version"),)
+
+
+class OutboxEvent(Base):
+    """Events an aircraft swap decides (``ticket/swap.py``), published after its commit
+    (common/outbox.py)."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=True)
+    event_type: Mapped[str] = mapped_column(sa.String(64))
+    payload: Mapped[dict] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    published_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (
+        sa.Index("ix_outbox_unpublished", "id", postgresql_where=sa.text("published_at IS NULL")),
+    )

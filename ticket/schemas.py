@@ -119,6 +119,12 @@ class FlightScheduledSchema(_Event):
             raise ValidationError(f"No fare for class: {', '.join(missing)}.", "fares")
 
 
+class AirplaneChangedSchema(FlightScheduledSchema):
+    """track's ``flight_airplane_changed``: the flight's seats for its new airplane."""
+
+    airplane_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
 class FlightRefSchema(_Event):
     flight_id = _id(required=True)
 

@@ -11,10 +11,11 @@ from common.entrypoints import config_timer, event_handler, rpc
 from common.errors import load_or_raise
 from common.metrics import Metrics
 from common.sql import check
-from ticket import audit, checkin, holds, issuing, store
+from ticket import audit, checkin, holds, issuing, store, swap
 from ticket.dependencies import BoundedRpc, Database, RequestContext
 from ticket.models import Base
 from ticket.schemas import (
+    AirplaneChangedSchema,
     AuditPageSchema,
     BoardingScanSchema,
     CheckInRequestSchema,
@@ -112,6 +113,18 @@ class TicketService:
             holds.follow_flight_status(session, event)
             checkin.follow_departure(session, event)
 
+    @event_handler("track", "flight_airplane_changed")
+    def on_flight_airplane_changed(self, payload):
+        """Aircraft swap: the seats rebuilt for the new layout (``swap.change_airplane``)."""
+        event = load_event(AirplaneChangedSchema(), payload, "flight_airplane_changed")
+        if not event:
+            return
+        with self.db.get_session() as session:
+            events = swap.change_airplane(session, event)
+        if events:
+            with self.db.get_session() as session:
+                swap.OUTBOX.publish(session, self.dispatch, events)
+
     # -- holds --------------------------------------------------------------------------
 
     @rpc
@@ -147,9 +160,14 @@ class TicketService:
             released = store.sweep_expired_holds(session)
         if released:
             log.info("released %d lapsed seat holds", released)
+        while True:
+            with self.db.get_session() as session:
+                stuck = issuing.relay(session, self.settings.ticket_event_relay_seconds)
+            self._publish(stuck)
+            if len(stuck) < issuing.RELAY_BATCH:
+                break
         with self.db.get_session() as session:
-            stuck = issuing.relay(session, self.settings.ticket_event_relay_seconds)
-        self._publish(stuck)
+            swap.OUTBOX.relay(session, self.dispatch, self.settings.ticket_event_relay_seconds)
 
     # -- tickets ------------------------------------------------------------------------
 

@@ -470,7 +470,7 @@ def pending_orders(session, order_ids):
     return orders, tickets
 
 
-def claim_stuck_orders(session, older_than_seconds, limit=1000):
+def claim_stuck_orders(session, older_than_seconds, limit):
     """Orders whose event has waited ``older_than_seconds`` since it was decided
     (or last relayed), claimed for this relay: ``SKIP LOCKED`` leaves those another
     replica's relay is claiming, and ``updated_at`` moved to now keeps them from the

@@ -114,3 +114,27 @@ class FlightAvailability(Base):
     version: Mapped[int] = mapped_column(sa.BigInteger)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now(),
                                                  onupdate=sa.func.now())
+
+
+class ScheduleConflict(Base):
+    """A knock-on conflict a delay made (``track/disruptions.py``), for the admins:
+    the delayed flight now overlaps its airplane's next flight (turnaround included)
+    or one of the airplane's maintenance windows. One row per (flight, kind, subject):
+    found again, it is updated, not repeated."""
+
+    __tablename__ = "schedule_conflicts"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=True)
+    flight_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    flight_number: Mapped[str] = mapped_column(sa.String(8))
+    airplane_id: Mapped[str] = mapped_column(sa.String(36))
+    # airplane_busy (the airplane's next flight) or maintenance (a maintenance window)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    # the other flight's id or the maintenance window's id
+    subject: Mapped[str] = mapped_column(sa.String(64))
+    details: Mapped[dict] = mapped_column(JSONB)
+    detected_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+
+    __table_args__ = (
+        sa.UniqueConstraint("flight_id", "kind", "subject", name="uq_schedule_conflicts_subject"),
+    )

@@ -9,7 +9,7 @@ from datetime import UTC
 import pycountry
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
-from common.schemas import UtcDateTime, upper_stripped
+from common.schemas import UtcDateTime, no_control_characters, upper_stripped
 from track import domain
 from track.domain import BOARDS, CABIN_CLASSES, FLIGHT_NUMBER, MAX_CALENDAR_DAYS, STATUSES
 
@@ -335,3 +335,42 @@ class AvailabilityChangedSchema(Schema):
     """``{flights: {flight_id: {version, classes: {cabin class: {available, price}}}}}``."""
 
     flights = fields.Dict(keys=fields.String(), values=fields.Nested(FlightCountsSchema), required=True)
+
+
+# -- aircraft swap and the knock-on conflicts of delays (track/disruptions.py) ------------
+
+class AirplaneChangeInput(Schema):
+    """``PATCH /flights/{id}``: the flight's new airplane (checked as scheduling checks one)."""
+
+    airplane_id = fields.String(required=True, validate=[validate.Length(min=1, max=36), no_control_characters],
+                                metadata={"example": "7d3f0a52-2b7e-4a43-9c1e-0f6f7e1b2c3d"})
+
+
+class ConflictsQuery(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None, validate=[validate.Length(max=32), no_control_characters])
+
+
+class ConflictSchema(Schema):
+    id = fields.String()
+    flight_id = fields.String()
+    flight_number = fields.String(metadata={"example": "GA408"})
+    airplane_id = fields.String()
+    kind = fields.String(validate=validate.OneOf(("airplane_busy", "maintenance")), metadata={
+        "description": "airplane_busy: the delayed flight now overlaps the airplane's next flight (turnaround "
+                       "included); maintenance: it now overlaps a maintenance window"})
+    subject = fields.String(metadata={"description": "the other flight's id, or the maintenance window's id"})
+    details = fields.Dict(metadata={"description": "message, and the flights or the window concerned"})
+    detected_at = UtcDateTime()
+
+
+class ConflictPageSchema(Schema):
+    items = fields.List(fields.Nested(ConflictSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+_CONFLICT = ConflictSchema()
+
+
+def dump_conflict(row):
+    return _CONFLICT.dump(row)

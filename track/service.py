@@ -14,15 +14,17 @@ from common.entrypoints import config_timer, event_handler, rpc
 from common.errors import InvalidInput, NotFound, load_or_raise
 from common.metrics import Metrics
 from common.sql import check
-from track import domain, fare_schemas, itineraries, pricing, scheduling, schemas, store, tracking
+from track import disruptions, domain, fare_schemas, itineraries, pricing, scheduling, schemas, store, tracking
 from track.dependencies import AirportTimeZones, BoundedRpc, Database, EventDispatcher, RequestContext
 from track.fare_schemas import FareFamilyInput, FaresInput, ItineraryQuery, QuoteInput
 from track.models import Base
 from track.schemas import (
+    AirplaneChangeInput,
     AirportQuery,
     AvailabilityChangedSchema,
     BoardQuery,
     CalendarQuery,
+    ConflictsQuery,
     FlightInput,
     FlightStatusQuery,
     SearchQuery,
@@ -114,6 +116,7 @@ class TrackService:
         flight = self._flight(flight_id, lock=True)
         old, new = flight.status, values["status"]
         domain.check_transition(old, new)
+        old_departure_at, old_arrival_at = flight.departure_at, flight.arrival_at
         flight.departure_at, flight.arrival_at = domain.status_times(flight.departure_at, flight.arrival_at,
                                                                      new, values)
         flight.status = new
@@ -126,9 +129,40 @@ class TrackService:
         })]
         if new == domain.CANCELLED:
             events.append(store.OUTBOX.add(session, "flight_cancelled", {"flight_id": answer["id"]}))
+        retimed = flight.departure_at != old_departure_at or flight.arrival_at != old_arrival_at
+        if retimed:
+            events.append(store.OUTBOX.add(session, "flight_retimed",
+                                           disruptions.retimed_payload(flight, old_departure_at, old_arrival_at)))
         session.commit()
         self._publish(events)
+        if retimed:
+            try:
+                disruptions.record_knock_on_conflicts(
+                    self.db.session, self.services.airplane, self._flight(flight_id),
+                    timedelta(minutes=self.settings.min_turnaround_minutes))
+            except Exception:  # the delay stands; its conflicts are a report, not part of it
+                self.db.session.rollback()
+                log.warning("knock-on conflicts of flight %s's delay not recorded", flight_id, exc_info=True)
         return answer
+
+    @rpc
+    def change_airplane(self, flight_id, data):
+        """Aircraft swap: the flight flies another airplane (``scheduling.swap_airplane``)."""
+        values = load_or_raise(AirplaneChangeInput(), data)
+        flight = self._flight(flight_id, lock=True)
+        flight, event = scheduling.swap_airplane(self.db.session, self.services.airplane, flight,
+                                                 values["airplane_id"],
+                                                 timedelta(minutes=self.settings.min_turnaround_minutes))
+        answer = schemas.dump_flight(flight)
+        if event is not None:
+            self._publish([event])
+        return answer
+
+    @rpc
+    def list_conflicts(self, limit=None, cursor=None):
+        """The knock-on conflicts of delays, newest first (``GET /admin/conflicts``)."""
+        query = load_or_raise(ConflictsQuery(), _present(limit=limit, cursor=cursor))
+        return disruptions.conflicts_page(self.db.session, query["limit"], query["cursor"])
 
     @rpc
     def busy_airplanes(self, starts_at, ends_at):

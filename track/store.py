@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from common.outbox import Outbox
 from track.domain import CANCELLED, DEPARTURES, DONE_STATUSES, LISTED_STATUSES
-from track.models import Airport, FareFamily, Flight, FlightAvailability, OutboxEvent
+from track.models import Airport, FareFamily, Flight, FlightAvailability, OutboxEvent, ScheduleConflict
 
 # events decided with a change, published after its commit
 OUTBOX = Outbox(OutboxEvent)
@@ -111,6 +111,13 @@ def withdraw_flight(session, flight_id, outbox_model, event_id):
     session.execute(sa.delete(Flight).where(Flight.id == as_uuid(flight_id)))
 
 
+def put_airplane_back(session, flight_id, airplane_id, seat_counts, outbox_model, event_id):
+    """Undo a swap nobody has heard of yet: the old airplane, and no event."""
+    session.execute(sa.delete(outbox_model).where(outbox_model.id == event_id))
+    session.execute(sa.update(Flight).where(Flight.id == as_uuid(flight_id))
+                    .values(airplane_id=airplane_id, seat_counts=seat_counts))
+
+
 def flight_exists(session, flight_number, departure_at):
     """Does ``flight_number`` depart at ``departure_at``, or was it scheduled to before a delay?"""
     query = sa.select(Flight.id).where(
@@ -136,6 +143,37 @@ def overlapping_flight(session, airplane_id, starts_at, ends_at, exclude_id=None
     if exclude_id is not None:
         query = query.where(Flight.id != exclude_id)
     return session.scalars(query.order_by(Flight.departure_at).limit(1)).first()
+
+
+def flights_overlapping(session, airplane_id, starts_at, ends_at, exclude_id):
+    """Every non-cancelled flight of the airplane in the air during [starts_at, ends_at)
+    but ``exclude_id``, in departure order."""
+    query = sa.select(Flight).where(
+        Flight.airplane_id == airplane_id,
+        Flight.status != CANCELLED,
+        Flight.departure_at < ends_at,
+        Flight.arrival_at > starts_at,
+        Flight.id != exclude_id,
+    )
+    return list(session.scalars(query.order_by(Flight.departure_at)))
+
+
+def record_conflict(session, flight, kind, subject, details):
+    """A knock-on conflict of ``flight``; found again, its details and time are updated."""
+    row = insert(ScheduleConflict).values(flight_id=flight.id, flight_number=flight.flight_number,
+                                          airplane_id=flight.airplane_id, kind=kind, subject=str(subject),
+                                          details=details)
+    session.execute(row.on_conflict_do_update(
+        constraint="uq_schedule_conflicts_subject",
+        set_={"details": row.excluded.details, "detected_at": sa.func.now()}))
+
+
+def conflicts_page(session, before_id, limit):
+    """Conflicts newest first (by id), those with an id below ``before_id`` if given."""
+    query = sa.select(ScheduleConflict)
+    if before_id is not None:
+        query = query.where(ScheduleConflict.id < before_id)
+    return list(session.scalars(query.order_by(ScheduleConflict.id.desc()).limit(limit)))
 
 
 def has_future_flight(session, airplane_id, now):

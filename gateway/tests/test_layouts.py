@@ -1,5 +1,6 @@
-"""The cabin layouts added to a flight's seat map (gateway/layouts.py): asked of track and
-airplane once per flight, left out (not failing the map) when unknown or unanswered."""
+"""The cabin layouts added to a flight's seat map (gateway/layouts.py): the flight's airplane
+asked of track each time (it may be swapped), its layouts once; left out (not failing the map)
+when unknown or unanswered."""
 from common.errors import NotFound
 from gateway.layouts import CabinLayouts
 
@@ -27,13 +28,23 @@ class Rpc:
         self.airplane = airplane
 
 
-def test_a_flights_layouts_come_from_its_airplane_and_are_asked_once():
+def test_a_flights_layouts_come_from_its_airplane_and_are_asked_once_per_airplane():
     rpc = Rpc(Service({"id": "f1", "airplane_id": "a1"}), Service({"id": "a1", "model": {"cabins": CABINS}}))
     layouts = CabinLayouts()
     assert layouts.of_flight(rpc, "f1") == CABINS
     assert layouts.of_flight(rpc, "f1") == CABINS
-    assert rpc.track.calls == [("get_flight", ("f1",))]
+    assert rpc.track.calls == [("get_flight", ("f1",))] * 2
     assert rpc.airplane.calls == [("get_airplane", ("a1",))]
+
+
+def test_a_swapped_flight_gets_its_new_airplanes_layouts():
+    track = Service({"id": "f1", "airplane_id": "a1"})
+    rpc = Rpc(track, Service({"id": "a1", "model": {"cabins": CABINS}}))
+    layouts = CabinLayouts()
+    assert layouts.of_flight(rpc, "f1") == CABINS
+    track.answer = {"id": "f1", "airplane_id": "a2"}
+    rpc.airplane.answer = {"id": "a2", "model": {"cabins": CABINS[1:]}}
+    assert layouts.of_flight(rpc, "f1") == CABINS[1:]
 
 
 def test_a_flight_track_does_not_know_has_no_layouts_and_is_asked_again_later():

@@ -233,24 +233,27 @@ def kept_by_rules(payment, order):
 @invariant
 def money_adds_up(records, rules):
     """Per order and currency: money captured = fares of the tickets issued + money refunded
-    + money the fare rules kept of a cancellation."""
+    + money the fare rules kept of a cancellation + money owed (the fares of tickets an
+    aircraft swap cancelled, while the traveller of that still ticketed booking has not
+    chosen a refund or a move)."""
     flights = {order["id"]: order["flight_id"] for order in records.orders}
     found = []
     for (order_id, currency), books in sorted(ledgers(records).items()):
-        if books["captured"] != books["ticketed"] + books["refunded"] + books["kept"]:
+        if books["captured"] != books["ticketed"] + books["refunded"] + books["kept"] + books["owed"]:
             found.append(Discrepancy("money_mismatch", f"captured {books['captured']} {currency} but tickets issued "
                                      f"{books['ticketed']} + refunded {books['refunded']} + kept by the fare rules "
-                                     f"{books['kept']}", {
+                                     f"{books['kept']} + owed {books['owed']}", {
                                          "order_id": order_id, "flight_id": flights.get(order_id),
                                          "payments": sorted(books["payments"]), "tickets": sorted(books["tickets"])}))
     return found
 
 
 def ledgers(records):
-    """``{(order_id, currency): {captured, ticketed, refunded, kept, payments, tickets}}``."""
+    """``{(order_id, currency): {captured, ticketed, refunded, kept, owed, payments, tickets}}``."""
     orders = {order["id"]: order for order in records.orders}
-    books = collections.defaultdict(lambda: {"captured": 0, "ticketed": 0, "refunded": 0, "kept": 0,
+    books = collections.defaultdict(lambda: {"captured": 0, "ticketed": 0, "refunded": 0, "kept": 0, "owed": 0,
                                              "payments": [], "tickets": []})
+    displaced = {order["id"] for order in records.orders if order.get("seats_lost") and order["status"] == TICKETED}
     for payment in records.payments:
         if payment["status"] in CAPTURED:
             entry = books[(payment["order_id"], payment["currency"])]
@@ -264,6 +267,8 @@ def ledgers(records):
             entry = books[(ticket["order_id"], ticket["currency"])]
             entry["ticketed"] += ticket["fare"]
             entry["tickets"].append(ticket["number"])
+        elif ticket["order_id"] in displaced:
+            books[(ticket["order_id"], ticket["currency"])]["owed"] += ticket["fare"]
     return books
 
 

@@ -7,7 +7,17 @@ import itertools
 from datetime import timedelta
 
 from common.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
-from order.domain import EXPIRED, PAID, PENDING_PAYMENT, REFUNDED, epoch_millis, iso, sources_of, utcnow
+from order.domain import (
+    DISRUPTABLE_STATES,
+    EXPIRED,
+    PAID,
+    PENDING_PAYMENT,
+    REFUNDED,
+    epoch_millis,
+    iso,
+    sources_of,
+    utcnow,
+)
 from order.store import DuplicateOrder, with_outbox
 
 
@@ -125,6 +135,25 @@ class FakeOrderStore:
             _set(order, field, copy.deepcopy(value))
         _add_events(order, events, now)
         return copy.deepcopy(order)
+
+    def add_disruption(self, order_id, key, record, events, set_fields=None):
+        order = self.orders.get(order_id)
+        if (order is None or order["status"] not in DISRUPTABLE_STATES or key in order.get("disruptions", {})
+                or "cancellation_requested_at" in order):
+            return None
+        now = utcnow()
+        for field, value in dict(set_fields or {}, disruption=record, updated_at=iso(now)).items():
+            _set(order, field, copy.deepcopy(value))
+        order.setdefault("disruptions", {})[key] = copy.deepcopy(record)
+        _add_events(order, events, now)
+        return copy.deepcopy(order)
+
+    def replace_seats(self, order_id, updated_at, passengers, tickets):
+        order = self.orders.get(order_id)
+        if order is None or order.get("updated_at") != updated_at:
+            return False
+        order.update(passengers=copy.deepcopy(passengers), tickets=copy.deepcopy(tickets), updated_at=iso(utcnow()))
+        return True
 
     def clear_event(self, order_id, event_id):
         order = self.orders.get(order_id)

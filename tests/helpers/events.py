@@ -9,6 +9,7 @@ import uuid
 from collections import Counter
 from unittest.mock import patch
 
+from kombu import Connection, Exchange, Queue
 from nameko.containers import ServiceContainer
 from nameko.events import BROADCAST, EventHandler, event_handler
 
@@ -113,3 +114,35 @@ def watching_handlers(system):
 
             patches.enter_context(patch.object(container, "_worker_teardown", teardown))
         yield handled
+
+
+class QueuedEvents:
+    """Every ``event_type`` published by ``source`` since the queue was bound, read from a
+    queue of the test's own that keeps them until read (a listener that reconnects, as one
+    may on a loaded machine, loses nothing)."""
+
+    def __init__(self, connection, queue):
+        self.queue = queue.bind(connection)
+        self.payloads = []
+
+    def read(self):
+        """All payloads so far, in the order they were published."""
+        while (message := self.queue.get(accept=["json"])) is not None:
+            self.payloads.append(message.payload)
+            message.ack()
+        return self.payloads
+
+
+@contextlib.contextmanager
+def queued_events(config, source, event_type):
+    """``QueuedEvents`` of ``source``'s ``event_type`` while the block runs (nameko's event
+    exchange ``<source>.events``, routed by the event type)."""
+    exchange = Exchange(f"{source}.events", type="topic", durable=True)
+    queue = Queue(f"test-{event_type}-{uuid.uuid4().hex[:8]}", exchange, routing_key=event_type,
+                  durable=False, auto_delete=False)
+    with Connection(config["AMQP_URI"]) as connection:
+        queue.bind(connection).declare()
+        try:
+            yield QueuedEvents(connection, queue)
+        finally:
+            queue.bind(connection).delete()

@@ -11,14 +11,14 @@ counts it free. Whether a flight is bookable at all (open, not boarding, not dep
 is applied when the counts are read, from ``flights``.
 
 Revision ID: 0009_availability_counts
-Revises: 0006_refund_amount
+Revises: 0007_aircraft_swap
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_availability_counts"
-down_revision = "0006_refund_amount"
+down_revision = "0007_aircraft_swap"
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ timer's first run (AVAILABILITY_REPAIR_SECONDS after track starts) brings ticket
 counts for every future flight.
 
 Revision ID: 0009_flight_availability
-Revises: 0007_standard_seat_choice
+Revises: 0008_schedule_conflicts
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 revision = "0009_flight_availability"
-down_revision = "0007_standard_seat_choice"
+down_revision = "0008_schedule_conflicts"
 branch_labels = None
 depends_on = None
 
