@@ -180,3 +180,32 @@ def test_fare_families_are_priced_on_the_seats_tracks_copy_shows(system):
     assert calendar(8) == {family: {"class": "economy", "amount": amount, "currency": currency}
                            for family, amount in families["economy"].items()}
     assert calendar(9) == {}
+
+
+def test_an_aircraft_swap_shows_the_new_airplanes_cabins(system):
+    """Ticket rebuilds the seats for the new airplane (delete, then insert, one transaction):
+    the counts follow, the holds it kept still counted."""
+    admin = admin_client(system)
+    departure = datetime.now(UTC).replace(hour=7, minute=0, second=0, microsecond=0) + timedelta(days=45)
+    flight = schedule_flight(admin, create_airplane(admin), departure, origin="CGK", destination="DPS")
+    wait_until(lambda: system.http.get(f"/flights/{flight['id']}/seats").status_code == 200, DEADLINE,
+               step=0.2, what="ticket's inventory")
+    day = departure.date().isoformat()
+    client, _ = customer(system)
+    place(client, flight["id"], {"name": "Ada Lovelace"}, {"name": "Alan Turing"}, **{"class": "economy"})
+
+    def cabins():
+        seats_shown.calls = getattr(seats_shown, "calls", 0) + 1
+        page = system.http.get("/flights", params={"origin": "CGK", "destination": "DPS", "date": day,
+                                                   "limit": 20 + seats_shown.calls % 30}).json()
+        listed = [item for item in page["items"] if item["id"] == flight["id"]]
+        return listed[0]["seats_available"] if listed else None
+
+    wait_until(lambda: cabins() == {"business": 12, "economy": 148} or None, DEADLINE, step=0.3,
+               what="two economy seats held")
+    smaller = create_airplane(admin, cabins=[{"class": "business", "rows": [1, 1], "layout": "AC"},
+                                             {"class": "economy", "rows": [2, 4], "layout": "AB-CD"}])
+    swapped = admin.patch(f"/flights/{flight['id']}", json={"airplane_id": smaller["id"]})
+    assert swapped.status_code == 200, swapped.text
+    assert wait_until(lambda: cabins() == {"business": 2, "economy": 10} or None, DEADLINE, step=0.3,
+                      what="the new airplane's seats, the two held ones taken")
