@@ -92,6 +92,8 @@ class Settings:
     booking_lookup_max_failures: int
     booking_lookup_window: int
     expiry_sweep_seconds: float
+    availability_publish_seconds: float
+    availability_repair_seconds: float
     event_max_attempts: int
     event_retry_pause_seconds: float
     payment_announce_grace_seconds: float

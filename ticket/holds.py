@@ -5,9 +5,11 @@ The locking design (why a seat cannot be sold twice) is in ``docs/ticket.md``; t
 statements are in ``store.py``, the rules in ``domain.py``. Every function takes a
 SQLAlchemy session and leaves the commit to the caller.
 """
+from collections import deque
+
 from common.errors import Conflict, NotFound
 from ticket import domain, store
-from ticket.schemas import availability_answer, iso, seat_map_answer
+from ticket.schemas import availability_answer, counts_answer, iso, seat_map_answer
 
 
 def seat_map(session, flight_id):
@@ -21,6 +23,43 @@ def availability(session, flight_ids):
     if not flight_ids:
         return {}
     return availability_answer(store.free_seats_per_class(session, flight_ids))
+
+
+def availability_counts(session, flight_ids=None, since=None, departing_after=None, limit=None):
+    """``{flight_id: {"version": v, "classes": {class: {available, price}}}}``: the kept
+    counts (what ``availability_changed`` carries and track's repair asks for) and the
+    highest version among them (``None`` when there are none)."""
+    rows = store.availability_counts(session, flight_ids=flight_ids, since=since,
+                                     departing_after=departing_after, limit=limit)
+    return counts_answer(rows), max((row.version for row in rows), default=None)
+
+
+class AvailabilityFeed:
+    """What this process's ``availability_changed`` has published. Versions are taken
+    before their transactions commit, so a version lower than one already published can
+    still appear: each run looks back over the versions of its last ``LOOKBACK_RUNS``
+    runs and publishes those it has not sent. A flight is always sent whole (every class)."""
+
+    LOOKBACK_RUNS = 10
+
+    def __init__(self):
+        self.marks = deque(maxlen=self.LOOKBACK_RUNS)  # the newest version seen by each run
+        self.sent = set()  # versions published, newer than marks[0]
+
+    def changed(self, session, batch):
+        """The counts to publish (``counts_answer``), ``{}`` when none."""
+        if not self.marks:  # a process starts from now; the repair covers what came before
+            self.marks.append(store.latest_availability_version(session))
+            return {}
+        changes = [row for row in store.availability_changes(session, self.marks[0], batch + len(self.sent))
+                   if row.version not in self.sent]
+        self.sent.update(row.version for row in changes)
+        self.marks.append(max([self.marks[-1], *(row.version for row in changes)]))
+        self.sent = {version for version in self.sent if version > self.marks[0]}
+        if not changes:
+            return {}
+        counts, _ = availability_counts(session, flight_ids=sorted({row.flight_id for row in changes}))
+        return counts
 
 
 class Hold:

@@ -216,6 +216,22 @@ class TicketExchange(Base):
     created_at: Mapped[datetime] = _timestamp(nullable=False, server_default=sa.func.now())
 
 
+class AvailabilityCount(Base):
+    """Seats and free seats per (flight, cabin class), kept by triggers on ``seats``
+    (migration 0009); ``version`` grows with every change, its flight's bookability included."""
+
+    __tablename__ = "availability_counts"
+
+    flight_id: Mapped[str] = mapped_column(sa.String(64), sa.ForeignKey("flights.flight_id"), primary_key=True)
+    cabin_class: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    seats: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    free: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    price: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    version: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+
+    __table_args__ = (sa.Index("ix_availability_counts_version", "version"),)
+
+
 class OutboxEvent(Base):
     """Events an aircraft swap decides (``ticket/swap.py``), published after its commit
     (common/outbox.py)."""

@@ -348,6 +348,18 @@ def availability_answer(rows):
     return answer
 
 
+def counts_answer(rows):
+    """``availability_changed``'s ``{flight_id: {version, classes: {class: ClassAvailabilitySchema}}}``
+    from rows of ``flight_id, cabin_class, available, price, version``; a flight's version
+    is the highest of its classes'."""
+    answer = {}
+    for row in rows:
+        flight = answer.setdefault(row.flight_id, {"version": 0, "classes": {}})
+        flight["version"] = max(flight["version"], row.version)
+        flight["classes"][row.cabin_class] = {"available": row.available, "price": row.price}
+    return answer
+
+
 # -- the audit (``make audit``): this service's own records, page by page ------------------
 
 AUDIT_MAX_PAGE = 1000

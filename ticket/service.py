@@ -32,6 +32,11 @@ from ticket.schemas import (
 
 log = logging.getLogger(__name__)
 
+# nameko makes a service instance per call: what this process published lives here
+AVAILABILITY_FEED = holds.AvailabilityFeed()
+# the most (flight, class) counts one ``availability_changed`` carries; the rest go next run
+AVAILABILITY_BATCH = 5000
+
 
 def load_event(schema, payload, event_type):
     """The event's payload, validated; ``None`` (and a warning) if it is malformed:
@@ -70,6 +75,28 @@ class TicketService:
     def availability(self, flight_ids):
         with self.db.get_session() as session:
             return holds.availability(session, [str(f) for f in flight_ids or []])
+
+    @rpc
+    def availability_counts(self, flight_ids=None, since=None):
+        """The kept counts (``availability_changed``'s shape) of ``flight_ids``, or of every
+        flight departing in the future when none are named; ``since`` keeps those changed
+        after that version. Track's repair timer asks this."""
+        with self.db.get_session() as session:
+            counts, _ = holds.availability_counts(
+                session, flight_ids=[str(f) for f in flight_ids] if flight_ids is not None else None,
+                since=since, departing_after=None if flight_ids is not None else store.NOW)
+        return counts
+
+    @config_timer("availability_publish_seconds")
+    def publish_availability(self):
+        """``availability_changed``: the counts changed since this worker's last run, each
+        flight whole, all in one event (``holds.AvailabilityFeed``). A cache feed, at most
+        once: what is lost is mended by track's repair timer.
+        Every replica publishes; track keeps the highest version of each flight."""
+        with self.db.get_session() as session:
+            counts = AVAILABILITY_FEED.changed(session, AVAILABILITY_BATCH)
+        if counts:
+            self.dispatch("availability_changed", {"flights": counts})
 
     @event_handler("track", "flight_scheduled")
     def on_flight_scheduled(self, payload):

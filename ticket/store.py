@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
 from ticket import domain
-from ticket.models import TICKET_SERIAL, Flight, Order, OrderFlight, Seat, Ticket, TicketExchange
+from ticket.models import TICKET_SERIAL, AvailabilityCount, Flight, Order, OrderFlight, Seat, Ticket, TicketExchange
 
 NOW = sa.func.now()
 
@@ -145,6 +145,39 @@ def free_seats_per_class(session, flight_ids):
         .where(Seat.flight_id.in_(flight_ids))
         .group_by(Seat.flight_id, Seat.cabin_class)
     ).all()
+
+
+def availability_counts(session, flight_ids=None, since=None, departing_after=None, limit=None):
+    """Rows of ``flight_id, cabin_class, available, price, version`` from the counts the
+    triggers keep: of ``flight_ids``, or changed after version ``since`` (in version order),
+    or of flights departing after ``departing_after``; ``available`` is 0 on a flight not
+    bookable (as in ``free_seats_per_class``)."""
+    query = (
+        sa.select(AvailabilityCount.flight_id, AvailabilityCount.cabin_class,
+                  sa.case((bookable(), AvailabilityCount.free), else_=0).label("available"),
+                  AvailabilityCount.price, AvailabilityCount.version)
+        .join(Flight, Flight.flight_id == AvailabilityCount.flight_id)
+    )
+    if flight_ids is not None:
+        query = query.where(AvailabilityCount.flight_id.in_(flight_ids))
+    if since is not None:
+        query = query.where(AvailabilityCount.version > since).order_by(AvailabilityCount.version)
+    if departing_after is not None:
+        query = query.where(Flight.departure_at > departing_after)
+    if limit is not None:
+        query = query.limit(limit)
+    return session.execute(query).all()
+
+
+def availability_changes(session, since, limit):
+    """``(flight_id, version)`` of the counts changed after version ``since``, in version order."""
+    return session.execute(
+        sa.select(AvailabilityCount.flight_id, AvailabilityCount.version)
+        .where(AvailabilityCount.version > since).order_by(AvailabilityCount.version).limit(limit)).all()
+
+
+def latest_availability_version(session):
+    return session.execute(sa.select(sa.func.coalesce(sa.func.max(AvailabilityCount.version), 0))).scalar_one()
 
 
 # -- orders -----------------------------------------------------------------------------

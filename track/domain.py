@@ -141,7 +141,7 @@ def decode_cursor(cursor):
 def offer(fares, availability, passengers, cabin_class=None):
     """``(seats_available, lowest_fare)`` for one flight, or None if it cannot seat the party.
 
-    ``availability`` is ticket's answer for the flight, ``{class: {available, price}}``;
+    ``availability`` is the flight's free seats (``store.availability_of``), ``{class: {available, price?}}``;
     the lowest fare is taken among the classes (or the one class asked for) that
     still have ``passengers`` seats.
     """

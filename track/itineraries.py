@@ -3,7 +3,8 @@ back, priced per fare family for the party, sorted and paged.
 
 Each direction is two reads of track's flights (the direct route, and the one-stop
 self-join bounded by the day and the connection window) and, for both directions
-together, one ``ticket.availability`` call. Options are built whole for the day, sorted
+together, one read of track's copy of ticket's free seats (``store.availability_of``).
+Options are built whole for the day, sorted
 (``trips.sort_key``) and served by offset (``trips.page``): a day of one route holds a
 bounded number of options (``trips.MAX_CONNECTIONS`` pairs at most), and a price or
 duration order has no index to walk.
@@ -11,7 +12,7 @@ duration order has no index to walk.
 from track import domain, fare_schemas, store, trips
 
 
-def search(session, ticket_rpc, time_zones, query, min_connection):
+def search(session, time_zones, query, min_connection):
     """``query``: a loaded ``ItineraryQuery``; ``time_zones``: code → IANA zone."""
     outbound = _candidates(session, time_zones, query["origin"], query["destination"], query["date"],
                            min_connection)
@@ -19,9 +20,9 @@ def search(session, ticket_rpc, time_zones, query, min_connection):
     if query["return_date"]:
         inbound = _candidates(session, time_zones, query["destination"], query["origin"], query["return_date"],
                               min_connection)
-    flight_ids = sorted({str(flight.id) for directs, pairs in (outbound, inbound)
-                         for flight in [*directs, *(leg for pair in pairs for leg in pair)]})
-    availability = ticket_rpc.availability(flight_ids) if flight_ids else {}
+    flights = {flight.id: flight for directs, pairs in (outbound, inbound)
+               for flight in [*directs, *(leg for pair in pairs for leg in pair)]}
+    availability = store.availability_of(session, list(flights.values()))
     families = [family.code for family in store.fare_families(session)]
 
     def options(candidates):

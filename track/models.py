@@ -101,6 +101,21 @@ class OutboxEvent(Base):
     )
 
 
+class FlightAvailability(Base):
+    """Track's copy of ticket's free seats of a flight, what search reads:
+    ``classes`` is ``{cabin class: {available, price}}``, ``version`` ticket's (counts
+    with a lower version than the one kept are older and ignored). A flight without a
+    row is read as its seat layout, all free (migration 0009)."""
+
+    __tablename__ = "flight_availability"
+
+    flight_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), sa.ForeignKey("flights.id"), primary_key=True)
+    classes: Mapped[dict] = mapped_column(JSONB)
+    version: Mapped[int] = mapped_column(sa.BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now(),
+                                                 onupdate=sa.func.now())
+
+
 class ScheduleConflict(Base):
     """A knock-on conflict a delay made (``track/disruptions.py``), for the admins:
     the delayed flight now overlaps its airplane's next flight (turnaround included)

@@ -319,6 +319,24 @@ def search_page(items, next_cursor):
     return {"items": items, "next_cursor": next_cursor}
 
 
+# -- ticket's free-seat counts (``availability_changed``, ``ticket.availability_counts``) ----
+
+class ClassCountsSchema(Schema):
+    available = fields.Integer(required=True, validate=validate.Range(min=0))
+    price = fields.Integer(allow_none=True)
+
+
+class FlightCountsSchema(Schema):
+    version = fields.Integer(required=True, validate=validate.Range(min=0))
+    classes = fields.Dict(keys=fields.String(), values=fields.Nested(ClassCountsSchema), required=True)
+
+
+class AvailabilityChangedSchema(Schema):
+    """``{flights: {flight_id: {version, classes: {cabin class: {available, price}}}}}``."""
+
+    flights = fields.Dict(keys=fields.String(), values=fields.Nested(FlightCountsSchema), required=True)
+
+
 # -- aircraft swap and the knock-on conflicts of delays (track/disruptions.py) ------------
 
 class AirplaneChangeInput(Schema):

@@ -7,8 +7,10 @@ answer with a ``schemas`` dump.
 import logging
 from datetime import UTC, datetime, timedelta
 
+from marshmallow import ValidationError
+
 from common.config import SettingsProvider
-from common.entrypoints import config_timer, rpc
+from common.entrypoints import config_timer, event_handler, rpc
 from common.errors import InvalidInput, NotFound, load_or_raise
 from common.metrics import Metrics
 from common.sql import check
@@ -19,6 +21,7 @@ from track.models import Base
 from track.schemas import (
     AirplaneChangeInput,
     AirportQuery,
+    AvailabilityChangedSchema,
     BoardQuery,
     CalendarQuery,
     ConflictsQuery,
@@ -29,6 +32,9 @@ from track.schemas import (
 )
 
 log = logging.getLogger(__name__)
+
+# flights whose counts one ``ticket.availability_counts`` call of the repair asks for
+REPAIR_PAGE = 1000
 
 
 class TrackService:
@@ -195,7 +201,7 @@ class TrackService:
         flights = store.flights_on_route(self.db.session, query["origin"], query["destination"],
                                          starts_at, ends_at, after, query["limit"] + 1)
         page, more = flights[:query["limit"]], len(flights) > query["limit"]
-        availability = self.services.ticket.availability([str(f.id) for f in page]) if page else {}
+        availability = store.availability_of(self.db.session, page)
         items = []
         for flight in page:
             found = domain.offer(flight.fares, availability.get(str(flight.id)) or {},
@@ -250,7 +256,7 @@ class TrackService:
         }, "Invalid trip search")
         self._time_zones(query["origin"], query["destination"])
         session = self.db.session
-        return itineraries.search(session, self.services.ticket, self.airport_time_zones.time_zones(session), query,
+        return itineraries.search(session, self.airport_time_zones.time_zones(session), query,
                                   timedelta(minutes=self.settings.min_connection_minutes))
 
     # -- tracking and discovery (track/tracking.py) ----------------------------------
@@ -277,7 +283,36 @@ class TrackService:
             "origin": origin, "destination": destination, "from": first_day, "to": last_day,
             "passengers": passengers, "class": cabin_class}, "Invalid calendar")
         origin_tz, _ = self._time_zones(query["origin"], query["destination"])
-        return tracking.fare_calendar(self.db.session, self.services.ticket, origin_tz, query)
+        return tracking.fare_calendar(self.db.session, origin_tz, query)
+
+    # -- free seats: track's copy of ticket's counts (docs/benchmarks.md) ----------------
+
+    @event_handler("ticket", "availability_changed")
+    def on_availability_changed(self, payload):
+        try:
+            event = AvailabilityChangedSchema().load(payload)
+        except ValidationError as exc:
+            log.warning("ignored malformed availability_changed event: %s", exc.messages)
+            return
+        store.save_availability(self.db.session, event["flights"])
+        self.db.session.commit()
+
+    @config_timer("availability_repair_seconds")
+    def repair_availability(self):
+        """Ticket's counts of every future flight, page by page: what a lost
+        ``availability_changed`` left stale is mended within AVAILABILITY_REPAIR_SECONDS."""
+        session, after, repaired = self.db.session, None, 0
+        while True:
+            ids = store.future_flight_ids(session, after, REPAIR_PAGE)
+            session.commit()
+            if not ids:
+                break
+            counts = AvailabilityChangedSchema().load(
+                {"flights": self.services.ticket.availability_counts([str(i) for i in ids])})["flights"]
+            repaired += store.save_availability(session, counts)
+            session.commit()
+            after = ids[-1]
+        log.info("availability repair: counts of %d future flights read from ticket", repaired)
 
 
 def _present(**values):

@@ -4,6 +4,7 @@ Each function takes a SQLAlchemy session, returns rows (ORM objects; the service
 dumps them with ``schemas.py``) and leaves committing to the caller.
 """
 import uuid
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from common.outbox import Outbox
 from track.domain import CANCELLED, DEPARTURES, DONE_STATUSES, LISTED_STATUSES
-from track.models import Airport, FareFamily, Flight, OutboxEvent, ScheduleConflict
+from track.models import Airport, FareFamily, Flight, FlightAvailability, OutboxEvent, ScheduleConflict
 
 # events decided with a change, published after its commit
 OUTBOX = Outbox(OutboxEvent)
@@ -302,3 +303,53 @@ def connections_query(origin, destination, starts_at, ends_at, min_connection, m
 def connections(session, origin, destination, starts_at, ends_at, min_connection, max_connection, limit):
     query = connections_query(origin, destination, starts_at, ends_at, min_connection, max_connection, limit)
     return [tuple(row) for row in session.execute(query)]
+
+
+# -- free seats (track's copy of ticket's counts) -------------------------------------------
+
+def availability_of(session, flights):
+    """``{flight_id: {class: {available, price?}}}`` of ``flights`` from the kept counts, in
+    one primary-key read; a flight without counts yet is its seat layout, all free, and one
+    that has departed has none free (as ticket answers)."""
+    if not flights:
+        return {}
+    kept = dict(session.execute(
+        sa.select(FlightAvailability.flight_id, FlightAvailability.classes)
+        .where(FlightAvailability.flight_id.in_([flight.id for flight in flights]))).all())
+    now = datetime.now(UTC)
+    answer = {}
+    for flight in flights:
+        classes = kept.get(flight.id)
+        if classes is None:
+            classes = {cls: {"available": count} for cls, count in (flight.seat_counts or {}).items()}
+        if flight.departure_at <= now:
+            classes = {cls: {**state, "available": 0} for cls, state in classes.items()}
+        answer[str(flight.id)] = classes
+    return answer
+
+
+def save_availability(session, counts):
+    """Keep ``counts`` (``{flight_id: {version, classes}}``, ticket's answer) where newer than
+    what is kept; flights track does not know are skipped. Rows in key order (no deadlock
+    between two writers)."""
+    keys = {key: name for key, name in ((as_uuid(name), name) for name in counts) if key is not None}
+    known = set(session.scalars(sa.select(Flight.id).where(Flight.id.in_(list(keys)))))
+    rows = sorted(({"flight_id": key, "classes": counts[keys[key]]["classes"], "version": counts[keys[key]]["version"]}
+                   for key in known), key=lambda row: row["flight_id"])
+    if not rows:
+        return 0
+    statement = insert(FlightAvailability).values(rows)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[FlightAvailability.flight_id],
+        set_={"classes": statement.excluded.classes, "version": statement.excluded.version,
+              "updated_at": sa.func.now()},
+        where=FlightAvailability.version <= statement.excluded.version))
+    return len(rows)
+
+
+def future_flight_ids(session, after, limit):
+    """Ids of listed flights departing in the future, in id order after ``after``."""
+    query = sa.select(Flight.id).where(Flight.departure_at > sa.func.now(), Flight.status.in_(LISTED_STATUSES))
+    if after is not None:
+        query = query.where(Flight.id > after)
+    return list(session.scalars(query.order_by(Flight.id).limit(limit)))

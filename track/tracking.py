@@ -1,6 +1,6 @@
 """Tracking and discovery: every leg of a flight number on a day, airport boards and
-the fare calendar. Reads of track's own flights; the calendar also asks ticket for
-free seats, in one ``ticket.availability`` call for the whole window.
+the fare calendar. Reads of track's own flights; the calendar also reads free seats,
+from track's copy of ticket's counts, for the whole window.
 
 Days are local: a flight number's date and a calendar's days at the origin, a
 board's date at its airport. Status and boards go by the *scheduled* times (a
@@ -51,14 +51,14 @@ def _after(cursor):
     return moment, key
 
 
-def fare_calendar(session, ticket_rpc, origin_tz, query):
+def fare_calendar(session, origin_tz, query):
     """The lowest fare that seats ``passengers`` on each local day of the window."""
     first_day, last_day = query["first_day"], query["last_day"]
     domain.check_calendar_window(first_day, last_day)
     starts_at, ends_at = domain.local_days_utc_range(first_day, last_day, origin_tz)
     flights = store.flights_on_route(session, query["origin"], query["destination"], starts_at, ends_at,
                                      None, None)
-    availability = ticket_rpc.availability([str(f.id) for f in flights]) if flights else {}
+    availability = store.availability_of(session, flights)
     offers, family_offers = [], []
     for flight in flights:
         found = domain.offer(flight.fares, availability.get(str(flight.id)) or {}, query["passengers"],

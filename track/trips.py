@@ -44,7 +44,7 @@ def option(legs, availability, cabin_class, passengers, families):
     a leg without that cabin or without ``passengers`` free seats in it, legs priced in
     different currencies (amounts are never converted), or no family every leg sells.
 
-    ``availability``: ticket's ``{flight_id: {class: {available, price}}}``; ``families``:
+    ``availability``: ``store.availability_of``'s ``{flight_id: {class: {available, price}}}``; ``families``:
     the catalogue's codes in rank order.
     """
     seats, prices = [], []
