@@ -7,12 +7,16 @@ data is prepared anew either way, and every seat a booking run tried is remember
 so the next booking run (or the message count) never asks for a seat already taken.
 """
 import json
+import time
 
 import requests
 
 from bench import fixtures, provenance, system
 
 SYSTEM_SETTINGS = {"SEARCH_CACHE_TTL": 0}  # uncached: every search reaches track and ticket
+# the customers log in again before a run once their tokens are this old: a whole bench
+# (the bulk growth included) outlasts ACCESS_TOKEN_TTL (900 s by default)
+TOKENS_FRESH_SECONDS = 300
 
 
 class SystemUnderTest:
@@ -23,6 +27,7 @@ class SystemUnderTest:
         self.reused = False
         self.restarted_because = None
         self.data = {}
+        self.tokens_at = 0.0
         self.tried = set()
         self.overrides = {}
         self.settings = provenance.settings(system.bench_config(**SYSTEM_SETTINGS))
@@ -47,6 +52,7 @@ class SystemUnderTest:
             self._record()
         try:
             self.data = fixtures.prepare()
+            self.tokens_at = time.monotonic()
         except BaseException:
             self.__exit__()
             raise
@@ -62,6 +68,9 @@ class SystemUnderTest:
 
     def data_file(self, scenario):
         """The scenario data for locust; booking runs get only seats no run has tried yet."""
+        if self.data.get("tokens") and time.monotonic() - self.tokens_at > TOKENS_FRESH_SECONDS:
+            self.data["tokens"] = fixtures.customer_tokens(len(self.data["tokens"]))
+            self.tokens_at = time.monotonic()
         data = dict(self.data)
         data["booking_seats"] = [seat for seat in self.data.get("booking_seats", []) if tuple(seat) not in self.tried]
         path = system.RUN_DIR / f"bench-data-{scenario}.json"
