@@ -14,7 +14,7 @@ order (a cancellation of the new flight waits for the exchange, or the exchange 
 the flight closed), the order row, then the seats flight by flight in ``flight_id``
 order.
 """
-from common.errors import Conflict, NotFound
+from common.errors import Conflict
 from ticket import domain, holds, store
 from ticket.schemas import dump_tickets
 
@@ -36,13 +36,7 @@ def exchange_tickets(session, request, airline_prefix):
     if done is not None:
         return exchange_answer(session, done)
     flights = holds.lock_flights(session, [old_flight_id, new_flight_id])
-    new_flight = flights[new_flight_id]
-    if new_flight is None:
-        raise NotFound("No such flight.", details={"flight_id": new_flight_id})
-    closed = domain.closed_for_booking_because(new_flight)
-    if closed:
-        raise Conflict("The new flight is not open for booking.", code="FLIGHT_NOT_BOOKABLE",
-                       details={"flight_id": new_flight_id, "reason": closed})
+    holds.check_open_for_booking(flights[new_flight_id], new_flight_id)
     order = store.lock_order(session, order_id)
     done = store.exchange_of(session, change_id)  # a twin call that held the order's lock first
     if done is not None:

@@ -123,7 +123,12 @@ def hold_itinerary(session, request, ttl_seconds):
 
 def _open_flight(session, flight_id):
     """The flight row, locked ``FOR SHARE``, if it takes holds now."""
-    flight = store.lock_flight(session, flight_id)
+    return check_open_for_booking(store.lock_flight(session, flight_id), flight_id)
+
+
+def check_open_for_booking(flight, flight_id):
+    """``flight`` (a locked row, or None) if it takes bookings now; else NotFound or
+    Conflict ``FLIGHT_NOT_BOOKABLE`` with the reason."""
     if flight is None:
         raise NotFound("No such flight.", details={"flight_id": flight_id})
     closed = domain.closed_for_booking_because(flight)
