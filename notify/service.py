@@ -75,6 +75,8 @@ class NotifyService:
 
     @event_handler("payment", "payment_refunded")
     def on_payment_refunded(self, payload):
+        if payload.get("reason") == "change_failed":
+            return  # a refused change's payment given back: its confirmation answered the failure
         self._record(domain.REFUNDED, PaymentRefundedSchema(), payload, "payment_refunded")
 
     @event_handler("ticket", "check_in_opened")

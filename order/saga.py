@@ -471,6 +471,10 @@ class Orders:
         ``flight_departed``, ``hold_lost``) or TICKETED (cancelled) → REFUNDED, with the refund and
         its reason on the order."""
         order_id, payment_id = refund["order_id"], refund["payment_id"]
+        if refund.get("change_id"):
+            # a change's payment: given back when its exchange was refused (the change FAILED),
+            # or with the order's own at a cancellation (the order's ``refund`` is its own payment's)
+            return
         record = {
             "refund_id": refund.get("refund_id"), "amount": refund.get("amount"),
             "reason": refund.get("reason"), "at": iso(utcnow()),

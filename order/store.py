@@ -307,6 +307,18 @@ class ChangeStore:
                                          {"$set": dict(fields, status=status, updated_at=iso(utcnow()))})
         return self.find(change_id)
 
+    def note(self, change_id, fields):
+        """Set ``fields`` on a change still CONFIRMING (what its confirmation has done so far);
+        the change afterwards, or None if it is not CONFIRMING."""
+        return self.db.order_changes.find_one_and_update(
+            {"_id": change_id, "status": "CONFIRMING"}, {"$set": fields}, return_document=ReturnDocument.AFTER)
+
+    def fail_unpaid(self, change_id, error):
+        """CONFIRMING with no payment noted → FAILED with ``error`` (nothing was charged)."""
+        self.db.order_changes.update_one(
+            {"_id": change_id, "status": "CONFIRMING", "payment_id": {"$exists": False}},
+            {"$set": {"status": "FAILED", "error": error, "updated_at": iso(utcnow())}})
+
     def expire(self, change_id, now_ms):
         self.db.order_changes.update_one({"_id": change_id, "status": "QUOTED", "expires_at_ms": {"$lte": now_ms}},
                                          {"$set": {"status": "EXPIRED"}})

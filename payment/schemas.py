@@ -79,6 +79,8 @@ class PaymentSchema(Schema):
     amount = fields.Integer(metadata={"description": "minor units of currency"})
     currency = fields.String()
     status = fields.String(metadata={"example": "succeeded"})
+    change_id = fields.String(allow_none=True, metadata={
+        "description": "set on the payment of a voluntary change (what was due), not the order's own"})
     card = fields.Nested(CardSummarySchema)
     decline_reason = fields.String(allow_none=True)
     refund = fields.Nested(RefundSchema, allow_none=True)
@@ -100,6 +102,7 @@ class AuditPaymentSchema(Schema):
     status = fields.String(metadata={"description": "pending, failed, succeeded, refunding or refunded"})
     amount = fields.Integer()
     currency = fields.String()
+    change_id = fields.String(allow_none=True, metadata={"description": "the change a change's payment paid for"})
     refund = fields.Method("dump_refund", allow_none=True)
     updated_at = fields.Method("dump_updated_at")
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from common.errors import Conflict, NotFound
 from payment import processor
 from payment.domain import FAILED, NEVER_RECEIVED, PENDING, REFUNDED, REFUNDING, SUCCEEDED
-from payment.store import OrderAlreadyCharged, stamp
+from payment.store import OrderAlreadyCharged, charge_key, stamp
 
 
 class FakePaymentStore:
@@ -27,6 +27,10 @@ class FakePaymentStore:
 
     def captured_for_order(self, order_id):
         return next((copy.deepcopy(p) for p in self.payments.values() if p.get("charge_key") == order_id), None)
+
+    def for_change(self, change_id):
+        found = sorted((p for p in self.payments.values() if p.get("change_id") == change_id), key=lambda p: p["_id"])
+        return copy.deepcopy(found[-1]) if found else None
 
     def for_order(self, order_id):
         return copy.deepcopy(sorted((p for p in self.payments.values() if p["order_id"] == order_id),
@@ -64,9 +68,9 @@ class FakePaymentStore:
     # -- writing ---------------------------------------------------------------------
 
     def insert_pending(self, payment):
-        if self.captured_for_order(payment["order_id"]) is not None:
+        if self.captured_for_order(charge_key(payment)) is not None:
             raise OrderAlreadyCharged(payment["order_id"])
-        self.payments[payment["_id"]] = dict(copy.deepcopy(payment), status=PENDING, charge_key=payment["order_id"],
+        self.payments[payment["_id"]] = dict(copy.deepcopy(payment), status=PENDING, charge_key=charge_key(payment),
                                              updated_at=stamp(payment["created_at"]))
         return self.find(payment["_id"])
 
