@@ -197,7 +197,8 @@ class Changes:
             return change_view(change)
         if change["status"] == FAILED:
             error = change["error"]
-            raise Conflict(error["message"], code=error["code"], details={"change_id": change_id})
+            refused = PaymentDeclined if error["code"] == PaymentDeclined.code else Conflict
+            raise refused(error["message"], code=error["code"], details={"change_id": change_id})
         if change["status"] == QUOTED and change["expires_at_ms"] <= now_ms:
             change = self.store.expire(change_id, now_ms)
         if change["status"] == EXPIRED:

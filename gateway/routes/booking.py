@@ -3,6 +3,7 @@
 comes from the verified token, never from the request."""
 from common.errors import load_or_raise
 from gateway.http import json_body, json_response, route
+from gateway.schemas import ChangeCardSchema
 from order.schemas import (
     ChangeRequestSchema,
     ChangeSchema,
@@ -73,6 +74,8 @@ class BookingRoutes:
            errors=(400, 402, 404, 409, 429, 503))
     def confirm_change(self, request, order_id, change_id):
         body = load_or_raise(ConfirmChangeBodySchema(), json_body(request, required=False) or {})
+        if body["card"] is not None:
+            load_or_raise(ChangeCardSchema(), {"card": body["card"]}, message="Invalid card details")
         return json_response(self.rpc.order.confirm_change(order_id, change_id, request.caller.id, body["card"]))
 
     @route("GET", "/tickets", summary="The caller's e-tickets", tags=["booking"], auth="user",
