@@ -272,8 +272,10 @@ class ChangeStore:
     """Voluntary changes (``order.changes``), in ``order_changes``: one document per quote,
     ``_id`` the change id, ``status`` QUOTED → CONFIRMING → CONFIRMED (or FAILED, EXPIRED),
     ``expires_at_ms`` (epoch milliseconds) when an unconfirmed quote lapses, ``claimed_ms``
-    when a confirmation last took it (the resume timer's clock). On the order, a confirmed
-    change is the map ``changes`` ``{change id: record}`` (a map, as for the outbox)."""
+    when a confirmation last took it (the resume timer's clock), ``payment_id`` once what was
+    due is captured, ``refusal`` once ticket refused the exchange (before the payment goes
+    back). On the order, a confirmed change is the map ``changes`` ``{change id: record}``
+    (a map, as for the outbox)."""
 
     def __init__(self, db):
         self.db = db
