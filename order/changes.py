@@ -228,6 +228,7 @@ class Changes:
         change CONFIRMING for a retry or the resume timer. ``card``: the customer's, on the
         confirmation that brought it (never stored); ``resuming``: the resume timer's drive,
         which may end a change nobody paid."""
+        self._begin(change)
         change = self._paid(change, card, resuming)
         if change.get("refusal"):
             self._undo(change)
@@ -242,6 +243,26 @@ class Changes:
         self._record(change, exchange)
         return self.store.finish(change["_id"], CONFIRMED, {
             "tickets": exchange["issued"], "exchanged": exchange["exchanged"], "confirmed_at": iso(utcnow())})
+
+    def _begin(self, change):
+        """Mark the order ``changing`` (``ChangeStore.begin_on_order``) before anything is
+        charged or exchanged: a cancellation waits until the change has ended. Refused (the
+        order is being cancelled, or another change is under way): the change FAILED, nothing done."""
+        if change.get("payment_id") or change.get("refusal"):
+            return  # begun before: the mark holds until the change ends
+        if self.store.begin_on_order(change["order_id"], change["_id"]) is not None:
+            return
+        order = self.orders.store.find(change["order_id"])
+        if change["_id"] in (order.get("changes") or {}):
+            return  # recorded already (the mark is gone with it): only its end is left
+        if order.get("changing"):
+            error = Conflict("Another change of this booking is being confirmed.", code="CHANGE_IN_PROGRESS",
+                             details={"change_id": change["_id"]})
+        else:
+            error = Conflict("This booking is being cancelled: it can no longer be changed.",
+                             code="ORDER_NOT_TICKETED", details={"change_id": change["_id"]})
+        self.store.finish(change["_id"], FAILED, {"error": {"code": error.code, "message": error.message}})
+        raise error
 
     def _paid(self, change, card, resuming):
         """Step 2: the change, with ``payment_id`` once its payment is captured (nothing due: as it is)."""
@@ -266,11 +287,13 @@ class Changes:
                     raise PaymentDeclined("The card was declined.", details={"payment_id": payment["id"],
                                                                              "reason": payment.get("decline_reason")})
         except PaymentDeclined as error:
+            self.store.end_on_order(change["order_id"], change_id)
             self.store.finish(change_id, FAILED, {"error": {"code": error.code, "message": error.message}})
             raise
         noted = self.store.note(change_id, {"payment_id": payment["id"]})
         if noted is None:  # the resume timer ended it unpaid meanwhile: this money goes back
             self.services.payment.refund_change(change_id)
+            self.store.end_on_order(change["order_id"], change_id)
             failed = self.store.find(change_id)
             raise Conflict(failed["error"]["message"], code=failed["error"]["code"], details={"change_id": change_id})
         return noted
@@ -282,6 +305,7 @@ class Changes:
         failed = self.store.find(change["_id"])
         if failed["status"] != FAILED:  # paid meanwhile: the confirmation carries on
             return failed
+        self.store.end_on_order(change["order_id"], change["_id"])
         raise Conflict(failed["error"]["message"], code=failed["error"]["code"], details={"change_id": change["_id"]})
 
     def _undo(self, change, error=None):
@@ -291,6 +315,7 @@ class Changes:
         if change.get("payment_id"):
             self.store.note(change["_id"], {"refusal": refusal})
             self.services.payment.refund_change(change["_id"])
+        self.store.end_on_order(change["order_id"], change["_id"])
         self.store.finish(change["_id"], FAILED, {"error": refusal, "refunded": bool(change.get("payment_id"))})
         raise error or Conflict(refusal["message"], code=refusal["code"], details={"change_id": change["_id"]})
 
@@ -309,7 +334,8 @@ class Changes:
             # the traveller took the disruption's move: resolved, so a later cancellation
             # follows the fare rules again (``disruptions`` keeps its history)
             resolved = ("disruption",) if change.get("disruption_move") else ()
-            if self.store.record_on_order(order, change_id, fields, [event], unset_fields=resolved) is not None:
+            if self.store.record_on_order(order, change_id, fields, [event],
+                                          unset_fields=(*resolved, "changing")) is not None:
                 self.orders.outbox.publish(order["_id"], [event])
                 return
         raise ServiceUnavailable("The booking kept changing; the change will be recorded shortly.")

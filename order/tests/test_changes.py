@@ -226,3 +226,32 @@ def test_an_order_sold_while_track_was_away_holds_the_new_flights_standard_fare_
     changed = store.find(order["_id"])
     assert [(f["flight_id"], f["class"], f["family"]) for f in changed["fares"]] == [("f-new", "economy", "standard")]
     assert not changed["fares_pending"]
+
+
+def test_a_cancellation_waits_for_a_change_being_confirmed(world, dearer):
+    changes, store, ticket, _ = world
+    order, quoted = dearer
+    changes.services.payment.away = True
+    with pytest.raises(ServiceUnavailable):
+        changes.confirm(order["_id"], quoted["id"], "u1", GOOD_CARD)
+    assert store.find(order["_id"])["changing"] == quoted["id"]
+
+    with pytest.raises(Conflict) as waiting:
+        changes.orders.cancel(order["_id"], "u1")
+    assert waiting.value.code == "CHANGE_IN_PROGRESS"
+
+    changes.services.payment.away = False
+    assert changes.resume(older_than_seconds=0) == 1  # ended unpaid: the mark goes with it
+    assert "changing" not in store.find(order["_id"])
+    assert changes.orders.cancel(order["_id"], "u1")["cancellation_requested_at"]
+
+
+def test_a_change_of_a_booking_being_cancelled_fails_before_anything_is_charged(world, dearer):
+    changes, store, ticket, _ = world
+    order, quoted = dearer
+    changes.orders.cancel(order["_id"], "u1")
+    with pytest.raises(Conflict) as refused:
+        changes.confirm(order["_id"], quoted["id"], "u1", GOOD_CARD)
+    assert refused.value.code == "ORDER_NOT_TICKETED"
+    assert changes.services.payment.payments == {} and ticket.calls == []
+    assert changes.store.find(quoted["id"])["status"] == "FAILED"
