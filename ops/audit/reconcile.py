@@ -142,7 +142,7 @@ def captured_payments_belong_to_settled_orders(records, rules):
 
 def change_payment_discrepancies(payment, order, ids):
     """A change's payment: held by a TICKETED order that records it, given back whole when
-    its change failed (and then not recorded), or refunded with its order's cancellation."""
+    its change failed (not recorded on the order), or refunded with its order's cancellation."""
     taken = payment["id"] in (order.get("change_payments") or [])
     refund = payment.get("refund")
     if payment["status"] == "succeeded":
@@ -154,12 +154,13 @@ def change_payment_discrepancies(payment, order, ids):
                             f"{(refund or {}).get('amount')} still not given back; order {order['status']}", ids)]
     elif refund is None:
         return [Discrepancy("refund_missing", "payment refunded without a refund record", ids)]
-    elif refund.get("reason") == CHANGE_FAILED:
+    elif not taken or refund.get("reason") == CHANGE_FAILED:
+        # its change failed (or the order closed before it was recorded): given back whole
         if taken or refund["amount"] != payment["amount"]:
             return [Discrepancy("change_refund_wrong", f"a failed change's payment refunded {refund['amount']} of "
                                 f"{payment['amount']}, the order {'records' if taken else 'does not record'} it",
                                 dict(ids, refund_id=refund["refund_id"]))]
-    elif not taken or order["status"] != REFUNDED:
+    elif order["status"] != REFUNDED:
         return [Discrepancy("refund_not_on_order", f"a change's payment refunded {refund['amount']} "
                             f"({refund.get('reason')}) but the order is {order['status']}",
                             dict(ids, refund_id=refund["refund_id"]))]
