@@ -78,6 +78,8 @@ log = logging.getLogger(__name__)
 
 QUOTED, CONFIRMING, CONFIRMED, FAILED, EXPIRED = "QUOTED", "CONFIRMING", "CONFIRMED", "FAILED", "EXPIRED"
 RECORD_ATTEMPTS = 5
+# payment's ``decline_reason`` of a charge the processor never received (no card was declined)
+NEVER_RECEIVED = "abandoned"
 TICKET_FIELDS = ("number", "order_id", "flight_id", "passenger_name", "seat", "class", "fare", "currency",
                  "status", "issued_at")
 ITINERARY_TICKET_FIELDS = ("passenger_type", "passenger_index")
@@ -283,6 +285,8 @@ class Changes:
                 if payment["status"] == "pending":
                     raise ServiceUnavailable("The change's payment is being settled with the card processor.",
                                              code="PAYMENT_OUTCOME_UNKNOWN", details={"change_id": change_id})
+                if payment["status"] == "failed" and payment.get("decline_reason") == NEVER_RECEIVED:
+                    return self._fail_unpaid(change)  # the processor never received it: nothing was charged
                 if payment["status"] == "failed":
                     raise PaymentDeclined("The card was declined.", details={"payment_id": payment["id"],
                                                                              "reason": payment.get("decline_reason")})
