@@ -31,10 +31,10 @@ is driven again by a retry or by the resume timer from what the change records:
    ``changes`` history) with ``booking_changed`` in its outbox, once;
 5. the quote CONFIRMED with what was done: a second confirm answers it again.
 
-A quote with ``refund_due`` above zero (a cheaper flight, refundable fare) is still
-refused at confirmation with ``CHANGE_PAYMENT_NOT_SUPPORTED``: payment refunds each
-payment once, and a residual refund now would leave nothing to refund the order's own
-payment by at a later cancellation (docs/booking.md).
+A quote with ``refund_due`` above zero (a cheaper flight, refundable fare) has the
+residual given back after the exchange, before step 4: ``payment.refund_residual`` keyed
+by the change id, taken from the order's payments (its own first) as a partial refund that
+leaves the rest refundable by a later cancellation.
 """
 import logging
 from datetime import timedelta
@@ -206,10 +206,6 @@ class Changes:
         if change["status"] == EXPIRED:
             raise Conflict("This quote has expired: ask for a new one.", code="QUOTE_EXPIRED",
                            details={"change_id": change_id, "expires_at": change["expires_at"]})
-        if change["refund_due"] > 0:
-            raise Conflict("Changes that give money back are not supported yet: only a change with nothing to "
-                           "refund can be confirmed.", code="CHANGE_PAYMENT_NOT_SUPPORTED",
-                           details={"amount_due": change["amount_due"], "refund_due": change["refund_due"]})
         if change["amount_due"] > 0 and card is None and change["status"] == QUOTED:
             raise InvalidInput(f"{change['amount_due']} {change['currency']} is due for this change: pay it by card.",
                                details={"fields": {"card": ["Required when amount_due is above zero."]},
@@ -242,6 +238,10 @@ class Changes:
             if isinstance(error, ServiceUnavailable):
                 raise
             self._undo(dict(change, refusal={"code": error.code, "message": error.message}), error)
+        if change["refund_due"] > 0:
+            # after the exchange, once (keyed by the change id); a processor that does not
+            # answer leaves the change CONFIRMING, and the resume timer asks again
+            self.services.payment.refund_residual(change["order_id"], change["_id"], change["refund_due"])
         self._record(change, exchange)
         return self.store.finish(change["_id"], CONFIRMED, {
             "tickets": exchange["issued"], "exchanged": exchange["exchanged"], "confirmed_at": iso(utcnow())})

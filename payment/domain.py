@@ -108,6 +108,16 @@ def refund_amount(captured, asked=None):
     return max(0, min(int(asked), captured))
 
 
+def partly_refunded(payment):
+    """What voluntary changes' residual refunds took back of a payment already (``partial_refunds``)."""
+    return sum(refund["amount"] for refund in (payment.get("partial_refunds") or {}).values())
+
+
+def refundable(payment):
+    """What a payment can still give back: what it captured less its partial refunds."""
+    return payment["amount"] - partly_refunded(payment)
+
+
 def split_refund(held, asked=None):
     """How a refund of ``asked`` (None: all of it) is taken from an order's payments that
     hold money, ``held`` their captured amounts in the order they are refunded (the order's

@@ -68,6 +68,7 @@ from payment.domain import (
     REFUNDING,
     SUCCEEDED,
     refund_amount,
+    refundable,
     split_refund,
 )
 from payment.schemas import AuditPaymentSchema, CardSchema, PaymentSchema
@@ -321,21 +322,58 @@ class Ledger:
         its changes' payments not given back already): ``split_refund`` says what each gives,
         the same on a replay, and each is refunded once. A payment still pending is refunded
         once settled: order rejects a late capture."""
+        held = self._held(order_id)
+        shares = split_refund([refundable(p) for p in held], amount)
+        for held_payment, share in zip(held, shares):
+            self.refund_payment(held_payment["_id"], reason, share)
+
+    def _held(self, order_id):
+        """The payments holding the order's money, in the order refunds take from them: its
+        own, then its changes' (those given back whole because their change failed excluded)."""
         payment = self.store.captured_for_order(order_id)
         held = [p for p in self.store.for_order(order_id) if p.get("change_id") and p["status"] in HOLDING
                 and (p.get("refund") or {}).get("reason") != CHANGE_FAILED]
-        if payment is not None:
-            held.insert(0, payment)
-        shares = split_refund([p["amount"] for p in held], amount)
-        for held_payment, share in zip(held, shares):
-            self.refund_payment(held_payment["_id"], reason, share)
+        return ([payment] if payment is not None else []) + held
+
+    def refund_residual(self, order_id, change_id, amount):
+        """Give back ``amount`` of the order's money for the change ``change_id`` (a cheaper
+        flight on a refundable fare), once however often asked: split over the payments
+        holding the money as a cancellation's refund is, each recording it under the change
+        id (``partial_refunds``) before the processor is asked with that refund id. The
+        payments stay succeeded; a later refund gives back at most what is left. Raises
+        ``ServiceUnavailable`` while the processor has not confirmed it (asked again: the same refund)."""
+        held = self._held(order_id)
+        done = [p for p in held if change_id in (p.get("partial_refunds") or {})]
+        if not done:
+            shares = split_refund([refundable(p) if p["status"] == SUCCEEDED else 0 for p in held], amount)
+            for payment, share in zip(held, shares):
+                if share > 0:
+                    refund = {"id": "re_" + self.store.new_id(), "amount": share, "reason": "change_residual",
+                              "status": REFUNDING, "at": _now().isoformat()}
+                    self.store.add_partial_refund(payment["_id"], change_id, refund)
+            held = self._held(order_id)
+            done = [p for p in held if change_id in (p.get("partial_refunds") or {})]
+        for payment in done:
+            refund = payment["partial_refunds"][change_id]
+            if refund["status"] == REFUNDED:
+                continue
+            try:
+                self.processor.refund(payment.get("processor_reference"), refund["id"], refund["amount"],
+                                      payment["currency"])
+            except Exception:
+                log.warning("residual refund %s of payment %s: no answer from the card processor",
+                            refund["id"], payment["_id"], exc_info=True)
+                raise ServiceUnavailable("The card processor did not confirm the refund; it is asked again shortly.",
+                                         code="REFUND_PENDING", details={"change_id": change_id})
+            self.store.mark_partial_refunded(payment["_id"], change_id)
+        return sum(p["partial_refunds"][change_id]["amount"] for p in done)
 
     def refund_payment(self, payment_id, reason, amount=None):
         payment = self.store.find(payment_id)
         if payment is None or payment["status"] not in (SUCCEEDED, REFUNDING, REFUNDED):
             return
         if payment["status"] == SUCCEEDED:
-            refund = {"id": "re_" + self.store.new_id(), "amount": refund_amount(payment["amount"], amount),
+            refund = {"id": "re_" + self.store.new_id(), "amount": refund_amount(refundable(payment), amount),
                       "reason": reason, "at": _now().isoformat()}
             # recorded before the processor is asked: whoever finds it refunding asks with this id
             payment = self.store.mark_refunding(payment_id, refund) or self.store.find(payment_id)

@@ -15,6 +15,13 @@ from payment.domain import (
 )
 
 
+def partial_refunds_view(payment):
+    """A payment's ``partial_refunds`` map as a list, in change id order."""
+    return [{"refund_id": refund["id"], "change_id": change_id, "amount": refund["amount"],
+             "status": refund["status"], "reason": refund.get("reason")}
+            for change_id, refund in sorted((payment.get("partial_refunds") or {}).items())]
+
+
 class CardSchema(Schema):
     card_number = fields.String(required=True, metadata={"example": "4242424242424242"})
     expiry = fields.String(required=True, metadata={"example": "12/30", "description": "MM/YY"})
@@ -84,6 +91,12 @@ class PaymentSchema(Schema):
     card = fields.Nested(CardSummarySchema)
     decline_reason = fields.String(allow_none=True)
     refund = fields.Nested(RefundSchema, allow_none=True)
+    partial_refunds = fields.Method("dump_partial_refunds", metadata={
+        "type": "array", "items": {"type": "object"},
+        "description": "voluntary changes' residual refunds taken from it: {refund_id, change_id, amount, status}"})
+
+    def dump_partial_refunds(self, payment):
+        return partial_refunds_view(payment)
     created_at = fields.DateTime()
 
 
@@ -104,6 +117,12 @@ class AuditPaymentSchema(Schema):
     currency = fields.String()
     change_id = fields.String(allow_none=True, metadata={"description": "the change a change's payment paid for"})
     refund = fields.Method("dump_refund", allow_none=True)
+    partial_refunds = fields.Method("dump_partial_refunds", metadata={
+        "type": "array", "items": {"type": "object"},
+        "description": "voluntary changes' residual refunds taken from it: {refund_id, change_id, amount, status}"})
+
+    def dump_partial_refunds(self, payment):
+        return partial_refunds_view(payment)
     updated_at = fields.Method("dump_updated_at")
 
     def dump_refund(self, payment):

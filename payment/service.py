@@ -55,6 +55,11 @@ class PaymentService:
         self.ledger.refund_change(change_id)
 
     @rpc
+    def refund_residual(self, order_id, change_id, amount):
+        """A voluntary change's residual refund (a cheaper flight): once per ``change_id``."""
+        return self.ledger.refund_residual(order_id, change_id, amount)
+
+    @rpc
     def get_payment(self, payment_id):
         return self.ledger.get(payment_id)
 

@@ -179,6 +179,19 @@ class PaymentStore:
             {"$set": {"status": REFUNDED, "updated_at": _now()}}, return_document=ReturnDocument.AFTER,
         )
 
+    def add_partial_refund(self, payment_id, change_id, refund):
+        """Record a change's residual refund ``refund`` on a SUCCEEDED payment, once per
+        change (``partial_refunds.<change id>``), before the processor is asked; the payment
+        afterwards, or None if it is not SUCCEEDED or that change has one already."""
+        field = f"partial_refunds.{change_id}"
+        return self.db.payments.find_one_and_update(
+            {"_id": payment_id, "status": SUCCEEDED, field: {"$exists": False}},
+            {"$set": {field: refund, "updated_at": _now()}}, return_document=ReturnDocument.AFTER)
+
+    def mark_partial_refunded(self, payment_id, change_id):
+        self.db.payments.update_one({"_id": payment_id, f"partial_refunds.{change_id}": {"$exists": True}},
+                                    {"$set": {f"partial_refunds.{change_id}.status": REFUNDED}})
+
     def mark_announced(self, payment_id):
         self.db.payments.update_one({"_id": payment_id}, {"$set": {"announced": True}})
 

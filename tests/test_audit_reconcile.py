@@ -351,3 +351,19 @@ def test_a_cancellation_after_a_change_refunds_by_the_rules_across_both_payments
     # everything given back (fee too) is against the rules, though the money adds up
     assert [kind for kind, _ in found(cancelled_after_change((FARE, FEE + DIFFERENCE)))] == [
         "refund_against_fare_rules"]
+
+
+def test_a_cheaper_flights_residual_refund_adds_up_and_must_finish():
+    residual = {"refund_id": "r-9r", "change_id": "c-9", "amount": DIFFERENCE, "status": "refunded",
+                "reason": "change_residual"}
+    shown = dict(order("o-9", "TICKETED", amount=FARE - DIFFERENCE, payment_id="p-9", tickets=["T9n"]),
+                 change_payments=[], change_kept=0)
+    records = with_records(
+        orders=[shown], payments=[dict(payment("p-9", "o-9", "succeeded"), partial_refunds=[residual])],
+        tickets=[ticket("T9", "o-9", "9A", status="exchanged"), ticket("T9n", "o-9", "9B", fare=FARE - DIFFERENCE)],
+        seats=[seat("9B", "o-9")])
+    assert found(records) == []
+    unfinished = dataclasses.replace(records, payments=[
+        dict(p, partial_refunds=[dict(residual, status="refunding")]) if p["id"] == "p-9" else p
+        for p in records.payments])
+    assert sorted(kind for kind, _ in found(unfinished)) == ["money_mismatch", "refund_unfinished"]

@@ -1,7 +1,8 @@
 """Voluntary changes that move money, through the gateway (issue 15): what is due is
 charged to the card given at confirmation as a payment of its own (once, by change id),
 then the tickets are exchanged; a refused exchange (the seat taken, the new flight
-cancelled) gives the charge back whole and changes nothing. The order then holds the
+cancelled) gives the charge back whole and changes nothing; a cheaper flight's residual
+(refundable fare) is given back once after the exchange. The order then holds the
 money of both payments (``amount``), keeps the change fee (``change_kept``), and a later
 cancellation refunds by its (new) fare rules across both payments, never more than they
 captured. The audit reconciles it all."""
@@ -151,4 +152,29 @@ def test_a_change_refused_after_the_charge_gives_it_back(system, admin, airplane
     assert unchanged["amount"] == order["amount"] and unchanged["tickets"] == order["tickets"]
     assert {t["status"] for t in order_tickets(system, order["id"])} == {"issued"}
     assert seat_statuses(system, first["id"])["6A"] == "sold"
+    assert audit_findings(system, {order["id"]}) == []
+
+
+def test_a_cheaper_flight_gives_the_residual_back_once_and_a_cancellation_the_rest(system, admin, airplane):
+    first = a_family_flight(system, admin, airplane)
+    cheaper = a_family_flight(system, admin, airplane, flex=1_700_000)
+    client, _ = customer(system)
+    order = sold_at(client, first, "flex", seat="6A")  # flex: refundable, changes free
+    quoted = quote(client, order["id"], cheaper["id"])
+    assert (quoted["fee"], quoted["amount_due"], quoted["refund_due"]) == (0, 0, 200_000)
+
+    done = confirm(client, order["id"], quoted["id"])
+    assert done.status_code == 200, done.text
+    assert confirm(client, order["id"], quoted["id"]).json() == done.json()
+    changed = get_order(client, order["id"])
+    assert changed["amount"] == 1_700_000 and [t["fare"] for t in changed["tickets"]] == [1_700_000]
+    [own] = payments_of(system, order["id"])
+    assert own["status"] == "succeeded" and own["amount"] == 1_900_000
+    assert [(r["change_id"], r["amount"], r["status"]) for r in own["partial_refunds"]] == [
+        (quoted["id"], 200_000, "refunded")]
+    assert audit_findings(system, {order["id"]}) == []
+
+    assert client.post(f"/orders/{order['id']}/cancel").status_code == 200
+    refunded = wait_for_status(client, order["id"], "REFUNDED", timeout=30)
+    assert refunded["refund"]["amount"] == 1_700_000  # what is left: never more than was captured
     assert audit_findings(system, {order["id"]}) == []

@@ -69,9 +69,8 @@ class BookingRoutes:
     @route("POST", "/orders/<order_id>/changes/<change_id>/confirm", summary="Confirm a quoted change: "
            "amount_due is charged to the card (required when above zero; 402 declined, nothing changed), then the "
            "tickets are exchanged for new ones on the new flight (a refused exchange gives the charge back: FAILED); "
-           "a change with refund_due above zero is 409 CHANGE_PAYMENT_NOT_SUPPORTED for now; a repeat answers the "
-           "same", tags=["booking"], auth="user", body=ConfirmChangeBodySchema, responses={200: ChangeSchema},
-           errors=(400, 402, 404, 409, 429, 503))
+           "refund_due is given back after the exchange; a repeat answers the same", tags=["booking"], auth="user",
+           body=ConfirmChangeBodySchema, responses={200: ChangeSchema}, errors=(400, 402, 404, 409, 429, 503))
     def confirm_change(self, request, order_id, change_id):
         body = load_or_raise(ConfirmChangeBodySchema(), json_body(request, required=False) or {})
         if body["card"] is not None:

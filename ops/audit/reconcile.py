@@ -168,6 +168,17 @@ def change_payment_discrepancies(payment, order, ids):
 
 
 @invariant
+def residual_refunds_finish(records, rules):
+    """A change's residual refund taken from a payment is given back (not left refunding)."""
+    return [Discrepancy("refund_unfinished", f"residual refund {refund['refund_id']} of {refund['amount']} for "
+                        f"change {refund.get('change_id')} still not given back",
+                        {"payment_id": payment["id"], "order_id": payment["order_id"],
+                         "refund_id": refund["refund_id"]})
+            for payment in records.payments for refund in payment.get("partial_refunds") or []
+            if refund["status"] != "refunded"]
+
+
+@invariant
 def issued_tickets_match_sold_seats(records, rules):
     """An issued ticket's seat is sold to the ticket's order, and a sold seat has an issued
     ticket of its order (ticket sells seats and issues tickets in one transaction)."""
@@ -258,7 +269,7 @@ def refunds_follow_the_fare_rules(records, rules):
             continue
         for payment in refunded:
             refund = payment["refund"]
-            if refund["amount"] != payment["amount"]:
+            if refund["amount"] != refundable(payment):
                 found.append(Discrepancy("refund_against_fare_rules", f"refunded {refund['amount']} of "
                                          f"{payment['amount']} {payment['currency']} ({refund.get('reason')}) but "
                                          f"the rules give {payment['amount']} (refund_due {order.get('refund_due')})", {
@@ -289,8 +300,19 @@ def kept_of(order, payments):
     if voluntary_terms(order, refunded):
         as_ruled = given == order["refund_due"]["amount"]
     else:
-        as_ruled = all(payment["refund"]["amount"] == payment["amount"] for payment in refunded)
-    return sum(payment["amount"] for payment in taken) - given if as_ruled else 0
+        as_ruled = all(payment["refund"]["amount"] == refundable(payment) for payment in refunded)
+    held = sum(refundable(payment) for payment in taken)
+    return held - given if as_ruled else 0
+
+
+def partly_refunded(payment, status="refunded"):
+    """What changes' residual refunds gave back of a payment (``status`` refunded) or are giving back."""
+    return sum(refund["amount"] for refund in payment.get("partial_refunds") or [] if refund["status"] == status)
+
+
+def refundable(payment):
+    """What a payment held once changes' residual refunds were taken from it."""
+    return payment["amount"] - partly_refunded(payment) - partly_refunded(payment, "refunding")
 
 
 @invariant
@@ -324,6 +346,7 @@ def ledgers(records):
             entry["captured"] += payment["amount"]
             entry["payments"].append(payment["id"])
             payments[payment["order_id"]].append(payment)
+            entry["refunded"] += partly_refunded(payment)
             if payment["status"] == "refunded" and payment.get("refund"):
                 entry["refunded"] += payment["refund"]["amount"]
     for order in records.orders:

@@ -39,7 +39,7 @@ class FakePayment:
     ``away`` not answering (the outcome unknown, nothing recorded)."""
 
     def __init__(self):
-        self.payments, self.refunded, self.away = {}, [], False
+        self.payments, self.refunded, self.residuals, self.away = {}, [], {}, False
 
     def charge_change(self, order_id, user_id, change_id, amount, currency, card):
         if self.away:
@@ -57,6 +57,11 @@ class FakePayment:
     def refund_change(self, change_id):
         if change_id in self.payments and change_id not in self.refunded:
             self.refunded.append(change_id)
+
+    def refund_residual(self, order_id, change_id, amount):
+        if self.away:
+            raise ServiceUnavailable("payment is not answering")
+        return self.residuals.setdefault(change_id, amount)
 
 
 GOOD_CARD = {"card_number": "4242424242424242", "expiry": "12/39", "cvc": "123", "holder": "Ada Lovelace"}
@@ -255,3 +260,24 @@ def test_a_change_of_a_booking_being_cancelled_fails_before_anything_is_charged(
     assert refused.value.code == "ORDER_NOT_TICKETED"
     assert changes.services.payment.payments == {} and ticket.calls == []
     assert changes.store.find(quoted["id"])["status"] == "FAILED"
+
+
+def test_a_cheaper_flight_gives_the_residual_back_once_after_the_exchange(world):
+    changes, store, ticket, _ = world
+    changes.services.track.fares["f-new"] = 80_000
+    ticket.away = False
+    order = a_ticketed_order(store, "f-old", sold="flex")  # refundable, changes free
+    quoted = changes.quote(order["_id"], "u1", {"segment": 0, "flight_id": "f-new"})
+    assert (quoted["amount_due"], quoted["refund_due"]) == (0, 20_000)
+
+    changes.services.payment.away = True  # the refund is not confirmed: the change waits
+    with pytest.raises(ServiceUnavailable):
+        changes.confirm(order["_id"], quoted["id"], "u1")
+    assert store.find(order["_id"])["amount"] == 100_000
+    changes.services.payment.away = False
+    assert changes.resume(older_than_seconds=0) == 1
+
+    changed = store.find(order["_id"])
+    assert changes.services.payment.residuals == {quoted["id"]: 20_000}
+    assert changed["amount"] == 80_000 and changed["change_kept"] == 0
+    assert changed["passengers"][0]["price"] == 80_000 and changed["tickets"][0]["fare"] == 80_000

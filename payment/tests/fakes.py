@@ -95,6 +95,16 @@ class FakePaymentStore:
     def mark_failed(self, payment_id, reason):
         return self._move(payment_id, PENDING, {"status": FAILED, "decline_reason": reason}, unset=("charge_key",))
 
+    def add_partial_refund(self, payment_id, change_id, refund):
+        payment = self.payments.get(payment_id)
+        if payment is None or payment["status"] != SUCCEEDED or change_id in payment.get("partial_refunds", {}):
+            return None
+        payment.setdefault("partial_refunds", {})[change_id] = copy.deepcopy(refund)
+        return copy.deepcopy(payment)
+
+    def mark_partial_refunded(self, payment_id, change_id):
+        self.payments[payment_id]["partial_refunds"][change_id]["status"] = REFUNDED
+
     def mark_refunding(self, payment_id, refund):
         return self._move(payment_id, SUCCEEDED, {"status": REFUNDING, "refund": refund})
 

@@ -615,7 +615,8 @@ def test_the_audit_pages_every_payment_with_its_refund(ledger, store, order, pro
     items = first["items"] + rest["items"]
     assert [item["status"] for item in items] == [FAILED, SUCCEEDED, REFUNDED]
     assert items[1] == {"id": captured["id"], "order_id": orders[1]["id"], "status": SUCCEEDED, "amount": 250_000,
-                        "currency": "IDR", "refund": None, "updated_at": store.find(captured["id"])["updated_at"]}
+                        "currency": "IDR", "refund": None, "partial_refunds": [],
+                        "updated_at": store.find(captured["id"])["updated_at"]}
     refund_id = store.find(refunded["id"])["refund"]["id"]
     assert items[2]["refund"] == {"refund_id": refund_id, "amount": 250_000, "status": REFUNDED,
                                   "reason": "order_cancelled"}
@@ -722,3 +723,32 @@ def test_a_cancellation_refunds_across_the_orders_payments_never_more_than_captu
     ledger.charge_change(whole["id"], USER, "f" * 24, 27_500, "IDR", GOOD_CARD)
     ledger.refund_order(whole["id"], "flight_cancelled")
     assert sorted(p["refund"]["amount"] for p in store.for_order(whole["id"])) == [27_500, 250_000]
+
+
+def test_a_residual_refund_is_given_back_once_and_a_cancellation_refunds_only_what_is_left(ledger, store, order,
+                                                                                             processor, dispatch):
+    placed = order.add(an_order())
+    own = ledger.pay(placed["id"], USER, GOOD_CARD)  # 250 000
+
+    assert ledger.refund_residual(placed["id"], CHANGE, 50_000) == 50_000
+    assert ledger.refund_residual(placed["id"], CHANGE, 50_000) == 50_000  # asked again: the same refund
+    kept = store.find(own["id"])
+    assert kept["status"] == SUCCEEDED and kept["partial_refunds"][CHANGE]["status"] == REFUNDED
+    assert [r["amount"] for r in processor.refunds] == [50_000]
+    assert dispatch.of("payment_refunded") == []
+
+    ledger.refund_order(placed["id"], "flight_cancelled")  # all of what is left
+    assert store.find(own["id"])["refund"]["amount"] == 200_000
+
+
+def test_a_residual_refund_the_processor_did_not_confirm_is_asked_again_with_its_id(ledger, store, order,
+                                                                                     processor):
+    placed = order.add(an_order())
+    own = ledger.pay(placed["id"], USER, GOOD_CARD)
+    processor.refund_failure = ConnectionError("acquirer down")
+    with pytest.raises(ServiceUnavailable):
+        ledger.refund_residual(placed["id"], CHANGE, 50_000)
+    processor.refund_failure = None
+    assert ledger.refund_residual(placed["id"], CHANGE, 50_000) == 50_000
+    assert len(processor.refunds) == 1
+    assert store.find(own["id"])["partial_refunds"][CHANGE]["status"] == REFUNDED
