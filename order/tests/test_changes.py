@@ -206,7 +206,7 @@ def test_a_refused_exchange_fails_the_change_and_changes_nothing(world):
     order = a_ticketed_order(store, "f-old", sold="flex")
     quoted = changes.quote(order["_id"], "u1", {"segment": 0, "flight_id": "f-new"})
 
-    def refuse(*args):
+    def refuse(*args, **kwargs):
         raise Conflict("Seats already taken: 9F.", code="SEAT_UNAVAILABLE")
     ticket.exchange_tickets = refuse
 
