@@ -9,6 +9,7 @@ captured. The audit reconciles it all."""
 import pytest
 
 from ops.audit import audit_system
+from payment.processor import ANSWER_LOST_CARD
 from tests.helpers import assert_error, wait_until
 from tests.helpers.accounts import admin_client
 from tests.helpers.booking import DECLINED_CARD, GOOD_CARD, customer, get_order, place, wait_for_status
@@ -178,3 +179,28 @@ def test_a_cheaper_flight_gives_the_residual_back_once_and_a_cancellation_the_re
     refunded = wait_for_status(client, order["id"], "REFUNDED", timeout=30)
     assert refunded["refund"]["amount"] == 1_700_000  # what is left: never more than was captured
     assert audit_findings(system, {order["id"]}) == []
+
+
+def test_a_charge_whose_answer_was_lost_is_settled_and_the_change_finished_by_the_timers(make_system):
+    """The processor captured and its answer was lost (503): payment's sweep settles the
+    payment from the processor's books, then order's resume timer finishes the change. Once."""
+    timers = {"EXPIRY_SWEEP_SECONDS": 1, "PAYMENT_ANNOUNCE_GRACE_SECONDS": 1, "ORDER_EVENT_RELAY_SECONDS": 1}
+    with make_system(**timers) as system:
+        admin = admin_client(system)
+        airplane = create_airplane(admin)
+        first, second = a_flight(system, admin, airplane), a_flight(system, admin, airplane)
+        client, _ = customer(system)
+        order = ticketed(client, first["id"])
+        quoted = quote(client, order["id"], second["id"])
+
+        lost = confirm(client, order["id"], quoted["id"], dict(GOOD_CARD, card_number=ANSWER_LOST_CARD))
+        assert_error(lost, 503, "PAYMENT_OUTCOME_UNKNOWN")
+        changed = wait_until(lambda: (now := get_order(client, order["id"]))["flight_id"] == second["id"] and now,
+                             timeout=30, what="the change finished by the timers")
+        assert changed["amount"] == order["amount"] + quoted["fee"]
+        done = confirm(client, order["id"], quoted["id"])
+        assert done.status_code == 200 and done.json()["status"] == "CONFIRMED", done.text
+        captures = [(p["amount"], p.get("change_id")) for p in payments_of(system, order["id"])
+                    if p["status"] == "succeeded"]
+        assert captures == [(order["amount"], None), (quoted["fee"], quoted["id"])]
+        assert audit_findings(system, {order["id"]}) == []
