@@ -580,6 +580,8 @@ class ChangeSchema(Schema):
     confirmed_at = fields.String(allow_none=True)
     tickets = fields.List(fields.String(), metadata={"description": "the new ticket numbers, once confirmed"})
     exchanged = fields.List(fields.String(), metadata={"description": "the ticket numbers exchanged"})
+    payment_id = fields.String(allow_none=True, metadata={
+        "description": "the payment of amount_due (its own, not the order's), once captured"})
 
     def dump_seats(self, change):
         return [move["new_seat"] for move in change.get("moves") or []]

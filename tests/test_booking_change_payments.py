@@ -68,6 +68,7 @@ def test_a_fee_paid_by_card_then_a_cancellation_by_the_rules(system, admin, airp
     captures = [(p["amount"], p.get("change_id")) for p in payments_of(system, order["id"])
                 if p["status"] == "succeeded"]
     assert captures == [(order["amount"], None), (fee, quoted["id"])]
+    assert change["payment_id"] == payments_of(system, order["id"])[1]["id"]
     [ticket] = changed["tickets"]
     assert (ticket["flight_id"], ticket["seat"], ticket["fare"]) == (second["id"], "6C", order["amount"])
     kept = order["amount"] * 25 // 100
