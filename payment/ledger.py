@@ -1,6 +1,7 @@
 """Charging and refunding. Money rules:
 
-- at most one payment per order can be pending or hold money (``charge_key``);
+- at most one payment per order (and one per voluntary change of it) can be pending or
+  hold money (``charge_key``);
 - only a definite answer fails a payment (the card was declined, or the processor's
   books show it never received the charge). An exception or a timeout from the
   processor leaves the payment ``pending`` with its charge key: the customer gets 503
