@@ -324,8 +324,9 @@ class OrderSchema(Schema):
     status = fields.String(validate=validate.OneOf(STATES))
     amount = fields.Integer(metadata={"description": "minor units of currency: the money the order holds (its "
                                                      "price when paid, plus what its changes charged)"})
-    change_kept = fields.Integer(dump_default=0, metadata={
-        "description": "what its voluntary changes kept (change fees): not refunded by a later cancellation"})
+    change_kept = fields.Integer(metadata={
+        "description": "what its voluntary changes kept (change fees): not refunded by a later cancellation "
+                       "(absent if it was never changed)"})
     currency = fields.String(metadata={"example": "IDR"})
     expires_at = fields.DateTime()
     passengers = fields.List(fields.Nested(OrderPassengerSchema))
