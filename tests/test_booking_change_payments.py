@@ -6,6 +6,8 @@ cancelled) gives the charge back whole and changes nothing; a cheaper flight's r
 money of both payments (``amount``), keeps the change fee (``change_kept``), and a later
 cancellation refunds by its (new) fare rules across both payments, never more than they
 captured. The audit reconciles it all."""
+import logging
+
 import pytest
 
 from ops.audit import audit_system
@@ -16,6 +18,7 @@ from tests.helpers.booking import DECLINED_CARD, GOOD_CARD, customer, get_order,
 from tests.helpers.fleet import create_airplane
 from tests.helpers.tickets import seat_statuses
 from tests.test_booking_changes import a_family_flight, a_flight, order_tickets, quote, sold_at, ticketed
+from tests.test_card_data import EveryLine, card_data_in
 
 
 @pytest.fixture(scope="module")
@@ -205,3 +208,26 @@ def test_a_charge_whose_answer_was_lost_is_settled_and_the_change_finished_by_th
                     if p["status"] == "succeeded"]
         assert captures == [(order["amount"], None), (quoted["fee"], quoted["id"])]
         assert audit_findings(system, {order["id"]}) == []
+
+
+def test_no_log_line_of_a_change_holds_the_card_number_or_the_cvc(system, admin, airplane):
+    """The card crosses gateway → order → payment for a change: no logger writes it, paid or declined."""
+    card, declined = dict(GOOD_CARD, cvc="9318"), dict(DECLINED_CARD, cvc="8265")
+    first, second = a_flight(system, admin, airplane), a_flight(system, admin, airplane)
+    client, _ = customer(system)
+    orders = [ticketed(client, first["id"], {"name": "Ada Lovelace", "seat": seat}) for seat in ("6A", "6B")]
+    quotes = [quote(client, order["id"], second["id"]) for order in orders]
+    collector = EveryLine()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(collector)
+    root.setLevel(logging.DEBUG)
+    try:
+        assert confirm(client, orders[0]["id"], quotes[0]["id"], card).status_code == 200
+        assert_error(confirm(client, orders[1]["id"], quotes[1]["id"], declined), 402)
+    finally:
+        root.removeHandler(collector)
+        root.setLevel(level)
+    assert any("charge_change" in line for line in collector.lines), "the capture saw nothing of the change"
+    leaks = [line for line in collector.lines if card_data_in(line, card) or card_data_in(line, declined)]
+    assert not leaks, leaks[:5]
