@@ -3,6 +3,7 @@ Domain shapes live in each service's ``schemas.py`` and are imported by the rout
 from marshmallow import Schema, fields, validate
 
 from order.schemas import ManifestPassengerSchema
+from payment.schemas import CardSchema
 from ticket.schemas import CHECK_IN_STATES
 
 
@@ -41,3 +42,10 @@ class GateManifestSchema(Schema):
     flight_id = fields.String()
     count = fields.Integer()
     passengers = fields.List(fields.Nested(GateManifestPassengerSchema))
+
+
+class ChangeCardSchema(Schema):
+    """The card of ``POST /orders/{id}/changes/{change_id}/confirm``, checked before order is
+    asked (the same rules as ``POST /orders/{id}/pay``), so a mistyped card leaves the quote as it was."""
+
+    card = fields.Nested(CardSchema, required=True)

@@ -75,6 +75,10 @@ class NotifyService:
 
     @event_handler("payment", "payment_refunded")
     def on_payment_refunded(self, payload):
+        if payload.get("change_id"):
+            # a change's payment given back (its change refused: the confirmation answered it;
+            # or with the order's own at a cancellation, whose refund is the one mailed)
+            return
         self._record(domain.REFUNDED, PaymentRefundedSchema(), payload, "payment_refunded")
 
     @event_handler("ticket", "check_in_opened")

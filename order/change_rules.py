@@ -83,3 +83,12 @@ def price_change(rules, paid, new_seat_fare, passenger_types, move=False):
     refund = -difference if difference < 0 and rules.get("refundable") else 0
     return {"fee": fee, "fare_difference": difference, "amount_due": max(0, difference) + fee,
             "refund_due": refund}
+
+
+def change_kept(change):
+    """What a done change leaves with the airline: the money it moved (``amount_due`` in,
+    ``refund_due`` out) less what the tickets' value moved (``fare_difference``): the fee,
+    and a cheaper flight's residual a non-refundable fare keeps. A disruption's move: nothing."""
+    if change.get("disruption_move"):
+        return 0
+    return change["amount_due"] - change["refund_due"] - change["fare_difference"]

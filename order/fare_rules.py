@@ -9,8 +9,13 @@ current ones. Per entry, of what the passengers paid on that segment in that cla
 
 - not ``refundable`` (light): nothing back;
 - refundable: all of it less ``refund_fee_percent`` of it (standard: less the fee; flex: 0%);
+- what voluntary changes kept (``change_kept``: their fees, a cheaper flight's residual
+  a non-refundable fare keeps) stays kept;
 - whatever the family, a cancellation the airline caused (``AIRLINE_REASONS``: the flight
-  cancelled, a disruption of the booking) gives everything back.
+  cancelled, a disruption of the booking) gives everything back, change fees included.
+
+``amount`` is the money the order holds (its own payment plus what its changes charged),
+so the refund is never more than was captured.
 
 An order stored before fare families (no ``fares``) was sold with a full refund: it keeps it.
 After departure nothing is refunded at all: that is decided before (``FLIGHT_DEPARTED``).
@@ -35,7 +40,7 @@ def refund_terms(order, reason=VOLUNTARY):
     if reason in AIRLINE_REASONS or not fares:
         return {"amount": paid, "kept": 0, "reason": reason}
     kept = sum(kept_by_rules(fare["rules"], paid_for(order, fare)) for fare in fares)
-    kept = min(kept, paid)
+    kept = min(kept + int(order.get("change_kept") or 0), paid)
     return {"amount": paid - kept, "kept": kept, "reason": reason}
 
 

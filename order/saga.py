@@ -370,13 +370,17 @@ class Orders:
             reason = terms["reason"]
             event = new_event("order_cancelled", dict(closing_payload(order, paid=True, reason=reason),
                                                       refund_amount=terms["amount"]))
-            requested = self.store.add_events(order["_id"], [event], status=TICKETED,
+            requested = self.store.add_events(order["_id"], [event], status=TICKETED, unless=("changing",),
                                               set_fields={"cancellation_requested_at": iso(utcnow()),
                                                           "cancel_reason": reason,
                                                           "refund_due": terms,
                                                           **({"fares": order["fares"]} if "fares" in order
                                                              and order.get(FARES_PENDING) else {})})
             if requested is None:
+                changing = (self.store.find(order["_id"]) or {}).get("changing")
+                if changing and not self.store.release_ended_change(order["_id"], changing):
+                    raise Conflict("A change of this booking is being confirmed; cancel it again in a moment.",
+                                   code="CHANGE_IN_PROGRESS", details={"status": order["status"]})
                 return self.cancel(order_id, user_id, now, reason)  # refunded meanwhile: decide again
             self.outbox.publish(order["_id"], [event])
             return order_view(requested)
@@ -471,6 +475,10 @@ class Orders:
         ``flight_departed``, ``hold_lost``) or TICKETED (cancelled) → REFUNDED, with the refund and
         its reason on the order."""
         order_id, payment_id = refund["order_id"], refund["payment_id"]
+        if refund.get("change_id"):
+            # a change's payment: given back when its exchange was refused (the change FAILED),
+            # or with the order's own at a cancellation (the order's ``refund`` is its own payment's)
+            return
         record = {
             "refund_id": refund.get("refund_id"), "amount": refund.get("amount"),
             "reason": refund.get("reason"), "at": iso(utcnow()),

@@ -322,7 +322,11 @@ class OrderSchema(Schema):
     flight_id = fields.String(metadata={"description": "the (first) flight"})
     segments = fields.List(fields.Nested(OrderSegmentSchema), metadata={"description": "an itinerary's flights"})
     status = fields.String(validate=validate.OneOf(STATES))
-    amount = fields.Integer(metadata={"description": "minor units of currency"})
+    amount = fields.Integer(metadata={"description": "minor units of currency: the money the order holds (its "
+                                                     "price when paid, plus what its changes charged)"})
+    change_kept = fields.Integer(metadata={
+        "description": "what its voluntary changes kept (change fees): not refunded by a later cancellation "
+                       "(absent if it was never changed)"})
     currency = fields.String(metadata={"example": "IDR"})
     expires_at = fields.DateTime()
     passengers = fields.List(fields.Nested(OrderPassengerSchema))
@@ -484,6 +488,10 @@ class AuditOrderSchema(Schema):
     updated_at = fields.String()
     seats_lost = fields.Boolean(metadata={
         "description": "an aircraft swap displaced the booking: its money is owed (refund or move)"})
+    change_payments = fields.List(fields.String(), metadata={
+        "description": "the payments of its confirmed changes (money it holds besides payment_id's)"})
+    change_kept = fields.Integer(metadata={
+        "description": "what its voluntary changes kept: fees, and a residual a non-refundable fare keeps"})
 
     @pre_dump
     def from_document(self, order, **kwargs):
@@ -497,6 +505,8 @@ class AuditOrderSchema(Schema):
             "tickets": [ticket["number"] for ticket in order.get("tickets") or []],
             "expires_at": order["expires_at"], "updated_at": updated_at,
             "seats_lost": bool(order.get("seats_lost")),
+            "change_payments": list(order.get("change_payments") or []),
+            "change_kept": int(order.get("change_kept") or 0),
         }
 
 
@@ -537,10 +547,11 @@ class ChangeRequestSchema(Schema):
 
 
 class ConfirmChangeBodySchema(Schema):
-    """``POST /orders/{id}/changes/{change_id}/confirm``: a card only when money is due
-    (not supported yet: such a quote answers 409 CHANGE_PAYMENT_NOT_SUPPORTED)."""
+    """``POST /orders/{id}/changes/{change_id}/confirm``: a card when money is due (payment
+    validates it as it does for ``POST /orders/{id}/pay``: 400 with its field errors)."""
 
-    card = fields.Dict(load_default=None, allow_none=True, metadata={"description": "as for POST /orders/{id}/pay"})
+    card = fields.Dict(load_default=None, allow_none=True, metadata={
+        "description": "as for POST /orders/{id}/pay; required when the change's amount_due is above zero"})
 
 
 class ChangeSchema(Schema):
@@ -570,6 +581,8 @@ class ChangeSchema(Schema):
     confirmed_at = fields.String(allow_none=True)
     tickets = fields.List(fields.String(), metadata={"description": "the new ticket numbers, once confirmed"})
     exchanged = fields.List(fields.String(), metadata={"description": "the ticket numbers exchanged"})
+    payment_id = fields.String(allow_none=True, metadata={
+        "description": "the payment of amount_due (its own, not the order's), once captured"})
 
     def dump_seats(self, change):
         return [move["new_seat"] for move in change.get("moves") or []]

@@ -64,9 +64,10 @@ class OrderService:
         return self.changes.quote(order_id, user_id, data)
 
     @rpc
-    def confirm_change(self, order_id, change_id, user_id):
-        """The change's saga: tickets exchanged, the order changed; a repeat answers the same."""
-        return self.changes.confirm(order_id, change_id, user_id)
+    def confirm_change(self, order_id, change_id, user_id, card=None):
+        """The change's saga: what is due charged to ``card``, tickets exchanged, the order
+        changed; a repeat answers the same."""
+        return self.changes.confirm(order_id, change_id, user_id, card)
 
     @rpc
     def verify_booking(self, booking_ref, last_name):

@@ -183,17 +183,26 @@ class OrderStore:
         """PAID or TICKETED → REFUNDED if ``payment_id`` is the payment that paid it; None otherwise."""
         return self._transition(order_id, REFUNDED, {"refund": refund}, conditions={"payment_id": payment_id})
 
-    def add_events(self, order_id, events, status=None, set_fields=None):
+    def add_events(self, order_id, events, status=None, set_fields=None, unless=()):
         """Add ``events`` to the order's outbox (and set ``set_fields``, a change of the order
-        that moves ``updated_at``), if it is in ``status`` (any status if None). Returns the
-        updated order, or None."""
-        query = {"_id": order_id}
+        that moves ``updated_at``), if it is in ``status`` (any status if None) and has none of
+        the fields ``unless``. Returns the updated order, or None."""
+        query = {"_id": order_id, **{field: {"$exists": False} for field in unless}}
         if status is not None:
             query["status"] = status
         now = utcnow()
         update = {"$set": dict(set_fields, updated_at=iso(now)) if set_fields else {}}
         return self.db.orders.find_one_and_update(query, outbox_update(update, events, now),
                                                   return_document=ReturnDocument.AFTER)
+
+    def release_ended_change(self, order_id, change_id):
+        """Clear the order's ``changing`` mark if that change is no longer being confirmed (a
+        crash between its end and clearing the mark); False while it is."""
+        change = self.db.order_changes.find_one({"_id": change_id}, {"status": 1})
+        if change is not None and change["status"] == "CONFIRMING":
+            return False
+        self.db.orders.update_one({"_id": order_id, "changing": change_id}, {"$unset": {"changing": ""}})
+        return True
 
     def add_disruption(self, order_id, key, record, events, set_fields=None):
         """Mark the order disrupted (``disruption``: the latest, ``disruptions.<key>``: every
@@ -272,8 +281,10 @@ class ChangeStore:
     """Voluntary changes (``order.changes``), in ``order_changes``: one document per quote,
     ``_id`` the change id, ``status`` QUOTED → CONFIRMING → CONFIRMED (or FAILED, EXPIRED),
     ``expires_at_ms`` (epoch milliseconds) when an unconfirmed quote lapses, ``claimed_ms``
-    when a confirmation last took it (the resume timer's clock). On the order, a confirmed
-    change is the map ``changes`` ``{change id: record}`` (a map, as for the outbox)."""
+    when a confirmation last took it (the resume timer's clock), ``payment_id`` once what was
+    due is captured, ``refusal`` once ticket refused the exchange (before the payment goes
+    back). On the order, a confirmed change is the map ``changes`` ``{change id: record}``
+    (a map, as for the outbox)."""
 
     def __init__(self, db):
         self.db = db
@@ -307,6 +318,18 @@ class ChangeStore:
                                          {"$set": dict(fields, status=status, updated_at=iso(utcnow()))})
         return self.find(change_id)
 
+    def note(self, change_id, fields):
+        """Set ``fields`` on a change still CONFIRMING (what its confirmation has done so far);
+        the change afterwards, or None if it is not CONFIRMING."""
+        return self.db.order_changes.find_one_and_update(
+            {"_id": change_id, "status": "CONFIRMING"}, {"$set": fields}, return_document=ReturnDocument.AFTER)
+
+    def fail_unpaid(self, change_id, error):
+        """CONFIRMING with no payment noted → FAILED with ``error`` (nothing was charged)."""
+        self.db.order_changes.update_one(
+            {"_id": change_id, "status": "CONFIRMING", "payment_id": {"$exists": False}},
+            {"$set": {"status": "FAILED", "error": error, "updated_at": iso(utcnow())}})
+
     def expire(self, change_id, now_ms):
         self.db.order_changes.update_one({"_id": change_id, "status": "QUOTED", "expires_at_ms": {"$lte": now_ms}},
                                          {"$set": {"status": "EXPIRED"}})
@@ -316,6 +339,22 @@ class ChangeStore:
         """Confirmations left half way (a crash, a timeout) for the resume timer."""
         return list(self.db.order_changes.find({"status": "CONFIRMING", "claimed_ms": {"$lt": claimed_before_ms}})
                     .limit(limit))
+
+    def begin_on_order(self, order_id, change_id):
+        """Mark the TICKETED order ``changing`` by ``change_id`` unless its cancellation was
+        asked or another change is under way (a cancellation waits for it: money of a change
+        is never captured after a cancellation split the order's refund). The order, or None."""
+        for free in ({"changing": {"$exists": False}}, {"changing": change_id}):
+            order = self.db.orders.find_one_and_update(
+                {"_id": order_id, "status": "TICKETED", "cancellation_requested_at": {"$exists": False}, **free},
+                {"$set": {"changing": change_id}}, return_document=ReturnDocument.AFTER)
+            if order is not None:
+                return order
+        return None
+
+    def end_on_order(self, order_id, change_id):
+        """The order no longer ``changing`` by ``change_id`` (the change failed)."""
+        self.db.orders.update_one({"_id": order_id, "changing": change_id}, {"$unset": {"changing": ""}})
 
     def record_on_order(self, order, change_id, set_fields, events, unset_fields=()):
         """Write a done change on the order (``set_fields`` and ``changes.<id>``, removing

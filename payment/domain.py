@@ -106,3 +106,27 @@ def refund_amount(captured, asked=None):
     if asked is None:
         return captured
     return max(0, min(int(asked), captured))
+
+
+def partly_refunded(payment):
+    """What voluntary changes' residual refunds took back of a payment already (``partial_refunds``)."""
+    return sum(refund["amount"] for refund in (payment.get("partial_refunds") or {}).values())
+
+
+def refundable(payment):
+    """What a payment can still give back: what it captured less its partial refunds."""
+    return payment["amount"] - partly_refunded(payment)
+
+
+def split_refund(held, asked=None):
+    """How a refund of ``asked`` (None: all of it) is taken from an order's payments that
+    hold money, ``held`` their captured amounts in the order they are refunded (the order's
+    own payment first, then its changes' payments): each gives what is left to give, up to
+    what it captured, so the whole never exceeds what was captured."""
+    left = sum(held) if asked is None else max(0, int(asked))
+    shares = []
+    for captured in held:
+        share = min(captured, left)
+        shares.append(share)
+        left -= share
+    return shares

@@ -1,6 +1,7 @@
 """Charging and refunding. Money rules:
 
-- at most one payment per order can be pending or hold money (``charge_key``);
+- at most one payment per order (and one per voluntary change of it) can be pending or
+  hold money (``charge_key``);
 - only a definite answer fails a payment (the card was declined, or the processor's
   books show it never received the charge). An exception or a timeout from the
   processor leaves the payment ``pending`` with its charge key: the customer gets 503
@@ -19,6 +20,15 @@ Several payment processes may sweep at once: each sweep first claims a payment b
 conditional update (``PaymentStore.claim``, owned for ``grace_seconds``), and every move
 is conditional on the state it leaves, so a capture is announced, and a refund moved
 and announced, once.
+
+A voluntary change with something due (order's change saga, ``order.changes``) is a
+payment of its own (``charge_change``): ``change_id`` on it and its own charge key
+``change:<change id>``, so asked again it never charges twice. It is not the order's
+payment: no ``payment_succeeded`` is published for it (the change saga asks
+``change_payment``), the sweep settles it from the processor's books like any other, and
+it is refunded whole (``refund_change``) if the exchange is refused. A later cancellation
+(``refund_order``) refunds across every payment that holds the order's money, the order's
+own first (``domain.split_refund``), never more than they captured.
 
 Whether an order can be paid is order's rule: ``pay`` asks ``order.get_payable_order``,
 which answers the order or raises ``Conflict`` ``ORDER_NOT_PAYABLE``.
@@ -51,12 +61,25 @@ from common.errors import (
     TooManyRequests,
     load_or_raise,
 )
-from payment.domain import FAILED, NEVER_RECEIVED, PENDING, REFUNDED, REFUNDING, SUCCEEDED, refund_amount
+from payment.domain import (
+    FAILED,
+    NEVER_RECEIVED,
+    PENDING,
+    REFUNDED,
+    REFUNDING,
+    SUCCEEDED,
+    refund_amount,
+    refundable,
+    split_refund,
+)
 from payment.schemas import AuditPaymentSchema, CardSchema, PaymentSchema
 from payment.store import OrderAlreadyCharged
 
 log = logging.getLogger(__name__)
 AUDIT_PAGE_MAX = 1000
+# the reason of the refund that undoes a change's payment when its exchange was refused
+CHANGE_FAILED = "change_failed"
+HOLDING = (SUCCEEDED, REFUNDING, REFUNDED)
 
 
 def payment_view(payment):
@@ -127,6 +150,65 @@ class Ledger:
         self.announce(captured)
         return payment_view(captured)
 
+    def charge_change(self, order_id, user_id, change_id, amount, currency, card_data):
+        """Charge ``card_data`` ``amount`` for the change ``change_id`` of the order (order's
+        change saga decided the amount). Idempotent by change id: the change's payment as it
+        is if it was charged already; ``PaymentDeclined`` again if it was declined;
+        ``ServiceUnavailable`` while its outcome is unknown (the sweep settles it)."""
+        card = load_or_raise(CardSchema(), card_data, message="Invalid card details")
+        if not isinstance(amount, int) or amount <= 0:
+            raise InvalidInput("A change's payment takes a positive amount.", details={"amount": amount})
+        earlier = self.store.for_change(change_id)
+        if earlier is not None:
+            return self._change_payment_answer(earlier)
+        self._refuse_user_beyond_decline_limits(str(user_id))
+        payment = {
+            "_id": self.store.new_id(), "order_id": str(order_id), "user_id": str(user_id), "change_id": change_id,
+            "flight_id": None, "amount": amount, "currency": currency,
+            "card": {"brand": card["brand"], "last4": card["card_number"][-4:], "holder": card["holder"]},
+            "created_at": _now(),
+        }
+        try:
+            payment = self.store.insert_pending(payment)
+        except OrderAlreadyCharged:  # a twin request inserted it first
+            return self._change_payment_answer(self.store.for_change(change_id))
+        try:
+            result = self.processor.charge(payment["_id"], card["card_number"], amount, currency)
+        except Exception:
+            log.warning("change payment %s: no answer from the card processor; left pending for the sweep",
+                        payment["_id"], exc_info=True)
+            return self._change_payment_answer(self.store.find(payment["_id"]))
+        if not result.approved:
+            self.store.mark_failed(payment["_id"], result.decline_reason)
+        else:
+            captured = self.store.mark_succeeded(payment["_id"], result.reference)
+            if captured is None:
+                self._settled_meanwhile(payment, result)
+            self.store.mark_announced(payment["_id"])
+        return self._change_payment_answer(self.store.find(payment["_id"]))
+
+    def _change_payment_answer(self, payment):
+        if payment["status"] == PENDING:
+            raise ServiceUnavailable(
+                "The card processor did not answer. Whether the card was charged is being settled with it; "
+                "the change shows the outcome shortly.", code="PAYMENT_OUTCOME_UNKNOWN",
+                details={"payment_id": payment["_id"], "change_id": payment["change_id"]})
+        if payment["status"] == FAILED:
+            raise PaymentDeclined("The card was declined.", details={
+                "payment_id": payment["_id"], "reason": payment.get("decline_reason")})
+        return payment_view(payment)
+
+    def change_payment(self, change_id):
+        """The latest payment of the change (any status), or None if it was never asked for."""
+        payment = self.store.for_change(change_id)
+        return payment_view(payment) if payment is not None else None
+
+    def refund_change(self, change_id, reason=CHANGE_FAILED):
+        """Give back the whole of a change's payment (its exchange was refused); once, however often asked."""
+        payment = self.store.for_change(change_id)
+        if payment is not None:
+            self.refund_payment(payment["_id"], reason)
+
     def _refuse_beyond_decline_limits(self, order):
         limits = self.decline_limits
         declines = self.store.declines_for_order(order["id"])
@@ -136,9 +218,13 @@ class Ledger:
                 "payments, and its seats are released when it expires.",
                 code="TOO_MANY_DECLINES",
                 details={"order_id": order["id"], "expires_at": order.get("expires_at")})
+        self._refuse_user_beyond_decline_limits(order["user_id"])
+
+    def _refuse_user_beyond_decline_limits(self, user_id):
+        limits = self.decline_limits
         now = _now()
         since = now - timedelta(seconds=limits.window_seconds)
-        wait = limits.user_wait(self.store.declines_of_user_since(order["user_id"], since), now)
+        wait = limits.user_wait(self.store.declines_of_user_since(user_id, since), now)
         if wait is not None:
             raise TooManyRequests("Too many declined payments. Try again later.", code="TOO_MANY_DECLINES_FOR_USER",
                                   details={"retry_after": wait})
@@ -163,7 +249,11 @@ class Ledger:
 
     def announce(self, payment):
         """Publish ``payment_succeeded``, then note it was published. A crash in between
-        leaves it unannounced, and the sweep publishes it again (the order side is idempotent)."""
+        leaves it unannounced, and the sweep publishes it again (the order side is idempotent).
+        A change's payment is not the order's: nothing is published for it."""
+        if payment.get("change_id"):
+            self.store.mark_announced(payment["_id"])
+            return
         self.dispatch("payment_succeeded", {
             "payment_id": payment["_id"], "order_id": payment["order_id"], "user_id": payment["user_id"],
             "amount": payment["amount"], "currency": payment["currency"],
@@ -229,18 +319,62 @@ class Ledger:
     def refund_order(self, order_id, reason, amount=None):
         """Refund what the order captured (tickets cancelled): ``amount`` of it when the fare
         rules said so (order's ``refund_amount``, carried by ticket), else all of it; nothing
-        if it captured nothing. A payment still pending is refunded once settled: order
-        rejects a late capture."""
+        if it captured nothing. The money may be in several payments (the order's own, and
+        its changes' payments not given back already): ``split_refund`` says what each gives,
+        the same on a replay, and each is refunded once. A payment still pending is refunded
+        once settled: order rejects a late capture."""
+        held = self._held(order_id)
+        shares = split_refund([refundable(p) for p in held], amount)
+        for held_payment, share in zip(held, shares):
+            self.refund_payment(held_payment["_id"], reason, share)
+
+    def _held(self, order_id):
+        """The payments holding the order's money, in the order refunds take from them: its
+        own, then its changes' (those given back whole because their change failed excluded)."""
         payment = self.store.captured_for_order(order_id)
-        if payment is not None:
-            self.refund_payment(payment["_id"], reason, amount)
+        held = [p for p in self.store.for_order(order_id) if p.get("change_id") and p["status"] in HOLDING
+                and (p.get("refund") or {}).get("reason") != CHANGE_FAILED]
+        return ([payment] if payment is not None else []) + held
+
+    def refund_residual(self, order_id, change_id, amount):
+        """Give back ``amount`` of the order's money for the change ``change_id`` (a cheaper
+        flight on a refundable fare), once however often asked: split over the payments
+        holding the money as a cancellation's refund is, each recording it under the change
+        id (``partial_refunds``) before the processor is asked with that refund id. The
+        payments stay succeeded; a later refund gives back at most what is left. Raises
+        ``ServiceUnavailable`` while the processor has not confirmed it (asked again: the same refund)."""
+        held = self._held(order_id)
+        done = [p for p in held if change_id in (p.get("partial_refunds") or {})]
+        if not done:
+            shares = split_refund([refundable(p) if p["status"] == SUCCEEDED else 0 for p in held], amount)
+            for payment, share in zip(held, shares):
+                if share > 0:
+                    refund = {"id": "re_" + self.store.new_id(), "amount": share, "reason": "change_residual",
+                              "status": REFUNDING, "at": _now().isoformat()}
+                    self.store.add_partial_refund(payment["_id"], change_id, refund)
+            held = self._held(order_id)
+            done = [p for p in held if change_id in (p.get("partial_refunds") or {})]
+        for payment in done:
+            refund = payment["partial_refunds"][change_id]
+            if refund["status"] == REFUNDED:
+                continue
+            try:
+                self.processor.refund(payment.get("processor_reference"), refund["id"], refund["amount"],
+                                      payment["currency"])
+            except Exception:
+                log.warning("residual refund %s of payment %s: no answer from the card processor",
+                            refund["id"], payment["_id"], exc_info=True)
+                raise ServiceUnavailable("The card processor did not confirm the refund; it is asked again shortly.",
+                                         code="REFUND_PENDING", details={"change_id": change_id})
+            self.store.mark_partial_refunded(payment["_id"], change_id)
+        return sum(p["partial_refunds"][change_id]["amount"] for p in done)
 
     def refund_payment(self, payment_id, reason, amount=None):
         payment = self.store.find(payment_id)
         if payment is None or payment["status"] not in (SUCCEEDED, REFUNDING, REFUNDED):
             return
         if payment["status"] == SUCCEEDED:
-            refund = {"id": "re_" + self.store.new_id(), "amount": refund_amount(payment["amount"], amount),
+            refund = {"id": "re_" + self.store.new_id(), "amount": refund_amount(refundable(payment), amount),
                       "reason": reason, "at": _now().isoformat()}
             # recorded before the processor is asked: whoever finds it refunding asks with this id
             payment = self.store.mark_refunding(payment_id, refund) or self.store.find(payment_id)
@@ -271,11 +405,14 @@ class Ledger:
         return refunded
 
     def announce_refund(self, payment):
-        self.dispatch("payment_refunded", {
+        refund = {
             "payment_id": payment["_id"], "refund_id": payment["refund"]["id"], "order_id": payment["order_id"],
             "amount": payment["refund"]["amount"], "currency": payment["currency"],
             "reason": payment["refund"]["reason"],
-        })
+        }
+        if payment.get("change_id"):  # a change's payment, not the order's own
+            refund["change_id"] = payment["change_id"]
+        self.dispatch("payment_refunded", refund)
         self.store.mark_refund_announced(payment["_id"])
 
     def audit(self, after=None, limit=500):

@@ -15,6 +15,13 @@ from payment.domain import (
 )
 
 
+def partial_refunds_view(payment):
+    """A payment's ``partial_refunds`` map as a list, in change id order."""
+    return [{"refund_id": refund["id"], "change_id": change_id, "amount": refund["amount"],
+             "status": refund["status"], "reason": refund.get("reason")}
+            for change_id, refund in sorted((payment.get("partial_refunds") or {}).items())]
+
+
 class CardSchema(Schema):
     card_number = fields.String(required=True, metadata={"example": "4242424242424242"})
     expiry = fields.String(required=True, metadata={"example": "12/30", "description": "MM/YY"})
@@ -79,9 +86,17 @@ class PaymentSchema(Schema):
     amount = fields.Integer(metadata={"description": "minor units of currency"})
     currency = fields.String()
     status = fields.String(metadata={"example": "succeeded"})
+    change_id = fields.String(allow_none=True, metadata={
+        "description": "set on the payment of a voluntary change (what was due), not the order's own"})
     card = fields.Nested(CardSummarySchema)
     decline_reason = fields.String(allow_none=True)
     refund = fields.Nested(RefundSchema, allow_none=True)
+    partial_refunds = fields.Method("dump_partial_refunds", metadata={
+        "type": "array", "items": {"type": "object"},
+        "description": "voluntary changes' residual refunds taken from it: {refund_id, change_id, amount, status}"})
+
+    def dump_partial_refunds(self, payment):
+        return partial_refunds_view(payment)
     created_at = fields.DateTime()
 
 
@@ -100,7 +115,14 @@ class AuditPaymentSchema(Schema):
     status = fields.String(metadata={"description": "pending, failed, succeeded, refunding or refunded"})
     amount = fields.Integer()
     currency = fields.String()
+    change_id = fields.String(allow_none=True, metadata={"description": "the change a change's payment paid for"})
     refund = fields.Method("dump_refund", allow_none=True)
+    partial_refunds = fields.Method("dump_partial_refunds", metadata={
+        "type": "array", "items": {"type": "object"},
+        "description": "voluntary changes' residual refunds taken from it: {refund_id, change_id, amount, status}"})
+
+    def dump_partial_refunds(self, payment):
+        return partial_refunds_view(payment)
     updated_at = fields.Method("dump_updated_at")
 
     def dump_refund(self, payment):

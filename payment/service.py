@@ -41,6 +41,25 @@ class PaymentService:
         return self.ledger.pay(order_id, user_id, card)
 
     @rpc
+    def charge_change(self, order_id, user_id, change_id, amount, currency, card):
+        """The payment of a voluntary change (order's change saga); idempotent by ``change_id``."""
+        return self.ledger.charge_change(order_id, user_id, change_id, amount, currency, card)
+
+    @rpc
+    def change_payment(self, change_id):
+        return self.ledger.change_payment(change_id)
+
+    @rpc
+    def refund_change(self, change_id):
+        """Give a change's payment back whole (its exchange was refused); once."""
+        self.ledger.refund_change(change_id)
+
+    @rpc
+    def refund_residual(self, order_id, change_id, amount):
+        """A voluntary change's residual refund (a cheaper flight): once per ``change_id``."""
+        return self.ledger.refund_residual(order_id, change_id, amount)
+
+    @rpc
     def get_payment(self, payment_id):
         return self.ledger.get(payment_id)
 

@@ -13,9 +13,10 @@ task on the payment (two replicas sweep the same collection). A failed payment's
 decline, counted per order and per user since a time (``updated_at`` of the failure) for
 the decline limits (``payment.domain.DeclineLimits``).
 
-``charge_key`` (= the order id) is set on a payment while it is pending or has
+``charge_key`` (= the order id; ``change:<change id>`` for the payment of a voluntary
+change, which also carries ``change_id``) is set on a payment while it is pending or has
 captured money, and removed when it fails; a sparse unique index on it makes a
-second charge of the same order impossible, whatever the concurrency: the
+second charge of the same order (or change) impossible, whatever the concurrency: the
 payment is inserted *before* the processor is called.
 
 There is no ``models.py``: MongoDB has no schema to declare, so the shape above and
@@ -48,6 +49,11 @@ def create_indexes(db):
     db.payments.create_index([("user_id", ASCENDING), ("updated_at", ASCENDING)])
 
 
+def charge_key(payment):
+    """What a payment may hold money for once: its change, or else its order."""
+    return f"change:{payment['change_id']}" if payment.get("change_id") else payment["order_id"]
+
+
 def stamp(moment):
     """A time as the store keeps ``updated_at`` and claims: ISO 8601 UTC of fixed width,
     so string order is time order. Strings, because the local stand-in (nx-27017)
@@ -76,6 +82,11 @@ class PaymentStore:
         """The order's payment that holds (or may hold) money: pending, succeeded,
         refunding or refunded; None if there is none."""
         return self.db.payments.find_one({"charge_key": order_id})
+
+    def for_change(self, change_id):
+        """The latest attempt to pay the change ``change_id``; None if there was none."""
+        found = list(self.db.payments.find({"change_id": change_id}).sort("_id", ASCENDING))
+        return found[-1] if found else None
 
     def for_order(self, order_id):
         """Every attempt to pay the order, oldest first."""
@@ -124,9 +135,10 @@ class PaymentStore:
     # -- writing ---------------------------------------------------------------------
 
     def insert_pending(self, payment):
-        """Raises OrderAlreadyCharged if the order already has a pending or captured payment."""
+        """Raises OrderAlreadyCharged if the order (the change, for a change's payment) already
+        has a pending or captured payment."""
         try:
-            self.db.payments.insert_one(dict(payment, status=PENDING, charge_key=payment["order_id"],
+            self.db.payments.insert_one(dict(payment, status=PENDING, charge_key=charge_key(payment),
                                              updated_at=stamp(payment["created_at"])))
         except DuplicateKeyError:
             raise OrderAlreadyCharged(payment["order_id"])
@@ -166,6 +178,19 @@ class PaymentStore:
             {"_id": payment_id, "status": REFUNDING, "refund.id": refund_id},
             {"$set": {"status": REFUNDED, "updated_at": _now()}}, return_document=ReturnDocument.AFTER,
         )
+
+    def add_partial_refund(self, payment_id, change_id, refund):
+        """Record a change's residual refund ``refund`` on a SUCCEEDED payment, once per
+        change (``partial_refunds.<change id>``), before the processor is asked; the payment
+        afterwards, or None if it is not SUCCEEDED or that change has one already."""
+        field = f"partial_refunds.{change_id}"
+        return self.db.payments.find_one_and_update(
+            {"_id": payment_id, "status": SUCCEEDED, field: {"$exists": False}},
+            {"$set": {field: refund, "updated_at": _now()}}, return_document=ReturnDocument.AFTER)
+
+    def mark_partial_refunded(self, payment_id, change_id):
+        self.db.payments.update_one({"_id": payment_id, f"partial_refunds.{change_id}": {"$exists": True}},
+                                    {"$set": {f"partial_refunds.{change_id}.status": REFUNDED}})
 
     def mark_announced(self, payment_id):
         self.db.payments.update_one({"_id": payment_id}, {"$set": {"announced": True}})

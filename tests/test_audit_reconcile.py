@@ -281,3 +281,89 @@ def test_an_airline_refund_is_whole_whatever_the_order_said():
     shown = dict(order("o-8", "REFUNDED", payment_id="p-8", refund={"refund_id": "r-8", "amount": FARE}),
                  refund_due={"amount": 0, "kept": FARE, "reason": "order_cancelled"})
     assert found(with_records(orders=[shown], payments=[payment("p-8", "o-8", "refunded", refund=refund)])) == []
+
+
+# -- voluntary changes that move money -------------------------------------------------------
+
+FEE, DIFFERENCE = 100, 200  # a change to a dearer flight: its tickets are worth FARE + DIFFERENCE
+
+
+def changed(status="TICKETED", change_payment="succeeded", change_refund=None, **fields):
+    """o-9 paid FARE (p-9), then changed: FEE + DIFFERENCE charged (p-9c), the new ticket T9n at the new fare."""
+    shown = dict(order("o-9", status, amount=FARE + FEE + DIFFERENCE, payment_id="p-9", tickets=["T9n"]),
+                 change_payments=["p-9c"], change_kept=FEE, **fields)
+    paid = [payment("p-9", "o-9", "succeeded"),
+            dict(payment("p-9c", "o-9", change_payment, amount=FEE + DIFFERENCE, refund=change_refund),
+                 change_id="c-9")]
+    tickets = [ticket("T9", "o-9", "9A", status="exchanged"), ticket("T9n", "o-9", "9B", fare=FARE + DIFFERENCE)]
+    return with_records(orders=[shown], payments=paid, tickets=tickets, seats=[seat("9B", "o-9")])
+
+
+def test_a_change_paid_by_card_adds_up_with_its_fee_kept():
+    assert found(changed()) == []
+    assert totals(changed())["IDR"]["kept"] == FEE
+
+
+def test_a_change_payment_the_order_does_not_hold():
+    records = changed()
+    records = dataclasses.replace(records, orders=[dict(o, change_payments=[], change_kept=0) if o["id"] == "o-9"
+                                                   else o for o in records.orders])
+    kinds = sorted(kind for kind, _ in found(records))
+    assert kinds == ["change_capture_not_taken", "money_mismatch"]
+
+
+def test_a_failed_changes_payment_given_back_whole_adds_up():
+    refund = {"refund_id": "r-9c", "amount": FEE + DIFFERENCE, "reason": "change_failed", "status": "refunded"}
+    shown = order("o-9", "TICKETED", payment_id="p-9", tickets=["T9"])
+    records = with_records(
+        orders=[shown], tickets=[ticket("T9", "o-9", "9A")], seats=[seat("9A", "o-9")],
+        payments=[payment("p-9", "o-9", "succeeded"),
+                  dict(payment("p-9c", "o-9", "refunded", amount=FEE + DIFFERENCE, refund=refund), change_id="c-9")])
+    assert found(records) == []
+    partly = dict(refund, amount=FEE)
+    records = dataclasses.replace(records, payments=[
+        p if p["id"] != "p-9c" else dict(p, refund=partly) for p in records.payments])
+    assert sorted(kind for kind, _ in found(records)) == ["change_refund_wrong", "money_mismatch"]
+
+
+def cancelled_after_change(refunds):
+    """o-9 changed, then cancelled by its customer: the rules refund ``due`` over both payments."""
+    due = (FARE + DIFFERENCE) * 3 // 4
+    own = {"refund_id": "r-9", "amount": refunds[0], "reason": "order_cancelled", "status": "refunded"}
+    theirs = {"refund_id": "r-9c", "amount": refunds[1], "reason": "order_cancelled", "status": "refunded"}
+    shown = dict(order("o-9", "REFUNDED", amount=FARE + FEE + DIFFERENCE, payment_id="p-9",
+                       refund={"refund_id": "r-9", "amount": refunds[0]}, tickets=["T9n"]),
+                 change_payments=["p-9c"], change_kept=FEE,
+                 refund_due={"amount": due, "kept": FARE + FEE + DIFFERENCE - due, "reason": "order_cancelled"})
+    return with_records(
+        orders=[shown],
+        payments=[payment("p-9", "o-9", "refunded", refund=own),
+                  dict(payment("p-9c", "o-9", "refunded", amount=FEE + DIFFERENCE, refund=theirs), change_id="c-9")],
+        tickets=[ticket("T9", "o-9", "9A", status="exchanged"),
+                 ticket("T9n", "o-9", "9B", status="cancelled", fare=FARE + DIFFERENCE)])
+
+
+def test_a_cancellation_after_a_change_refunds_by_the_rules_across_both_payments():
+    due = (FARE + DIFFERENCE) * 3 // 4
+    records = cancelled_after_change((FARE, due - FARE))
+    assert found(records) == []
+    assert totals(records)["IDR"]["kept"] == FARE + FEE + DIFFERENCE - due
+    # everything given back (fee too) is against the rules, though the money adds up
+    assert [kind for kind, _ in found(cancelled_after_change((FARE, FEE + DIFFERENCE)))] == [
+        "refund_against_fare_rules"]
+
+
+def test_a_cheaper_flights_residual_refund_adds_up_and_must_finish():
+    residual = {"refund_id": "r-9r", "change_id": "c-9", "amount": DIFFERENCE, "status": "refunded",
+                "reason": "change_residual"}
+    shown = dict(order("o-9", "TICKETED", amount=FARE - DIFFERENCE, payment_id="p-9", tickets=["T9n"]),
+                 change_payments=[], change_kept=0)
+    records = with_records(
+        orders=[shown], payments=[dict(payment("p-9", "o-9", "succeeded"), partial_refunds=[residual])],
+        tickets=[ticket("T9", "o-9", "9A", status="exchanged"), ticket("T9n", "o-9", "9B", fare=FARE - DIFFERENCE)],
+        seats=[seat("9B", "o-9")])
+    assert found(records) == []
+    unfinished = dataclasses.replace(records, payments=[
+        dict(p, partial_refunds=[dict(residual, status="refunding")]) if p["id"] == "p-9" else p
+        for p in records.payments])
+    assert sorted(kind for kind, _ in found(unfinished)) == ["money_mismatch", "refund_unfinished"]

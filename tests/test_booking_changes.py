@@ -1,8 +1,8 @@
 """Voluntary changes through the gateway (issue 15): a ticketed booking moved to another
 flight of the same route, quoted then confirmed; the tickets exchanged for new ones on
-the new flight, seats moved, money never moved (changes with something due are refused
-until payment can take a second capture). Priced by the rules the booking was sold under
-(its ``fares``), never the catalogue's current ones; the new flight at the same family."""
+the new flight, seats moved (changes that move money: test_booking_change_payments.py).
+Priced by the rules the booking was sold under (its ``fares``), never the catalogue's
+current ones; the new flight at the same family."""
 import contextlib
 import re
 from datetime import timedelta
@@ -151,11 +151,12 @@ def test_refusals(system, admin, airplane):
                  409, "ORDER_NOT_TICKETED")
 
     # the standard fare's 10 % fee is money due: quoted (the catalogue forbidding changes now does
-    # not touch a booking sold before), but not confirmed (yet)
+    # not touch a booking sold before), and confirmed only with a card
     with standard_rules(admin, changeable=False, change_fee_percent=100):
         dear = quote(client, order["id"], second["id"])
     assert dear["fee"] == order["amount"] // 10 and dear["amount_due"] == dear["fee"]
-    assert_error(confirm(client, order["id"], dear["id"]), 409, "CHANGE_PAYMENT_NOT_SUPPORTED")
+    assert "card" in assert_error(confirm(client, order["id"], dear["id"]), 400)["details"]["fields"]
+    assert_error(client.post(f"/orders/{order['id']}/changes/{dear['id']}/confirm", json={"card": "x"}), 400)
     assert_error(stranger.post(f"/orders/{order['id']}/changes/{dear['id']}/confirm", json={}), 404)
     assert_error(confirm(client, order["id"], "0" * 24), 404)
     unchanged = get_order(client, order["id"])

@@ -240,13 +240,15 @@ def test_every_documented_route_answers_as_documented(system, conformance):
     wait_until(lambda: customer.get(f"/orders/{near_order['id']}").json()["status"] == "TICKETED", timeout=30,
                what="TICKETED")
     # a change to the later flight of the route: quoted; the standard fare's fee is money due,
-    # which a change cannot take yet, so confirming it is refused and nothing moves
+    # so confirming it wants a card, and a declined one fails the change: nothing moves
     changes = f"/orders/{near_order['id']}/changes"
     change = api.call(customer, "POST", "/orders/{order_id}/changes", 201, path=changes,
                       json={"segment": 0, "flight_id": flight["id"]}).json()
     api.call(customer, "POST", "/orders/{order_id}/changes", 400, path=changes, json={"segment": -1})
-    api.call(customer, "POST", "/orders/{order_id}/changes/{change_id}/confirm", 409,
+    api.call(customer, "POST", "/orders/{order_id}/changes/{change_id}/confirm", 400,
              path=f"{changes}/{change['id']}/confirm", json={})
+    api.call(customer, "POST", "/orders/{order_id}/changes/{change_id}/confirm", 402,
+             path=f"{changes}/{change['id']}/confirm", json={"card": dict(GOOD_CARD, card_number="4000000000000002")})
     near_number = customer.get(f"/orders/{near_order['id']}").json()["tickets"][0]["number"]
     near_pass = f"/tickets/{near_number}/boarding-pass"
     api.call(http, "POST", "/tickets/{ticket_number}/check-in", 401, path=f"/tickets/{near_number}/check-in", json={})

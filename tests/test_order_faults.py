@@ -137,6 +137,7 @@ def test_the_audit_answers_every_order_from_the_store(system, flight_id):
         "id": pending["id"], "status": "PENDING_PAYMENT", "flight_id": flight_id, "amount": pending["amount"],
         "currency": "IDR", "payment_id": None, "refund": None, "refund_due": None, "tickets": [],
         "expires_at": pending["expires_at"], "updated_at": found[pending["id"]]["updated_at"], "seats_lost": False,
+        "change_payments": [], "change_kept": 0,
     }
     item = found[ticketed["id"]]
     assert (item["status"], item["payment_id"], item["refund"]) == (TICKETED, payment["id"], None)

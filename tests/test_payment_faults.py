@@ -144,7 +144,8 @@ def test_the_audit_answers_every_payment_as_the_contract_says(system):
     assert items == audited(system, limit=1000)
     assert items[captured["id"]] == {
         "id": captured["id"], "order_id": kept["id"], "status": "succeeded", "amount": kept["amount"],
-        "currency": kept["currency"], "refund": None, "updated_at": items[captured["id"]]["updated_at"],
+        "currency": kept["currency"], "refund": None, "partial_refunds": [],
+        "updated_at": items[captured["id"]]["updated_at"],
     }
     refund = payments_of(system, cancelled["id"])[0]["refund"]
     assert items[refunded["id"]]["status"] == "refunded"

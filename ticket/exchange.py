@@ -5,7 +5,8 @@ accepted).
 One transaction, or nothing: the new seats taken (sold to the order at once: the row
 locks of this transaction are the hold, so two changes racing for a seat cannot both
 have it), the old tickets ``exchanged``, new 13-digit tickets issued on the new flight
-(same passengers, same fares), the old seats back on sale, the order's segment moved,
+(same passengers; each at its type's fare on the new flight as order priced the change,
+``fares``, or the old ticket's fare if none was given), the old seats back on sale, the order's segment moved,
 and the exchange remembered under its change id: a retry (a timeout, a resumed saga)
 answers what the first call did and changes nothing.
 
@@ -50,6 +51,7 @@ def exchange_tickets(session, request, airline_prefix):
                        details={"order_id": order_id, "flight_id": old_flight_id})
     old = store.issued_tickets_on(session, order_id, old_flight_id)
     new_seat_of = {move["seat"]: move["new_seat"] for move in request["moves"]}
+    new_fares = request.get("fares") or {}
     if sorted(t.seat for t in old if t.seat) != sorted(new_seat_of):
         raise Conflict("The order's seats on that flight are not the ones asked to move.", code="SEGMENT_MOVED",
                        details={"order_id": order_id, "flight_id": old_flight_id})
@@ -78,7 +80,7 @@ def exchange_tickets(session, request, airline_prefix):
         {"number": domain.ticket_number(airline_prefix, serial), "order_id": order_id, "user_id": t.user_id,
          "flight_id": new_flight_id, "passenger_name": t.passenger_name, "passenger_type": t.passenger_type,
          "passenger_index": t.passenger_index, "seat": new_seats[t.seat] if t.seat else None,
-         "cabin_class": t.cabin_class, "fare": t.fare, "currency": t.currency}
+         "cabin_class": t.cabin_class, "fare": new_fares.get(t.passenger_type, t.fare), "currency": t.currency}
         for t, serial in zip(old, serials)
     ])
     store.move_order_flight(session, order_id, old_flight_id, new_flight_id)

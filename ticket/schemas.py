@@ -63,6 +63,10 @@ class ExchangeRequestSchema(Schema):
     cabin_class = fields.String(required=True, validate=Name)
     moves = fields.List(fields.Nested(SeatMoveSchema), required=True,
                         validate=validate.Length(min=1, max=MAX_SEATS_PER_HOLD))
+    # each passenger type's fare on the new flight, as order priced the change; None: the old fares
+    fares = fields.Dict(keys=fields.String(validate=validate.OneOf(("adult", "child", "infant"))),
+                        values=fields.Integer(strict=True, validate=validate.Range(min=0)),
+                        load_default=None, allow_none=True)
 
     @validates_schema
     def check_request(self, data, **kwargs):

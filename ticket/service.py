@@ -206,13 +206,14 @@ class TicketService:
             self._decide(issuing.cancel_flight, event["flight_id"])
 
     @rpc
-    def exchange_tickets(self, change_id, order_id, old_flight_id, new_flight_id, cabin_class, moves):
+    def exchange_tickets(self, change_id, order_id, old_flight_id, new_flight_id, cabin_class, moves, fares=None):
         """A voluntary change (order's change saga): the order's tickets on ``old_flight_id``
         exchanged for new ones on ``new_flight_id``, in one transaction; idempotent by
-        ``change_id`` (a retry answers the first exchange)."""
+        ``change_id`` (a retry answers the first exchange). ``fares``: each passenger type's
+        fare on the new flight (None: the new tickets keep the old ones' fares)."""
         request = load_or_raise(ExchangeRequestSchema(), {
             "change_id": change_id, "order_id": order_id, "old_flight_id": old_flight_id,
-            "new_flight_id": new_flight_id, "cabin_class": cabin_class, "moves": moves,
+            "new_flight_id": new_flight_id, "cabin_class": cabin_class, "moves": moves, "fares": fares,
         })
         with self.db.get_session() as session:
             return exchange.exchange_tickets(session, request, self.settings.ticket_airline_prefix)

@@ -3,6 +3,7 @@
 comes from the verified token, never from the request."""
 from common.errors import load_or_raise
 from gateway.http import json_body, json_response, route
+from gateway.schemas import ChangeCardSchema
 from order.schemas import (
     ChangeRequestSchema,
     ChangeSchema,
@@ -65,14 +66,16 @@ class BookingRoutes:
     def quote_change(self, request, order_id):
         return json_response(self.rpc.order.quote_change(order_id, request.caller.id, json_body(request)), 201)
 
-    @route("POST", "/orders/<order_id>/changes/<change_id>/confirm", summary="Confirm a quoted change: the "
-           "tickets are exchanged for new ones on the new flight (only changes with nothing due and nothing to "
-           "refund for now: else 409 CHANGE_PAYMENT_NOT_SUPPORTED); a repeat answers the same",
-           tags=["booking"], auth="user", body=ConfirmChangeBodySchema, responses={200: ChangeSchema},
-           errors=(404, 409))
+    @route("POST", "/orders/<order_id>/changes/<change_id>/confirm", summary="Confirm a quoted change: "
+           "amount_due is charged to the card (required when above zero; 402 declined, nothing changed), then the "
+           "tickets are exchanged for new ones on the new flight (a refused exchange gives the charge back: FAILED); "
+           "refund_due is given back after the exchange; a repeat answers the same", tags=["booking"], auth="user",
+           body=ConfirmChangeBodySchema, responses={200: ChangeSchema}, errors=(400, 402, 404, 409, 429, 503))
     def confirm_change(self, request, order_id, change_id):
-        load_or_raise(ConfirmChangeBodySchema(), json_body(request, required=False) or {})
-        return json_response(self.rpc.order.confirm_change(order_id, change_id, request.caller.id))
+        body = load_or_raise(ConfirmChangeBodySchema(), json_body(request, required=False) or {})
+        if body["card"] is not None:
+            load_or_raise(ChangeCardSchema(), {"card": body["card"]}, message="Invalid card details")
+        return json_response(self.rpc.order.confirm_change(order_id, change_id, request.caller.id, body["card"]))
 
     @route("GET", "/tickets", summary="The caller's e-tickets", tags=["booking"], auth="user",
            responses={200: TicketListSchema})

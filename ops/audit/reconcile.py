@@ -15,6 +15,8 @@ TICKETED, REFUNDED, PENDING_PAYMENT = "TICKETED", "REFUNDED", "PENDING_PAYMENT"
 ISSUED, SOLD, HELD = "issued", "sold", "held"
 # the refund reason of a customer's own cancellation: the one the fare rules decide
 VOLUNTARY_CANCEL = "order_cancelled"
+# the refund reason of a change's payment given back because its exchange was refused
+CHANGE_FAILED = "change_failed"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,11 +85,18 @@ def reconcile(records, rules):
 
 # -- the invariants -----------------------------------------------------------------
 
+def taken_payments(order, payments):
+    """The payments whose money ``order`` holds (or held): its own and its confirmed changes'."""
+    taken = {order.get("payment_id"), *(order.get("change_payments") or [])}
+    return [payment for payment in payments if payment["id"] in taken and payment["status"] in CAPTURED]
+
+
 @invariant
 def captured_payments_belong_to_settled_orders(records, rules):
-    """Money taken belongs to an order that is TICKETED by that very payment, or it was
-    given back by a refund the order records too (or, for a stray second capture the
-    order never took, a refund of the whole of it)."""
+    """Money taken belongs to an order that is TICKETED by that very payment (or by a change
+    it records), or it was given back by a refund the order records too (or, for a stray
+    second capture the order never took, or a change's payment whose exchange was refused,
+    a refund of the whole of it)."""
     orders = {order["id"]: order for order in records.orders}
     found = []
     for payment in records.payments:
@@ -101,6 +110,9 @@ def captured_payments_belong_to_settled_orders(records, rules):
                                      ids))
             continue
         ids["flight_id"] = order["flight_id"]
+        if payment.get("change_id"):
+            found += change_payment_discrepancies(payment, order, dict(ids, change_id=payment["change_id"]))
+            continue
         the_orders_payment = order.get("payment_id") == payment["id"]
         refund = payment.get("refund")
         if payment["status"] == "succeeded":
@@ -126,6 +138,44 @@ def captured_payments_belong_to_settled_orders(records, rules):
                                      f"{refund['amount']} of {payment['amount']}",
                                      dict(ids, refund_id=refund["refund_id"])))
     return found
+
+
+def change_payment_discrepancies(payment, order, ids):
+    """A change's payment: held by a TICKETED order that records it, given back whole when
+    its change failed (not recorded on the order), or refunded with its order's cancellation."""
+    taken = payment["id"] in (order.get("change_payments") or [])
+    refund = payment.get("refund")
+    if payment["status"] == "succeeded":
+        if not (taken and order["status"] == TICKETED):
+            return [Discrepancy("change_capture_not_taken", f"a change's payment succeeded but the order is "
+                                f"{order['status']} and {'records' if taken else 'does not record'} it", ids)]
+    elif payment["status"] == "refunding":
+        return [Discrepancy("refund_unfinished", f"refund {(refund or {}).get('refund_id')} of "
+                            f"{(refund or {}).get('amount')} still not given back; order {order['status']}", ids)]
+    elif refund is None:
+        return [Discrepancy("refund_missing", "payment refunded without a refund record", ids)]
+    elif not taken or refund.get("reason") == CHANGE_FAILED:
+        # its change failed (or the order closed before it was recorded): given back whole
+        if taken or refund["amount"] != payment["amount"]:
+            return [Discrepancy("change_refund_wrong", f"a failed change's payment refunded {refund['amount']} of "
+                                f"{payment['amount']}, the order {'records' if taken else 'does not record'} it",
+                                dict(ids, refund_id=refund["refund_id"]))]
+    elif order["status"] != REFUNDED:
+        return [Discrepancy("refund_not_on_order", f"a change's payment refunded {refund['amount']} "
+                            f"({refund.get('reason')}) but the order is {order['status']}",
+                            dict(ids, refund_id=refund["refund_id"]))]
+    return []
+
+
+@invariant
+def residual_refunds_finish(records, rules):
+    """A change's residual refund taken from a payment is given back (not left refunding)."""
+    return [Discrepancy("refund_unfinished", f"residual refund {refund['refund_id']} of {refund['amount']} for "
+                        f"change {refund.get('change_id')} still not given back",
+                        {"payment_id": payment["id"], "order_id": payment["order_id"],
+                         "refund_id": refund["refund_id"]})
+            for payment in records.payments for refund in payment.get("partial_refunds") or []
+            if refund["status"] != "refunded"]
 
 
 @invariant
@@ -194,46 +244,82 @@ def no_hold_outlives_its_sweep(records, rules):
 @invariant
 def refunds_follow_the_fare_rules(records, rules):
     """The refund of an order its customer cancelled is what order's fare rules said
-    (``refund_due``, decided at the cancellation); any other refund (the airline cancelled,
-    the hold was lost, ticketing failed, a capture the order never took) is all of it."""
-    orders = {order["id"]: order for order in records.orders}
-    found = []
+    (``refund_due``, decided at the cancellation), taken together over the payments the
+    order holds (its own and its changes'); any other refund (the airline cancelled, the
+    hold was lost, ticketing failed) is all of each. A capture the order never took, or a
+    failed change's payment, is another invariant's to check."""
+    payments = collections.defaultdict(list)
     for payment in records.payments:
-        refund, order = payment.get("refund"), orders.get(payment["order_id"])
-        # a capture the order never took is stray_capture_kept's to check
-        if payment["status"] != "refunded" or not refund or order is None or order.get("payment_id") != payment["id"]:
+        payments[payment["order_id"]].append(payment)
+    found = []
+    for order in records.orders:
+        taken = taken_payments(order, payments[order["id"]])
+        refunded = [payment for payment in taken if payment["status"] == "refunded" and payment.get("refund")]
+        if not refunded:
             continue
-        expected = expected_refund(payment, order)
-        if refund["amount"] != expected:
-            found.append(Discrepancy("refund_against_fare_rules", f"refunded {refund['amount']} of "
-                                     f"{payment['amount']} {payment['currency']} ({refund.get('reason')}) but the "
-                                     f"rules give {expected} (refund_due {order.get('refund_due')})", {
-                                         "payment_id": payment["id"], "order_id": order["id"],
-                                         "refund_id": refund["refund_id"]}))
+        if voluntary_terms(order, refunded):
+            if len(refunded) != len(taken):
+                continue  # the rest is being refunded (refund_unfinished, or not asked yet: money_mismatch)
+            given = sum(payment["refund"]["amount"] for payment in refunded)
+            if given != order["refund_due"]["amount"]:
+                found.append(Discrepancy("refund_against_fare_rules", f"refunded {given} of "
+                                         f"{sum(p['amount'] for p in taken)} {taken[0]['currency']} over "
+                                         f"{len(taken)} payment(s) but the rules give {order['refund_due']['amount']}",
+                                         {"order_id": order["id"], "payments": sorted(p["id"] for p in taken)}))
+            continue
+        for payment in refunded:
+            refund = payment["refund"]
+            if refund["amount"] != refundable(payment):
+                found.append(Discrepancy("refund_against_fare_rules", f"refunded {refund['amount']} of "
+                                         f"{payment['amount']} {payment['currency']} ({refund.get('reason')}) but "
+                                         f"the rules give {payment['amount']} (refund_due {order.get('refund_due')})", {
+                                             "payment_id": payment["id"], "order_id": order["id"],
+                                             "refund_id": refund["refund_id"]}))
     return found
 
 
-def expected_refund(payment, order):
-    due = order.get("refund_due")
-    if due and order.get("payment_id") == payment["id"] and (payment.get("refund") or {}).get("reason") in (
-            VOLUNTARY_CANCEL, None):
-        return due["amount"]
-    return payment["amount"]
+def voluntary_terms(order, refunded):
+    """Whether ``refunded`` (the order's payments refunded) were given back by the fare rules
+    of the customer's cancellation (else each was given back whole)."""
+    return bool(order.get("refund_due")) and all(
+        payment["refund"].get("reason") in (VOLUNTARY_CANCEL, None) for payment in refunded)
 
 
-def kept_by_rules(payment, order):
-    """What the fare rules kept of a refunded payment: what it captured less what went back,
-    when that is what they said (else it is not kept by rules, and money does not add up)."""
-    refund = payment.get("refund") or {}
-    if order is None or payment["status"] != "refunded" or refund.get("amount") != expected_refund(payment, order):
+def kept_of(order, payments):
+    """What the airline kept of the money ``order`` holds: what its changes kept while it is
+    not refunded; once every payment it holds is refunded, what they captured less what
+    went back, when that is what the rules said (else nothing is kept, and money does not
+    add up)."""
+    taken = taken_payments(order, payments)
+    refunded = [payment for payment in taken if payment["status"] == "refunded" and payment.get("refund")]
+    if not refunded:
+        return int(order.get("change_kept") or 0)
+    if len(refunded) != len(taken):
         return 0
-    return payment["amount"] - refund["amount"]
+    given = sum(payment["refund"]["amount"] for payment in refunded)
+    if voluntary_terms(order, refunded):
+        as_ruled = given == order["refund_due"]["amount"]
+    else:
+        as_ruled = all(payment["refund"]["amount"] == refundable(payment) for payment in refunded)
+    held = sum(refundable(payment) for payment in taken)
+    return held - given if as_ruled else 0
+
+
+def partly_refunded(payment, status="refunded"):
+    """What changes' residual refunds gave back of a payment (``status`` refunded) or are giving back."""
+    return sum(refund["amount"] for refund in payment.get("partial_refunds") or [] if refund["status"] == status)
+
+
+def refundable(payment):
+    """What a payment held once changes' residual refunds were taken from it."""
+    return payment["amount"] - partly_refunded(payment) - partly_refunded(payment, "refunding")
 
 
 @invariant
 def money_adds_up(records, rules):
     """Per order and currency: money captured = fares of the tickets issued + money refunded
-    + money the fare rules kept of a cancellation + money owed (the fares of tickets an
+    + money the fare rules kept of a cancellation (or, while not cancelled, what its voluntary
+    changes kept: fees) + money owed (the fares of tickets an
     aircraft swap cancelled, while the traveller of that still ticketed booking has not
     chosen a refund or a move)."""
     flights = {order["id"]: order["flight_id"] for order in records.orders}
@@ -250,18 +336,23 @@ def money_adds_up(records, rules):
 
 def ledgers(records):
     """``{(order_id, currency): {captured, ticketed, refunded, kept, owed, payments, tickets}}``."""
-    orders = {order["id"]: order for order in records.orders}
     books = collections.defaultdict(lambda: {"captured": 0, "ticketed": 0, "refunded": 0, "kept": 0, "owed": 0,
                                              "payments": [], "tickets": []})
+    payments = collections.defaultdict(list)
     displaced = {order["id"] for order in records.orders if order.get("seats_lost") and order["status"] == TICKETED}
     for payment in records.payments:
         if payment["status"] in CAPTURED:
             entry = books[(payment["order_id"], payment["currency"])]
             entry["captured"] += payment["amount"]
             entry["payments"].append(payment["id"])
+            payments[payment["order_id"]].append(payment)
+            entry["refunded"] += partly_refunded(payment)
             if payment["status"] == "refunded" and payment.get("refund"):
                 entry["refunded"] += payment["refund"]["amount"]
-                entry["kept"] += kept_by_rules(payment, orders.get(payment["order_id"]))
+    for order in records.orders:
+        kept = kept_of(order, payments[order["id"]])
+        if kept:
+            books[(order["id"], order["currency"])]["kept"] += kept
     for ticket in records.tickets:
         if ticket["status"] == ISSUED:
             entry = books[(ticket["order_id"], ticket["currency"])]

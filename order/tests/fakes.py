@@ -126,15 +126,21 @@ class FakeOrderStore:
         return self._transition(order_id, REFUNDED, {"refund": refund},
                                 condition=lambda order: order.get("payment_id") == payment_id)
 
-    def add_events(self, order_id, events, status=None, set_fields=None):
+    def add_events(self, order_id, events, status=None, set_fields=None, unless=()):
         order = self.orders.get(order_id)
-        if order is None or (status is not None and order["status"] != status):
+        if order is None or (status is not None and order["status"] != status) or any(f in order for f in unless):
             return None
         now = utcnow()
         for field, value in (dict(set_fields, updated_at=iso(now)) if set_fields else {}).items():
             _set(order, field, copy.deepcopy(value))
         _add_events(order, events, now)
         return copy.deepcopy(order)
+
+    def release_ended_change(self, order_id, change_id):
+        order = self.orders.get(order_id)
+        if order is not None and order.get("changing") == change_id:
+            del order["changing"]
+        return True
 
     def add_disruption(self, order_id, key, record, events, set_fields=None):
         order = self.orders.get(order_id)

@@ -9,6 +9,7 @@ import pytest
 
 from common.errors import Conflict
 from order.change_rules import (
+    change_kept,
     changed_fares,
     check_changeable,
     disruption_move_applies,
@@ -56,6 +57,17 @@ def test_a_cheaper_flight_refunds_the_residual_only_when_the_fare_is_refundable(
 def test_a_disruption_move_is_free():
     assert price_change(STANDARD, [100_000], 300_000, ["adult"], move=True) == {
         "fee": 0, "fare_difference": 0, "amount_due": 0, "refund_due": 0}
+
+
+def test_a_change_keeps_its_fee_and_a_residual_the_fare_does_not_refund():
+    dearer = price_change(STANDARD, [100_000], 120_000, ["adult"])
+    assert change_kept(dict(dearer, disruption_move=False)) == 10_000  # the fee; the difference is in the tickets
+    cheaper = price_change(STANDARD, [100_000], 80_000, ["adult"])
+    assert change_kept(dict(cheaper, disruption_move=False)) == 10_000  # the residual goes back
+    kept = price_change(dict(STANDARD, refundable=False), [100_000], 80_000, ["adult"])
+    assert change_kept(dict(kept, disruption_move=False)) == 10_000 + 20_000
+    assert change_kept(dict(price_change(STANDARD, [100_000], 80_000, ["adult"], move=True),
+                            disruption_move=True)) == 0
 
 
 def test_a_fare_that_forbids_changes_is_refused():

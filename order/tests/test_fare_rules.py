@@ -51,3 +51,12 @@ def test_a_one_flight_order_pays_per_cabin():
 def test_a_disrupted_booking_is_cancelled_for_the_airlines_reason():
     assert cancel_reason({"disruption": {"reason": "delay"}}) == "disruption"
     assert cancel_reason({}) == "order_cancelled"
+
+
+def test_what_a_change_kept_stays_kept_unless_the_airline_cancels():
+    changed = dict(itinerary(STANDARD), amount=1750 + 175, change_kept=175)  # a change's fee was paid
+    assert refund_terms(changed) == {"amount": 1750 - 1750 * 25 // 100, "kept": 1750 * 25 // 100 + 175,
+                                     "reason": "order_cancelled"}
+    assert refund_terms(changed, "flight_cancelled") == {"amount": 1925, "kept": 0, "reason": "flight_cancelled"}
+    light = dict(itinerary(LIGHT), amount=1750 + 175, change_kept=175)
+    assert refund_terms(light) == {"amount": 0, "kept": 1925, "reason": "order_cancelled"}  # never more than held

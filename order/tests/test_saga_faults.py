@@ -219,7 +219,7 @@ def test_the_audit_answers_every_order_in_the_contracts_shape(orders):
     assert rest["next"] is None
     first, second = page["items"][0], rest["items"][0]
     assert set(first) == {"id", "status", "flight_id", "amount", "currency", "payment_id", "refund", "refund_due",
-                          "tickets", "expires_at", "updated_at", "seats_lost"}
+                          "tickets", "expires_at", "updated_at", "seats_lost", "change_payments", "change_kept"}
     assert (first["payment_id"], first["refund"], first["tickets"]) == (None, None, [])
     assert first["expires_at"] == pending["expires_at"]
     assert second["status"] == REFUNDED and second["payment_id"] == "pay-1"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from common.errors import Conflict, NotFound
 from payment import processor
 from payment.domain import FAILED, NEVER_RECEIVED, PENDING, REFUNDED, REFUNDING, SUCCEEDED
-from payment.store import OrderAlreadyCharged, stamp
+from payment.store import OrderAlreadyCharged, charge_key, stamp
 
 
 class FakePaymentStore:
@@ -27,6 +27,10 @@ class FakePaymentStore:
 
     def captured_for_order(self, order_id):
         return next((copy.deepcopy(p) for p in self.payments.values() if p.get("charge_key") == order_id), None)
+
+    def for_change(self, change_id):
+        found = sorted((p for p in self.payments.values() if p.get("change_id") == change_id), key=lambda p: p["_id"])
+        return copy.deepcopy(found[-1]) if found else None
 
     def for_order(self, order_id):
         return copy.deepcopy(sorted((p for p in self.payments.values() if p["order_id"] == order_id),
@@ -64,9 +68,9 @@ class FakePaymentStore:
     # -- writing ---------------------------------------------------------------------
 
     def insert_pending(self, payment):
-        if self.captured_for_order(payment["order_id"]) is not None:
+        if self.captured_for_order(charge_key(payment)) is not None:
             raise OrderAlreadyCharged(payment["order_id"])
-        self.payments[payment["_id"]] = dict(copy.deepcopy(payment), status=PENDING, charge_key=payment["order_id"],
+        self.payments[payment["_id"]] = dict(copy.deepcopy(payment), status=PENDING, charge_key=charge_key(payment),
                                              updated_at=stamp(payment["created_at"]))
         return self.find(payment["_id"])
 
@@ -90,6 +94,16 @@ class FakePaymentStore:
 
     def mark_failed(self, payment_id, reason):
         return self._move(payment_id, PENDING, {"status": FAILED, "decline_reason": reason}, unset=("charge_key",))
+
+    def add_partial_refund(self, payment_id, change_id, refund):
+        payment = self.payments.get(payment_id)
+        if payment is None or payment["status"] != SUCCEEDED or change_id in payment.get("partial_refunds", {}):
+            return None
+        payment.setdefault("partial_refunds", {})[change_id] = copy.deepcopy(refund)
+        return copy.deepcopy(payment)
+
+    def mark_partial_refunded(self, payment_id, change_id):
+        self.payments[payment_id]["partial_refunds"][change_id]["status"] = REFUNDED
 
     def mark_refunding(self, payment_id, refund):
         return self._move(payment_id, SUCCEEDED, {"status": REFUNDING, "refund": refund})

@@ -5,7 +5,7 @@ import pytest
 
 from common.errors import InvalidInput, load_or_raise
 from payment import domain, processor
-from payment.domain import DeclineLimits
+from payment.domain import DeclineLimits, split_refund
 from payment.schemas import CardSchema
 
 VALID = {"card_number": "4242 4242 4242 4242", "expiry": "12/39", "cvc": "123", "holder": "Ada Lovelace"}
@@ -76,3 +76,12 @@ def test_a_user_waits_until_enough_declines_leave_the_window():
     # over the limit (concurrent payments): back under it once two have left the window
     assert limits.user_wait(ago[1:], now) == 500
     assert limits.user_wait([now - timedelta(seconds=599.9), now], now) == 1
+
+
+def test_a_refund_is_split_over_the_payments_in_order_never_more_than_each_captured():
+    assert split_refund([250_000, 27_500], 260_000) == [250_000, 10_000]
+    assert split_refund([250_000, 27_500], 100_000) == [100_000, 0]
+    assert split_refund([250_000, 27_500], 10**9) == [250_000, 27_500]
+    assert split_refund([250_000, 27_500]) == [250_000, 27_500]
+    assert split_refund([250_000], -5) == [0]
+    assert split_refund([], 100) == []

@@ -615,7 +615,8 @@ def test_the_audit_pages_every_payment_with_its_refund(ledger, store, order, pro
     items = first["items"] + rest["items"]
     assert [item["status"] for item in items] == [FAILED, SUCCEEDED, REFUNDED]
     assert items[1] == {"id": captured["id"], "order_id": orders[1]["id"], "status": SUCCEEDED, "amount": 250_000,
-                        "currency": "IDR", "refund": None, "updated_at": store.find(captured["id"])["updated_at"]}
+                        "currency": "IDR", "refund": None, "partial_refunds": [],
+                        "updated_at": store.find(captured["id"])["updated_at"]}
     refund_id = store.find(refunded["id"])["refund"]["id"]
     assert items[2]["refund"] == {"refund_id": refund_id, "amount": 250_000, "status": REFUNDED,
                                   "reason": "order_cancelled"}
@@ -638,3 +639,116 @@ def test_the_audit_shows_a_refund_in_progress(ledger, order, processor):
 def test_the_audit_page_is_1_to_1000(ledger, limit):
     with pytest.raises(InvalidInput):
         ledger.audit(limit=limit)
+
+
+# -- a voluntary change's payment ---------------------------------------------------------------
+
+CHANGE = "c" * 24
+
+
+def test_a_change_is_charged_as_a_payment_of_its_own_once_and_never_announced_as_the_orders(ledger, store, order,
+                                                                                             processor, dispatch):
+    placed = order.add(an_order(status="TICKETED"))
+
+    charged = ledger.charge_change(placed["id"], USER, CHANGE, 27_500, "IDR", GOOD_CARD)
+    again = ledger.charge_change(placed["id"], USER, CHANGE, 27_500, "IDR", GOOD_CARD)
+
+    assert charged == again and charged["status"] == SUCCEEDED and charged["change_id"] == CHANGE
+    assert charged["amount"] == 27_500 and len(processor.books) == 1
+    assert store.find(charged["id"])["charge_key"] == f"change:{CHANGE}"
+    assert dispatch.of("payment_succeeded") == []  # it is not the order's payment
+    assert ledger.change_payment(CHANGE)["id"] == charged["id"]
+    assert ledger.change_payment("d" * 24) is None
+
+
+def test_a_declined_change_payment_stays_declined_when_asked_again(ledger, store, order, processor):
+    placed = order.add(an_order(status="TICKETED"))
+    for _ in range(2):
+        with pytest.raises(PaymentDeclined):
+            ledger.charge_change(placed["id"], USER, CHANGE, 27_500, "IDR", DECLINED_CARD)
+    assert [p["status"] for p in store.for_order(placed["id"])] == [FAILED]
+    with pytest.raises(PaymentDeclined):  # a change declined once is not charged to another card
+        ledger.charge_change(placed["id"], USER, CHANGE, 27_500, "IDR", GOOD_CARD)
+    assert len(processor.books) == 1
+
+
+def test_a_change_payment_of_unknown_outcome_is_settled_by_the_sweep_without_an_order_payment_event(
+        ledger, store, order, processor, dispatch):
+    placed = order.add(an_order(status="TICKETED"))
+    processor.failure_after_capture = TimeoutError("answer lost")
+    with pytest.raises(ServiceUnavailable) as unknown:
+        ledger.charge_change(placed["id"], USER, CHANGE, 27_500, "IDR", GOOD_CARD)
+    assert unknown.value.code == "PAYMENT_OUTCOME_UNKNOWN"
+    processor.failure_after_capture = None
+    [pending] = store.for_order(placed["id"])
+    age(store, pending["_id"])
+
+    assert ledger.settle_abandoned(GRACE) == 1
+    assert ledger.announce_forgotten(GRACE) == 0
+    assert ledger.change_payment(CHANGE)["status"] == SUCCEEDED
+    assert dispatch.of("payment_succeeded") == [] and dispatch.of("payment_failed") == []
+
+
+def test_a_refused_changes_payment_is_given_back_whole_once(ledger, store, order, processor, dispatch):
+    placed = order.add(an_order(status="TICKETED"))
+    charged = ledger.charge_change(placed["id"], USER, CHANGE, 27_500, "IDR", GOOD_CARD)
+
+    ledger.refund_change(CHANGE)
+    ledger.refund_change(CHANGE)
+
+    refunded = store.find(charged["id"])
+    assert refunded["status"] == REFUNDED and refunded["refund"]["amount"] == 27_500
+    assert refunded["refund"]["reason"] == "change_failed" and len(processor.refunds) == 1
+    assert {event["change_id"] for event in dispatch.of("payment_refunded")} == {CHANGE}
+
+
+def test_a_cancellation_refunds_across_the_orders_payments_never_more_than_captured(ledger, store, order,
+                                                                                      processor):
+    placed = order.add(an_order())
+    own = ledger.pay(placed["id"], USER, GOOD_CARD)  # 250 000
+    changed = ledger.charge_change(placed["id"], USER, CHANGE, 27_500, "IDR", GOOD_CARD)
+    failed = ledger.charge_change(placed["id"], USER, "e" * 24, 10_000, "IDR", GOOD_CARD)
+    ledger.refund_change("e" * 24)  # that change's exchange was refused: given back already
+
+    ledger.refund_order(placed["id"], "order_cancelled", 260_000)
+    ledger.refund_order(placed["id"], "order_cancelled", 260_000)  # a replay
+
+    assert store.find(own["id"])["refund"]["amount"] == 250_000
+    assert store.find(changed["id"])["refund"]["amount"] == 10_000
+    assert store.find(failed["id"])["refund"]["amount"] == 10_000
+    assert len(processor.refunds) == 3
+
+    whole = order.add(an_order("b" * 24))
+    ledger.pay(whole["id"], USER, GOOD_CARD)
+    ledger.charge_change(whole["id"], USER, "f" * 24, 27_500, "IDR", GOOD_CARD)
+    ledger.refund_order(whole["id"], "flight_cancelled")
+    assert sorted(p["refund"]["amount"] for p in store.for_order(whole["id"])) == [27_500, 250_000]
+
+
+def test_a_residual_refund_is_given_back_once_and_a_cancellation_refunds_only_what_is_left(ledger, store, order,
+                                                                                             processor, dispatch):
+    placed = order.add(an_order())
+    own = ledger.pay(placed["id"], USER, GOOD_CARD)  # 250 000
+
+    assert ledger.refund_residual(placed["id"], CHANGE, 50_000) == 50_000
+    assert ledger.refund_residual(placed["id"], CHANGE, 50_000) == 50_000  # asked again: the same refund
+    kept = store.find(own["id"])
+    assert kept["status"] == SUCCEEDED and kept["partial_refunds"][CHANGE]["status"] == REFUNDED
+    assert [r["amount"] for r in processor.refunds] == [50_000]
+    assert dispatch.of("payment_refunded") == []
+
+    ledger.refund_order(placed["id"], "flight_cancelled")  # all of what is left
+    assert store.find(own["id"])["refund"]["amount"] == 200_000
+
+
+def test_a_residual_refund_the_processor_did_not_confirm_is_asked_again_with_its_id(ledger, store, order,
+                                                                                     processor):
+    placed = order.add(an_order())
+    own = ledger.pay(placed["id"], USER, GOOD_CARD)
+    processor.refund_failure = ConnectionError("acquirer down")
+    with pytest.raises(ServiceUnavailable):
+        ledger.refund_residual(placed["id"], CHANGE, 50_000)
+    processor.refund_failure = None
+    assert ledger.refund_residual(placed["id"], CHANGE, 50_000) == 50_000
+    assert len(processor.refunds) == 1
+    assert store.find(own["id"])["partial_refunds"][CHANGE]["status"] == REFUNDED

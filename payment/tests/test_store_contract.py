@@ -174,3 +174,25 @@ def test_a_pending_payment_never_sent_can_be_discarded_and_frees_its_order(store
     captured = a_payment(store)
     store.mark_succeeded(captured["_id"], "ch_1")
     assert store.discard_pending(captured["_id"]) is False and store.find(captured["_id"])["status"] == SUCCEEDED
+
+
+def test_a_changes_payment_has_its_own_charge_key_and_is_found_by_change(store):
+    own = a_payment(store)
+    charged = store.insert_pending({"_id": store.new_id(), "order_id": "order-1", "user_id": "u1", "amount": 100,
+                                    "currency": "IDR", "created_at": datetime.now(UTC), "change_id": "c-1"})
+    assert charged["charge_key"] == "change:c-1" and store.captured_for_order("order-1")["_id"] == own["_id"]
+    with pytest.raises(OrderAlreadyCharged):
+        store.insert_pending(dict(charged, _id=store.new_id()))
+    assert store.for_change("c-1")["_id"] == charged["_id"] and store.for_change("c-2") is None
+
+
+def test_a_residual_refund_is_recorded_once_per_change_on_a_succeeded_payment(store):
+    payment = a_payment(store)
+    refund = {"id": "re_r", "amount": 300, "status": REFUNDING}
+    assert store.add_partial_refund(payment["_id"], "c-1", refund) is None  # not captured yet
+    store.mark_succeeded(payment["_id"], "ch_1")
+    recorded = store.add_partial_refund(payment["_id"], "c-1", refund)
+    assert recorded["status"] == SUCCEEDED and recorded["partial_refunds"] == {"c-1": refund}
+    assert store.add_partial_refund(payment["_id"], "c-1", dict(refund, id="re_s")) is None
+    store.mark_partial_refunded(payment["_id"], "c-1")
+    assert store.find(payment["_id"])["partial_refunds"]["c-1"]["status"] == REFUNDED
