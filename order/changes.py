@@ -337,7 +337,7 @@ class Changes:
             fields = changed_order(order, change, exchange)
             # the traveller took the disruption's move: resolved, so a later cancellation
             # follows the fare rules again (``disruptions`` keeps its history)
-            resolved = ("disruption",) if change.get("disruption_move") else ()
+            resolved = ("disruption", "seats_lost") if change.get("disruption_move") else ()
             if self.store.record_on_order(order, change_id, fields, [event],
                                           unset_fields=(*resolved, "changing")) is not None:
                 self.orders.outbox.publish(order["_id"], [event])

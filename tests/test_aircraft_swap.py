@@ -204,3 +204,37 @@ def test_bookings_racing_a_swap_never_share_a_seat_nor_oversell(system):
     assert len(seated) == len(set(seated)) <= 8  # never two on one seat, never more than the seats
     taken = [s for s in seats if s["status"] != "available"]
     assert len(taken) == len(seated)
+
+
+def test_a_displaced_booking_takes_the_move_to_another_flight(system):
+    admin = admin_client(system)
+    departure = utc_in(days=31)
+    flight = flight_on(system, admin, SIXTEEN, departure)
+    later = flight_on(system, admin, SIXTEEN, departure + timedelta(hours=6))
+    client, _user_id = customer(system)
+    booked(client, flight["id"], "1A", "1B", "3A", "3B", "4A", "4B", "4C", "4D")
+    displaced = booked(client, flight["id"], "2C", "2D")  # the last booked: no room on EIGHT
+    swap(admin, flight, create_airplane(admin, cabins=EIGHT))
+    wait_until(lambda: get_order(client, displaced["id"]).get("disruption"), timeout=30,
+               what="the displaced booking disrupted")
+
+    response = client.post(f"/orders/{displaced['id']}/changes", json={"segment": 0, "flight_id": later["id"]})
+    assert response.status_code == 201, response.text
+    quote = response.json()
+    assert (quote["amount_due"], quote["refund_due"], quote["disruption_move"]) == (0, 0, True)
+    confirmed = client.post(f"/orders/{displaced['id']}/changes/{quote['id']}/confirm", json={})
+    assert confirmed.status_code == 200, confirmed.text
+
+    moved = get_order(client, displaced["id"])
+    assert moved["flight_id"] == later["id"] and "disruption" not in moved
+    tickets = [t for t in client.get("/tickets").json()["items"] if t["order_id"] == displaced["id"]]
+    on_later = [t for t in tickets if t["flight_id"] == later["id"]]
+    assert len(on_later) == 2 and all(t["status"] == "issued" for t in on_later)
+    assert sorted(t["fare"] for t in on_later) == sorted(p["price"] for p in displaced["passengers"])
+    assert all(t["status"] == "exchanged" for t in tickets if t["flight_id"] == flight["id"])
+    sold_on_later = [s for s in seat_map(system, later["id"])["seats"] if s["status"] == "sold"]
+    assert sorted(s["seat"] for s in sold_on_later) == sorted(t["seat"] for t in on_later)
+    # nothing owed any more, nothing given away: the books balance for the order
+    found = [f for f in audit_system(system.config, recheck_seconds=1).discrepancies
+             if f.ids.get("order_id") == displaced["id"]]
+    assert found == []

@@ -538,11 +538,11 @@ def record_exchange(session, change_id, order_id, old_flight_id, new_flight_id, 
     return exchange
 
 
-def issued_tickets_on(session, order_id, flight_id):
-    """The order's issued tickets on the flight, locked."""
+def issued_tickets_on(session, order_id, flight_id, status=domain.ISSUED):
+    """The order's issued tickets on the flight (or those in ``status``), locked."""
     return session.execute(
         sa.select(Ticket).where(Ticket.order_id == order_id, Ticket.flight_id == flight_id,
-                                Ticket.status == domain.ISSUED)
+                                Ticket.status == status)
         .order_by(Ticket.number).with_for_update()
     ).scalars().all()
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 # payment statuses in which the processor took the card's money (refunding: not yet given back)
 CAPTURED = ("succeeded", "refunding", "refunded")
 TICKETED, REFUNDED, PENDING_PAYMENT = "TICKETED", "REFUNDED", "PENDING_PAYMENT"
-ISSUED, SOLD, HELD = "issued", "sold", "held"
+ISSUED, CANCELLED, SOLD, HELD = "issued", "cancelled", "sold", "held"
 # the refund reason of a customer's own cancellation: the one the fare rules decide
 VOLUNTARY_CANCEL = "order_cancelled"
 # the refund reason of a change's payment given back because its exchange was refused
@@ -358,7 +358,8 @@ def ledgers(records):
             entry = books[(ticket["order_id"], ticket["currency"])]
             entry["ticketed"] += ticket["fare"]
             entry["tickets"].append(ticket["number"])
-        elif ticket["order_id"] in displaced:
+        elif ticket["status"] == CANCELLED and ticket["order_id"] in displaced:
+            # an exchanged one is not owed: the traveller took the move, its new ticket is issued
             books[(ticket["order_id"], ticket["currency"])]["owed"] += ticket["fare"]
     return books
 
