@@ -71,7 +71,7 @@ from order.domain import (
     utcnow,
 )
 from order.itinerary import FLIGHT_FIELDS, ask_track, order_fares
-from order.saga import FARES_PENDING
+from order.saga import FARES_PENDING, ITINERARY_TICKET_FIELDS, TICKET_FIELDS
 from order.schemas import ChangeRequestSchema, ChangeSchema
 
 log = logging.getLogger(__name__)
@@ -80,9 +80,6 @@ QUOTED, CONFIRMING, CONFIRMED, FAILED, EXPIRED = "QUOTED", "CONFIRMING", "CONFIR
 RECORD_ATTEMPTS = 5
 # payment's ``decline_reason`` of a charge the processor never received (no card was declined)
 NEVER_RECEIVED = "abandoned"
-TICKET_FIELDS = ("number", "order_id", "flight_id", "passenger_name", "seat", "class", "fare", "currency",
-                 "status", "issued_at")
-ITINERARY_TICKET_FIELDS = ("passenger_type", "passenger_index")
 
 
 def change_view(change):
