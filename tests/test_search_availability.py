@@ -18,23 +18,42 @@ SMALL_CABINS = [{"class": "economy", "rows": [1, 3], "layout": "AB-CD"}]  # 12 s
 DEADLINE = 30
 
 
-def new_flight(system, admin, days_ahead):
-    departure = datetime.now(UTC).replace(hour=3, minute=0, second=0, microsecond=0) + timedelta(days=days_ahead)
-    flight = schedule_flight(admin, create_airplane(admin, cabins=SMALL_CABINS), departure,
-                             origin="CGK", destination="DPS", fares={"economy": 500000})
+def scheduled(system, admin, departure, airplane=None, **overrides):
+    """A flight scheduled (CGK-DPS unless ``overrides`` say otherwise), once ticket has its seats."""
+    flight = schedule_flight(admin, airplane or create_airplane(admin), departure,
+                             **dict({"origin": "CGK", "destination": "DPS"}, **overrides))
     wait_until(lambda: system.http.get(f"/flights/{flight['id']}/seats").status_code == 200, DEADLINE,
                step=0.2, what="ticket's inventory")
+    return flight
+
+
+def new_flight(system, admin, days_ahead):
+    departure = datetime.now(UTC).replace(hour=3, minute=0, second=0, microsecond=0) + timedelta(days=days_ahead)
+    flight = scheduled(system, admin, departure, create_airplane(admin, cabins=SMALL_CABINS),
+                       fares={"economy": 500000})
     return flight, departure.date().isoformat()
 
 
-def seats_shown(system, flight, day):
-    """Free economy seats search shows for ``flight`` (a fresh query each time: the
+def offer_of(system, flight, day, origin="CGK", destination="DPS"):
+    """``flight`` as search lists it that day, or None (a fresh query each time: the
     gateway's cache keys on the parameters, so a changing limit steps around it)."""
-    seats_shown.calls = getattr(seats_shown, "calls", 0) + 1
-    page = system.http.get("/flights", params={"origin": "CGK", "destination": "DPS", "date": day,
-                                               "limit": 20 + seats_shown.calls % 30}).json()
+    offer_of.calls = getattr(offer_of, "calls", 0) + 1
+    page = system.http.get("/flights", params={"origin": origin, "destination": destination, "date": day,
+                                               "limit": 20 + offer_of.calls % 30}).json()
     listed = [item for item in page["items"] if item["id"] == flight["id"]]
-    return listed[0]["seats_available"]["economy"] if listed else 0
+    return listed[0] if listed else None
+
+
+def seats_shown(system, flight, day):
+    """Free economy seats search shows for ``flight``."""
+    offer = offer_of(system, flight, day)
+    return offer["seats_available"]["economy"] if offer else 0
+
+
+def cabins_shown(system, flight, day):
+    """Free seats per cabin search shows for ``flight``, or None while it is not listed."""
+    offer = offer_of(system, flight, day)
+    return offer["seats_available"] if offer else None
 
 
 def shows(system, flight, day, expected):
@@ -111,22 +130,13 @@ def test_a_change_in_one_cabin_keeps_the_others(make_system):
     with make_system(AVAILABILITY_PUBLISH_SECONDS=0.5) as system:
         admin = admin_client(system)
         departure = datetime.now(UTC).replace(hour=5, minute=0, second=0, microsecond=0) + timedelta(days=43)
-        flight = schedule_flight(admin, create_airplane(admin), departure, origin="CGK", destination="DPS")
-        wait_until(lambda: system.http.get(f"/flights/{flight['id']}/seats").status_code == 200, DEADLINE,
-                   step=0.2, what="ticket's inventory")
+        flight = scheduled(system, admin, departure)
         day = departure.date().isoformat()
         client, _ = customer(system)
         place(client, flight["id"], {"name": "Ada Lovelace"}, **{"class": "economy"})
 
-        def cabins():
-            seats_shown.calls = getattr(seats_shown, "calls", 0) + 1
-            page = system.http.get("/flights", params={"origin": "CGK", "destination": "DPS", "date": day,
-                                                       "limit": 20 + seats_shown.calls % 30}).json()
-            listed = [item for item in page["items"] if item["id"] == flight["id"]]
-            return listed[0]["seats_available"] if listed else None
-
-        assert wait_until(lambda: cabins() == {"business": 12, "economy": 149} or None, DEADLINE, step=0.3,
-                          what="one economy seat fewer, business unchanged")
+        assert wait_until(lambda: cabins_shown(system, flight, day) == {"business": 12, "economy": 149} or None,
+                          DEADLINE, step=0.3, what="one economy seat fewer, business unchanged")
 
 
 def test_fare_families_are_priced_on_the_seats_tracks_copy_shows(system):
@@ -136,10 +146,8 @@ def test_fare_families_are_priced_on_the_seats_tracks_copy_shows(system):
     admin = admin_client(system)
     families = {"economy": {"light": 400000, "standard": 500000, "flex": 800000}}
     departure = datetime.now(UTC).replace(hour=3, minute=0, second=0, microsecond=0) + timedelta(days=44)
-    flight = schedule_flight(admin, create_airplane(admin, cabins=SMALL_CABINS), departure,
-                             origin="TKG", destination="PNK", fares=families)  # both UTC+7: the same date
-    wait_until(lambda: system.http.get(f"/flights/{flight['id']}/seats").status_code == 200, DEADLINE,
-               step=0.2, what="ticket's inventory")
+    flight = scheduled(system, admin, departure, create_airplane(admin, cabins=SMALL_CABINS),
+                       origin="TKG", destination="PNK", fares=families)  # both UTC+7: the same date
     day, currency = departure.date().isoformat(), flight["currency"]
     client, _ = customer(system)
     adults = [{"given_name": name, "family_name": "Putri", "birth_date": "1990-04-01", "type": "adult"}
@@ -149,11 +157,8 @@ def test_fare_families_are_priced_on_the_seats_tracks_copy_shows(system):
     assert sold.status_code == 201, sold.text
 
     def listed():
-        seats_shown.calls = getattr(seats_shown, "calls", 0) + 1
-        page = system.http.get("/flights", params={"origin": "TKG", "destination": "PNK", "date": day,
-                                                   "limit": 20 + seats_shown.calls % 30}).json()
-        found = [item for item in page["items"] if item["id"] == flight["id"]]
-        return found[0] if found and found[0]["seats_available"] == {"economy": 8} else None
+        offer = offer_of(system, flight, day, "TKG", "PNK")
+        return offer if offer and offer["seats_available"] == {"economy": 8} else None
 
     offer = wait_until(listed, DEADLINE, step=0.3, what="search to show 8 free seats")
     assert offer["fares_by_family"] == families
@@ -187,19 +192,13 @@ def test_an_aircraft_swap_shows_the_new_airplanes_cabins(system):
     the counts follow, the holds it kept still counted."""
     admin = admin_client(system)
     departure = datetime.now(UTC).replace(hour=7, minute=0, second=0, microsecond=0) + timedelta(days=45)
-    flight = schedule_flight(admin, create_airplane(admin), departure, origin="CGK", destination="DPS")
-    wait_until(lambda: system.http.get(f"/flights/{flight['id']}/seats").status_code == 200, DEADLINE,
-               step=0.2, what="ticket's inventory")
+    flight = scheduled(system, admin, departure)
     day = departure.date().isoformat()
     client, _ = customer(system)
     place(client, flight["id"], {"name": "Ada Lovelace"}, {"name": "Alan Turing"}, **{"class": "economy"})
 
     def cabins():
-        seats_shown.calls = getattr(seats_shown, "calls", 0) + 1
-        page = system.http.get("/flights", params={"origin": "CGK", "destination": "DPS", "date": day,
-                                                   "limit": 20 + seats_shown.calls % 30}).json()
-        listed = [item for item in page["items"] if item["id"] == flight["id"]]
-        return listed[0]["seats_available"] if listed else None
+        return cabins_shown(system, flight, day)
 
     wait_until(lambda: cabins() == {"business": 12, "economy": 148} or None, DEADLINE, step=0.3,
                what="two economy seats held")
