@@ -51,8 +51,8 @@ def exchange_tickets(session, request, airline_prefix):
                        details={"order_id": order_id, "flight_id": old_flight_id})
     # an aircraft swap that displaced the booking cancelled its tickets on that flight and
     # left the order ticketed (nothing else does): the disruption's move exchanges those
-    old = (store.issued_tickets_on(session, order_id, old_flight_id)
-           or store.issued_tickets_on(session, order_id, old_flight_id, status=domain.CANCELLED))
+    old = (store.tickets_on(session, order_id, old_flight_id, domain.ISSUED)
+           or store.tickets_on(session, order_id, old_flight_id, domain.CANCELLED))
     new_seat_of = {move["seat"]: move["new_seat"] for move in request["moves"]}
     new_fares = request.get("fares") or {}
     if sorted(t.seat for t in old if t.seat) != sorted(new_seat_of):

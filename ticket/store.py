@@ -538,8 +538,8 @@ def record_exchange(session, change_id, order_id, old_flight_id, new_flight_id, 
     return exchange
 
 
-def issued_tickets_on(session, order_id, flight_id, status=domain.ISSUED):
-    """The order's issued tickets on the flight (or those in ``status``), locked."""
+def tickets_on(session, order_id, flight_id, status):
+    """The order's tickets in ``status`` on the flight, locked."""
     return session.execute(
         sa.select(Ticket).where(Ticket.order_id == order_id, Ticket.flight_id == flight_id,
                                 Ticket.status == status)
