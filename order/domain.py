@@ -435,7 +435,7 @@ def disruptions_list(disruptions):
 
 def reseated(order, flight_id, changes):
     """``(passengers, tickets)`` of ``order`` with the seats on ``flight_id`` moved as
-    ``changes`` ``[{from, to}]`` say (an aircraft swap re-seated them)."""
+    ``changes`` ``[{from, to}]`` say (an aircraft swap or a check-in re-seated them)."""
     moved = {change["from"]: change["to"] for change in changes}
     passengers = [dict(p) for p in order["passengers"]]
     if "segments" in order:

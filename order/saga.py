@@ -529,7 +529,7 @@ class Orders:
                       set_fields={"seats_lost": True})
 
     def on_seats_reassigned(self, event, attempts=5):
-        """An aircraft swap moved some of the booking's seats: the order shows the new ones."""
+        """An aircraft swap, or a check-in, moved some of the booking's seats: the order shows the new ones."""
         for _ in range(attempts):
             order = self.store.find(event["order_id"])
             if order is None or event["flight_id"] not in flight_ids_of(order):

@@ -2,15 +2,16 @@
 window, the owner or booking reference + last name, a seat move, idempotency, the BCBP
 string read back field by field, the PDF417 image."""
 import concurrent.futures
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.helpers import assert_error, wait_until
 from tests.helpers.accounts import admin_client
-from tests.helpers.booking import customer
+from tests.helpers.booking import GOOD_CARD, customer, get_order, pay, wait_for_status
 from tests.helpers.checkin import check_in, flight_departing, ticketed
+from tests.helpers.tickets import seat_statuses
 from ticket import bcbp
 
 
@@ -128,6 +129,51 @@ def test_a_cancelled_ticket_cannot_check_in(system, admin):
     wait_until(lambda: client.get(f"/tickets/{ticket['number']}").json()["status"] == "cancelled",
                what="the ticket cancelled")
     assert_error(check_in(client, ticket["number"]), 409, "TICKET_NOT_VALID")
+
+
+def test_a_seat_moved_at_check_in_is_the_bookings_seat_and_a_later_change_moves_it(system, admin):
+    """The README's session: check in moving seat, then change to a later flight. The
+    booking's seats follow the move (order keeps a copy; the change exchanges the ticket
+    at its real seat), so the change is confirmed, and nothing is charged twice."""
+    flight = flight_departing(system, admin, hours=5)
+    later = flight_departing(system, admin, hours=29)
+    client, order, [ticket] = ticketed(system, flight["id"], {"name": "Ada Lovelace", "seat": "6A"})
+    assert check_in(client, ticket["number"], seat="14C").status_code == 200
+
+    def seats_shown():
+        shown = get_order(client, order["id"])
+        return [p["seat"] for p in shown["passengers"]] + [t["seat"] for t in shown["tickets"]]
+    wait_until(lambda: seats_shown() == ["14C", "14C"], timeout=30, what="the order showing the seat moved to")
+
+    quoted = client.post(f"/orders/{order['id']}/changes", json={"segment": 0, "flight_id": later["id"],
+                                                                  "seats": ["7B"]})
+    assert quoted.status_code == 201, quoted.text
+    confirmed = client.post(f"/orders/{order['id']}/changes/{quoted.json()['id']}/confirm",
+                            json={"card": GOOD_CARD} if quoted.json()["amount_due"] else {})
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["status"] == "CONFIRMED" and confirmed.json()["exchanged"] == [ticket["number"]]
+    moved = get_order(client, order["id"])
+    assert [t["seat"] for t in moved["tickets"]] == ["7B"] and moved["flight_id"] == later["id"]
+    old_seats = {s["seat"]: s["status"] for s in system.http.get(f"/flights/{flight['id']}/seats").json()["seats"]}
+    assert old_seats["14C"] == "available" and old_seats["6A"] == "available"
+
+
+def test_an_infant_on_a_lap_checks_in_without_a_seat_and_cannot_move_to_one(system, admin):
+    flight = flight_departing(system, admin, hours=5)
+    client, _user_id = customer(system)
+    placed = client.post("/orders", json={"segments": [{"flight_id": flight["id"]}], "passengers": [
+        {"given_name": "Ana", "family_name": "Putri", "birth_date": "1990-04-01", "type": "adult", "seats": ["6A"]},
+        {"given_name": "Sari", "family_name": "Putri", "birth_date": (date.today() - timedelta(days=100)).isoformat(),
+         "type": "infant"}]})
+    assert placed.status_code == 201, placed.text
+    pay(client, placed.json()["id"])
+    order = wait_for_status(client, placed.json()["id"], "TICKETED", timeout=30)
+    lap = next(t for t in order["tickets"] if t["seat"] is None)
+    assert_error(check_in(client, lap["number"], seat="14C"), 400)
+    assert seat_statuses(system, flight["id"])["14C"] == "available"
+    checked_in = check_in(client, lap["number"])
+    assert checked_in.status_code == 200, checked_in.text
+    assert checked_in.json()["seat"] is None
 
 
 def test_a_seat_move_must_stay_in_the_cabin_and_on_a_free_seat(system, admin):

@@ -21,8 +21,9 @@ from ticket.schemas import BoardedSchema, BoardingPassSchema, BoardingStatusSche
 NOT_YOURS = "No such ticket."
 
 
-def check_in(db, services, settings, request):
-    """``request`` is a loaded ``CheckInRequestSchema``; answers ``BoardingPassSchema``."""
+def check_in(db, services, settings, request, dispatch):
+    """``request`` is a loaded ``CheckInRequestSchema``; answers ``BoardingPassSchema``.
+    A seat move is announced (``seats_reassigned``, through the outbox) with ``dispatch``."""
     number = request["ticket_number"]
     with db.get_session() as session:
         ticket = store.ticket(session, number)
@@ -44,8 +45,9 @@ def check_in(db, services, settings, request):
         if done is not None and done.state != domain.NO_SHOW:
             return _repeat(session, ticket, done, request["seat"])
         _refuse_outside_window(window, ticket.status, settings)
+        announced = []
         if request["seat"] and request["seat"] != ticket.seat:
-            _move(session, ticket, request["seat"])
+            announced.append(_move(session, ticket, request["seat"]))
         sequence = checkins.next_sequence(session, ticket.flight_id)
         boarding_pass = bcbp.encode(
             passenger_name=ticket.passenger_name, pnr=booking_ref, origin=flight["origin"],
@@ -58,7 +60,11 @@ def check_in(db, services, settings, request):
             bcbp=boarding_pass, flight_number=flight["flight_number"], origin=flight["origin"],
             destination=flight["destination"],
         )
-        return pass_answer(ticket, done, window.departure_at)
+        answer = pass_answer(ticket, done, window.departure_at)
+    if announced:
+        with db.get_session() as session:
+            store.OUTBOX.publish(session, dispatch, announced)
+    return answer
 
 
 def _identify(services, ticket, request):
@@ -106,17 +112,25 @@ def _repeat(session, ticket, done, seat):
 
 
 def _move(session, ticket, seat):
+    """Move the ticket to ``seat``; returns the outbox id of ``seats_reassigned``: order keeps
+    a copy of the booking's seats (its answers, and the seats a later change exchanges)."""
+    if ticket.seat is None:
+        raise InvalidInput("An infant on a lap has no seat to move.",
+                           details={"fields": {"seat": ["An infant's ticket has no seat."]}})
     cabin = checkins.seat_class(session, ticket.flight_id, seat)
     if cabin is None:
         raise InvalidInput(f"No such seat on this flight: {seat}.", details={"fields": {"seat": ["Unknown seat."]}})
     if cabin != ticket.cabin_class:
         raise InvalidInput(f"{seat} is not a {ticket.cabin_class} seat.",
                            details={"fields": {"seat": [f"Not a {ticket.cabin_class} seat."]}})
-    moved = checkins.move_seat(session, ticket.flight_id, ticket.order_id, ticket.seat, seat, ticket.cabin_class)
-    if sorted(moved) != sorted((ticket.seat, seat)):
+    was = ticket.seat
+    moved = checkins.move_seat(session, ticket.flight_id, ticket.order_id, was, seat, ticket.cabin_class)
+    if sorted(moved) != sorted((was, seat)):
         raise Conflict(f"Seat {seat} is taken.", code="SEAT_UNAVAILABLE", details={"seats": [seat]})
     checkins.set_ticket_seat(session, ticket.number, seat)
     ticket.seat = seat
+    return store.OUTBOX.add(session, "seats_reassigned", {
+        "order_id": ticket.order_id, "flight_id": ticket.flight_id, "seats": [{"from": was, "to": seat}]})
 
 
 def _time_zone(services, code):

@@ -124,7 +124,7 @@ class TicketService:
             events = swap.change_airplane(session, event)
         if events:
             with self.db.get_session() as session:
-                swap.OUTBOX.publish(session, self.dispatch, events)
+                store.OUTBOX.publish(session, self.dispatch, events)
 
     # -- holds --------------------------------------------------------------------------
 
@@ -168,7 +168,7 @@ class TicketService:
             if len(stuck) < issuing.RELAY_BATCH:
                 break
         with self.db.get_session() as session:
-            swap.OUTBOX.relay(session, self.dispatch, self.settings.ticket_event_relay_seconds)
+            store.OUTBOX.relay(session, self.dispatch, self.settings.ticket_event_relay_seconds)
 
     # -- tickets ------------------------------------------------------------------------
 
@@ -243,7 +243,7 @@ class TicketService:
             "ticket_number": ticket_number, "user_id": user_id, "booking_ref": booking_ref,
             "last_name": last_name, "seat": seat,
         })
-        return checkin.check_in(self.db, self.services, self.settings, request)
+        return checkin.check_in(self.db, self.services, self.settings, request, self.dispatch)
 
     @rpc
     def boarding_pass(self, ticket_number, user_id):

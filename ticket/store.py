@@ -10,10 +10,24 @@ an itinerary's flights in ``flight_id`` order) -> the order row -> seat rows, al
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
+from common.outbox import Outbox
 from ticket import domain
-from ticket.models import TICKET_SERIAL, AvailabilityCount, Flight, Order, OrderFlight, Seat, Ticket, TicketExchange
+from ticket.models import (
+    TICKET_SERIAL,
+    AvailabilityCount,
+    Flight,
+    Order,
+    OrderFlight,
+    OutboxEvent,
+    Seat,
+    Ticket,
+    TicketExchange,
+)
 
 NOW = sa.func.now()
+# ticket's facts that must not be lost with a crash after the commit (seats moved, bookings
+# displaced): written in the transaction of the change, published after it, relayed by a timer
+OUTBOX = Outbox(OutboxEvent)
 
 # ``domain.seat_is_free`` in SQL: a hold past its expiry is as good as free, for
 # everyone, before the sweeper runs.

@@ -15,11 +15,9 @@ are sold than the airplane has (the primary key and ``uq_tickets_issued_seat`` s
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
-from common.outbox import Outbox
 from ticket import domain
-from ticket.models import Flight, OutboxEvent, Seat, Ticket
-
-OUTBOX = Outbox(OutboxEvent)
+from ticket.models import Flight, Seat, Ticket
+from ticket.store import OUTBOX
 
 
 class ScheduleNotHereYet(Exception):
