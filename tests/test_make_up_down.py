@@ -206,6 +206,30 @@ def test_docs_render_and_openapi_validates(stack):
     assert "/health" in spec.json()["paths"]
 
 
+def readme_curl_session():
+    """The bash block of the README's "Try it" section, as a reader copies it."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Try it"):]
+    return section[section.index("```bash\n") + len("```bash\n"):section.index("\n```", section.index("```bash"))]
+
+
+@pytest.mark.integration
+def test_the_readmes_curl_session_runs_as_written(stack, tmp_path):
+    """The README's session on the demo data: search, book, a declined then a good card,
+    tickets, check-in, a change of flight, cancel and refund, a round trip with an infant
+    managed by reference and last name, a light fare, logout. Only the address differs."""
+    script = readme_curl_session().replace("API=http://127.0.0.1:8000", f"API={stack['url']}", 1)
+    result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=240)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    # the one refusal the session shows on purpose is the declined card
+    assert set(re.findall(r'"error": "(\w+)"', output)) == {"PAYMENT_DECLINED"}, output
+    assert '"status": "CONFIRMED"' in output and '"status": "REFUNDED"' in output, output
+    assert "<svg" in (tmp_path / "boarding-pass.svg").read_text(), output
+    assert result.stdout.rstrip().endswith("204"), output  # logged out
+
+
 @pytest.mark.integration
 def test_make_up_again_is_harmless(stack):
     output = make("up", stack["environ"])
