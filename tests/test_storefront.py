@@ -4,10 +4,12 @@ first, shown in words), sees the e-tickets, finds them in "my trips", cancels an
 refund; the same on a phone's width with the keyboard; a booking managed by reference and
 last name on a phone (cancelled, refund shown); a round trip for an adult and an infant with
 fare families and a seat map per flight; check-in and the boarding pass; airport boards and
-the messages page; and an axe-core scan of every page finds nothing serious or critical.
+the messages page; a flight changed to a later one paying the fee and the difference by card,
+a light fare that allows no change, a delayed booking moved for free; and an axe-core scan
+of every page finds nothing serious or critical.
 Screenshots go to docs/storefront/ (the README shows them).
 
-The browser steps are in tests/helpers/browser.py and browser_trips.py, run in a process of
+The browser steps are in tests/helpers/browser.py, browser_trips.py and browser_changes.py, run in a process of
 its own (one browser for the module); this side makes the flights and accounts through the API."""
 import json
 import shutil
