@@ -4,10 +4,12 @@ first, shown in words), sees the e-tickets, finds them in "my trips", cancels an
 refund; the same on a phone's width with the keyboard; a booking managed by reference and
 last name on a phone (cancelled, refund shown); a round trip for an adult and an infant with
 fare families and a seat map per flight; check-in and the boarding pass; airport boards and
-the messages page; and an axe-core scan of every page finds nothing serious or critical.
+the messages page; a flight changed to a later one paying the fee and the difference by card,
+a light fare that allows no change, a delayed booking moved for free; and an axe-core scan
+of every page finds nothing serious or critical.
 Screenshots go to docs/storefront/ (the README shows them).
 
-The browser steps are in tests/helpers/browser.py and browser_trips.py, run in a process of
+The browser steps are in tests/helpers/browser.py, browser_trips.py and browser_changes.py, run in a process of
 its own (one browser for the module); this side makes the flights and accounts through the API."""
 import json
 import shutil
@@ -232,3 +234,75 @@ def test_airport_boards_and_the_messages_page(browser, system, airplane):
     result = browser.run("boards_and_messages", "desktop", flight=flight, date=local_date(flight), email=email,
                          password=PASSWORD, booking_ref=order["booking_ref"])
     assert not serious_violations(result), json.dumps(result["axe"], indent=1)
+
+
+def light_fare_booking(customer, flight, given_name, family_name):
+    """A ticketed booking of one flight at the light fare (the itinerary form)."""
+    placed = customer.post("/orders", json={
+        "segments": [{"flight_id": flight["id"], "class": "economy", "fare": "light"}],
+        "passengers": [{"given_name": given_name, "family_name": family_name, "birth_date": "1990-04-01",
+                        "type": "adult"}]})
+    assert placed.status_code == 201, placed.text
+    pay_by_api(customer, placed.json()["id"], GOOD_CARD)
+    return wait_for_status(customer, placed.json()["id"], "TICKETED", timeout=30)
+
+
+def assert_no_wider_than_the_phone(widths):
+    for name, (page_width, phone_width) in widths.items():
+        assert page_width <= phone_width, f"{name}: the page ({page_width}px) is wider than the phone ({phone_width}px)"
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_a_traveller_changes_a_flight_to_a_later_one_paying_the_difference_and_the_fee(browser, system, airplane,
+                                                                                      device):
+    days = {"desktop": 50, "phone": 51}[device]
+    flight = new_flight(system, airplane, days=days)
+    later = new_flight(system, airplane, days=days, minutes=180, fares={"economy": 1400000, "business": 4500000})
+    email, customer = account(system, "Gita Change")
+    order = ticketed_booking(system, customer, flight, "Gita Change", "7B")
+
+    # standard: a fee of 10% of IDR 12,500.00, and IDR 14,000.00 - 12,500.00 more
+    result = browser.run("change_flight", device, device=device, email=email, password=PASSWORD,
+                         order_id=order["id"], flight=flight, new_flight=later, date=local_date(later), seat="9C",
+                         fee="IDR 1,250.00", difference="IDR 1,500.00", due="IDR 2,750.00",
+                         declined_card_first=device == "desktop")
+    assert not serious_violations(result), json.dumps(result["axe"], indent=1)
+    assert_no_wider_than_the_phone({"change done": result["width"]})
+    changed = customer.get(f"/orders/{order['id']}").json()
+    assert changed["flight_id"] == later["id"] and changed["passengers"][0]["seat"] == "9C"
+    assert changed["amount"] == order["amount"] + 275000
+    assert [t["number"] for t in changed["tickets"] if t["status"] == "issued"] == [result["ticket"]]
+
+
+def test_a_light_fare_allows_no_change_said_in_words_on_a_phone(browser, system):
+    flight = new_flight(system, create_airplane(admin_client(system)), days=52, fares=FAMILY_FARES)
+    email, customer = account(system, "Hadi Light")
+    order = light_fare_booking(customer, flight, "Hadi", "Light")
+    result = browser.run("light_fare", "phone-light", device="phone", email=email, password=PASSWORD,
+                         order_id=order["id"], flight=flight)
+    assert not serious_violations(result), json.dumps(result["axe"], indent=1)
+    assert_no_wider_than_the_phone({"light fare": result["width"]})
+
+
+def test_a_disrupted_booking_shows_the_delay_and_moves_to_another_flight_for_free(browser, system):
+    admin = admin_client(system)
+    flight = new_flight(system, create_airplane(admin), days=53, fares=FAMILY_FARES)
+    earlier = new_flight(system, create_airplane(admin), days=53, minutes=120, fares=FAMILY_FARES)
+    email, customer = account(system, "Indah Moved")
+    order = light_fare_booking(customer, flight, "Indah", "Moved")
+    # four hours late: a disruption (as tests/test_disruptions.py makes one)
+    departure = datetime.fromisoformat(flight["departure_at"]) + timedelta(hours=4)
+    delayed = admin.patch(f"/flights/{flight['id']}/status",
+                          json={"status": "delayed", "departure_at": departure.isoformat()})
+    assert delayed.status_code == 200, delayed.text
+    wait_until(lambda: customer.get(f"/orders/{order['id']}").json().get("disruption"), timeout=30,
+               what="the booking disrupted")
+
+    result = browser.run("disrupted_move", "phone", device="phone", email=email, password=PASSWORD,
+                         order_id=order["id"], flight=flight, new_flight=earlier, date=local_date(earlier),
+                         delay="4 h")
+    assert not serious_violations(result), json.dumps(result["axe"], indent=1)
+    assert_no_wider_than_the_phone(result["widths"])
+    moved = customer.get(f"/orders/{order['id']}").json()
+    assert moved["flight_id"] == earlier["id"] and "disruption" not in moved
+    assert moved["amount"] == order["amount"]  # free

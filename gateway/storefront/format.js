@@ -56,7 +56,11 @@ export function localDate(iso, timeZone) {
 }
 
 export function duration(fromIso, toIso) {
-  const minutes = Math.round((new Date(toIso) - new Date(fromIso)) / 60000);
+  return minutesInWords(Math.round((new Date(toIso) - new Date(fromIso)) / 60000));
+}
+
+// 150 → "2 h 30 min"
+export function minutesInWords(minutes) {
   const hours = Math.floor(minutes / 60);
   const rest = minutes % 60;
   if (!hours) return `${rest} min`;

@@ -28,8 +28,12 @@ export async function orderFlights(order) {
 }
 
 export async function flightsView(flights) {
-  const parts = await Promise.all(flights.map((flight) => flightSummary(flight)));
-  if (parts.length === 1) return parts[0];
+  return segmentsList(await Promise.all(flights.map((flight) => flightSummary(flight))));
+}
+
+// the flights' summaries (each an element, or the elements shown for that flight) in a list
+export function segmentsList(parts) {
+  if (parts.length === 1) return h("div", {}, parts[0]);
   return h("ol", { class: "segments" }, parts.map((part, i) => h("li", {},
     h("p", { class: "segment-label" }, `Flight ${i + 1} of ${parts.length}`), part)));
 }
@@ -56,15 +60,17 @@ export function passengersList(order) {
     passenger.price !== undefined ? `, ${money(passenger.price, order.currency)}` : "")));
 }
 
+const TICKET_STATUS = { issued: "Valid", exchanged: "Exchanged for a new one", cancelled: "Cancelled" };
+
 // checkIn(ticket) → an element (a link) or null, for the last column
-export function ticketsTable(order, flights, { checkIn } = {}) {
+export function ticketsTable(order, flights, { checkIn, caption = "E-tickets" } = {}) {
   if (!order.tickets?.length) return null;
   const numbers = new Map(flights.map((flight) => [flight.flight_id || flight.id, flight.flight_number]));
   const several = flights.length > 1;
   const columns = ["Ticket number", "Passenger", several ? "Flight" : null, "Seat", "Cabin", "Fare", "Status",
     checkIn ? "Check-in" : null].filter(Boolean);
   return h("table", { class: "tickets" },
-    h("caption", {}, "E-tickets"),
+    h("caption", {}, caption),
     h("thead", {}, h("tr", {}, columns.map((t) => h("th", { scope: "col" }, t)))),
     h("tbody", {}, order.tickets.map((ticket) => h("tr", {},
       h("td", { "data-label": "Ticket number" }, h("code", {}, ticket.number)),
@@ -73,7 +79,7 @@ export function ticketsTable(order, flights, { checkIn } = {}) {
       h("td", { "data-label": "Seat" }, ticket.seat || "On a lap"),
       h("td", { "data-label": "Cabin" }, cabinName(ticket.class)),
       h("td", { "data-label": "Fare" }, money(ticket.fare, ticket.currency)),
-      h("td", { "data-label": "Status" }, ticket.status === "issued" ? "Valid" : "Cancelled"),
+      h("td", { "data-label": "Status" }, TICKET_STATUS[ticket.status] || "Cancelled"),
       checkIn ? h("td", { "data-label": "Check-in" }, checkIn(ticket) || "") : null))));
 }
 
@@ -100,11 +106,11 @@ export function refundIfCancelled(order) {
   return ` You get ${money(terms.amount, order.currency)} back on your card; your fare's rules keep ${money(terms.kept, order.currency)}.`;
 }
 
-// "Cancel this booking", then a confirmation; cancel(event) is called on "Yes"
-export function cancelPanel(order, cancel) {
+// "Cancel this booking" (or `label`), then a confirmation; cancel(event) is called on "Yes"
+export function cancelPanel(order, cancel, label = "Cancel this booking") {
   const refund = order.status === "TICKETED" ? refundIfCancelled(order) : "";
   const panel = h("div", { class: "card confirm", role: "group", "aria-labelledby": "cancel-q" });
-  const ask = button("Cancel this booking", {
+  const ask = button(label, {
     class: "danger", onclick: () => {
       panel.replaceChildren(
         h("p", { id: "cancel-q" }, h("strong", {}, `Cancel booking ${order.booking_ref}?`), refund),

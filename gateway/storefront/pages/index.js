@@ -4,6 +4,7 @@
 
 import login, { register } from "./account.js";
 import board from "./board.js";
+import change from "./change.js";
 import checkIn from "./checkin.js";
 import flight from "./flight.js";
 import itinerary from "./itinerary.js";
@@ -25,6 +26,7 @@ export const pages = {
   itinerary,
   pay,
   trip,
+  change,
   trips,
   "check-in": checkIn,
   manage,

@@ -1,16 +1,12 @@
-// #/pay/<order id> — the card form for a pending order (POST /orders/{id}/pay). The
-// processor is a test one: the hinted cards say what each does.
+// #/pay/<order id> — the card form for a pending order (POST /orders/{id}/pay), the test
+// cards hinted.
 
 import { api } from "../api.js";
-import { errorSlot } from "../components/errors.js";
 import { flightsView, orderFlights, passengersList } from "../components/booking.js";
-import { button, field, h } from "../dom.js";
+import { cardForm } from "../components/card-form.js";
+import { errorSlot } from "../components/errors.js";
+import { h } from "../dom.js";
 import { money, time } from "../format.js";
-
-const TEST_CARDS = [
-  ["4242 4242 4242 4242", "pays"],
-  ["4000 0000 0000 0002", "is declined"],
-];
 
 export default {
   async render(route, { go }) {
@@ -21,10 +17,7 @@ export default {
       return null;
     }
     const flights = await flightsView(await orderFlights(order));
-    const holder = h("input", { type: "text", name: "holder", autocomplete: "cc-name", required: true, maxlength: 100 });
-    const number = h("input", { type: "text", name: "card_number", autocomplete: "cc-number", inputmode: "numeric", required: true, maxlength: 23 });
-    const expiry = h("input", { type: "text", name: "expiry", autocomplete: "cc-exp", placeholder: "MM/YY", required: true, maxlength: 5 });
-    const cvc = h("input", { type: "text", name: "cvc", autocomplete: "cc-csc", inputmode: "numeric", required: true, maxlength: 4 });
+    const card = cardForm();
     const errors = errorSlot();
     const payButton = h("button", { type: "submit", class: "primary" }, `Pay ${money(order.amount, order.currency)}`);
 
@@ -34,10 +27,7 @@ export default {
       payButton.disabled = true;
       payButton.textContent = "Paying…";
       try {
-        await api(`/orders/${encodeURIComponent(orderId)}/pay`, {
-          method: "POST", auth: true,
-          body: { holder: holder.value, card_number: number.value, expiry: expiry.value, cvc: cvc.value },
-        });
+        await api(`/orders/${encodeURIComponent(orderId)}/pay`, { method: "POST", auth: true, body: card.card() });
         go(`#/trip/${encodeURIComponent(orderId)}`);
       } catch (error) {
         payButton.disabled = false;
@@ -45,17 +35,6 @@ export default {
         errors.show(error);
       }
     }
-
-    const hints = h("aside", { class: "alert alert-info", "aria-labelledby": "test-cards" },
-      h("h2", { id: "test-cards" }, "Test cards"),
-      h("p", {}, "No real money moves here. Any future expiry date and any 3-digit security code work."),
-      h("ul", {}, TEST_CARDS.map(([card, what]) => h("li", {}, h("code", {}, card), ` ${what} `,
-        button("Use", { class: "small", "aria-label": `Use test card ${card}`, onclick: () => {
-          number.value = card;
-          if (!expiry.value) expiry.value = "12/30";
-          if (!cvc.value) cvc.value = "123";
-          holder.focus();
-        } })))));
 
     return h("section", {},
       h("h1", {}, "Pay for your booking"),
@@ -65,11 +44,9 @@ export default {
         passengersList(order),
         h("p", { class: "total" }, "Total ", h("strong", {}, money(order.amount, order.currency))),
         h("p", { class: "muted" }, `Your seats are held until ${time(order.expires_at)} (your time). Pay before then.`)),
-      hints,
+      card.hints,
       h("form", { class: "card", onsubmit: pay, novalidate: true, "aria-label": "Card payment" },
-        field("Name on card", holder),
-        field("Card number", number),
-        h("div", { class: "grid-2" }, field("Expiry date", expiry, "MM/YY"), field("Security code", cvc, "3 or 4 digits on the back")),
+        card.fields,
         errors.element,
         payButton),
       h("p", {}, h("a", { href: `#/trip/${encodeURIComponent(orderId)}` }, "Not now: see the booking or cancel it")));

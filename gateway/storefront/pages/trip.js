@@ -1,12 +1,16 @@
 // #/trip/<order id> — one booking: the confirmation after paying (reference, e-tickets),
-// and cancelling it with the refund shown. While tickets are being issued or the refund
-// is under way, the page asks again every second.
+// changing a flight (#/change), a disruption and its options, and cancelling it with the
+// refund shown. While tickets are being issued or the refund is under way, the page asks
+// again every second.
 
 import { api } from "../api.js";
 import { errorSlot } from "../components/errors.js";
 import {
-  CANCELLABLE, HEADINGS, cancelPanel, flightsView, orderFlights, passengersList, refundNote, ticketsTable,
+  CANCELLABLE, HEADINGS, cancelPanel, orderFlights, passengersList, refundNote, segmentsList, ticketsTable,
 } from "../components/booking.js";
+import { changeAction } from "../components/changes.js";
+import { disruptionNotice } from "../components/disruption.js";
+import { flightSummary } from "../components/flight-summary.js";
 import { announce, append, h } from "../dom.js";
 import { ORDER_STATUS, money } from "../format.js";
 
@@ -24,7 +28,7 @@ export default {
     const path = `/orders/${encodeURIComponent(orderId)}`;
     let order = await api(path, { auth: true });
     const flights = await orderFlights(order);
-    const summary = await flightsView(flights);
+    const summaries = await Promise.all(flights.map((flight) => flightSummary(flight)));
     const heading = h("h1", {});
     const body = h("div", {});
     const errors = errorSlot();
@@ -40,7 +44,7 @@ export default {
       errors.clear();
       try {
         order = await api(`${path}/cancel`, { method: "POST", auth: true });
-        show();
+        await show();
         announce(HEADINGS[order.status] || "Cancelled");
         poll();
       } catch (error) {
@@ -49,7 +53,8 @@ export default {
       }
     }
 
-    function show() {
+    async function show() {
+      const disruption = order.disruption ? await disruptionNotice(order, flights, cancel) : null;
       heading.textContent = order.cancellation_requested_at && order.status === "TICKETED"
         ? "Cancelling your booking" : HEADINGS[order.status] || ORDER_STATUS[order.status] || order.status;
       body.replaceChildren();
@@ -57,13 +62,14 @@ export default {
         h("div", { class: "card" },
           h("p", { class: "ref-line" }, "Booking reference ", h("strong", { class: "booking-ref" }, order.booking_ref)),
           h("p", {}, "Status: ", h("span", { class: "status" }, ORDER_STATUS[order.status] || order.status)),
-          summary,
+          segmentsList(summaries.map((summary, i) => [summary, changeAction(order, flights[i], i)])),
           h("p", { class: "total" }, "Total ", h("strong", {}, money(order.amount, order.currency)))),
+        disruption,
         order.status === "PAID" ? h("p", { class: "alert alert-info", role: "status" }, "Issuing your e-tickets…") : null,
         refundNote(order, Boolean(order.cancellation_requested_at && order.payment_id)),
         ticketsTable(order, flights, { checkIn }) || h("div", { class: "card" }, passengersList(order)),
         order.status === "PENDING_PAYMENT" ? h("p", {}, h("a", { class: "button primary", href: `#/pay/${encodeURIComponent(orderId)}` }, "Pay now")) : null,
-        CANCELLABLE.has(order.status) && !order.cancellation_requested_at ? cancelPanel(order, cancel) : null,
+        CANCELLABLE.has(order.status) && !order.cancellation_requested_at && !disruption ? cancelPanel(order, cancel) : null,
         errors.element,
         h("p", {}, h("a", { href: "#/trips" }, "All my trips"))]);
     }
@@ -76,7 +82,7 @@ export default {
           const before = order.status + Boolean(order.refund);
           order = await api(path, { auth: true });
           if (before !== order.status + Boolean(order.refund)) {
-            show();
+            await show();
             announce(HEADINGS[order.status] || order.status);
           }
         } catch {
@@ -85,7 +91,7 @@ export default {
       }
     }
 
-    show();
+    await show();
     poll();
     return h("section", {}, heading, body);
   },
