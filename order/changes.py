@@ -31,8 +31,9 @@ is driven again by a retry or by the resume timer from what the change records:
    ``changes`` history) with ``booking_changed`` in its outbox, once;
 5. the quote CONFIRMED with what was done: a second confirm answers it again.
 
-A quote with ``refund_due`` above zero (a cheaper flight, refundable fare) has the
-residual given back after the exchange, before step 4: ``payment.refund_residual`` keyed
+A quote with ``refund_due`` above zero (a cheaper flight, refundable fare: its residual
+less the fee, ``change_rules.price_change``; never with ``amount_due``) has it given back
+after the exchange, before step 4: ``payment.refund_residual`` keyed
 by the change id, taken from the order's payments (its own first) as a partial refund that
 leaves the rest refundable by a later cancellation.
 """

@@ -281,3 +281,27 @@ def test_a_cheaper_flight_gives_the_residual_back_once_after_the_exchange(world)
     assert changes.services.payment.residuals == {quoted["id"]: 20_000}
     assert changed["amount"] == 80_000 and changed["change_kept"] == 0
     assert changed["passengers"][0]["price"] == 80_000 and changed["tickets"][0]["fare"] == 80_000
+
+
+@pytest.mark.parametrize(("new_fare", "charged", "given_back"), [
+    (80_000, 0, 10_000),  # the 20 000 residual pays the 10 000 fee: 10 000 back, nothing charged
+    (95_000, 5_000, 0),   # the 5 000 residual pays half the fee: 5 000 charged, nothing back
+])
+def test_a_cheaper_flight_with_a_fee_moves_the_money_once_netted(world, new_fare, charged, given_back):
+    changes, store, ticket, dispatch = world
+    changes.services.track.rules = dict(STANDARD)  # refundable, 10 % to change
+    changes.services.track.fares["f-new"] = new_fare
+    ticket.away = False
+    order = a_ticketed_order(store, "f-old", sold="standard")
+    quoted = changes.quote(order["_id"], "u1", {"segment": 0, "flight_id": "f-new"})
+    assert (quoted["fee"], quoted["fare_difference"], quoted["amount_due"], quoted["refund_due"]) == (
+        10_000, new_fare - 100_000, charged, given_back)
+
+    confirmed = changes.confirm(order["_id"], quoted["id"], "u1", GOOD_CARD if charged else None)
+    assert confirmed["status"] == "CONFIRMED"
+    payment = changes.services.payment
+    assert [p["amount"] for p in payment.payments.values()] == ([charged] if charged else [])
+    assert payment.residuals == ({quoted["id"]: given_back} if given_back else {})
+    changed = store.find(order["_id"])
+    assert changed["amount"] == 100_000 + charged - given_back == new_fare + 10_000
+    assert changed["change_kept"] == 10_000 and changed["tickets"][0]["fare"] == new_fare
