@@ -116,6 +116,27 @@ def test_a_change_paid_by_card_holds_the_new_fare_and_keeps_the_fee(world, deare
     assert changed["changes"][quoted["id"]]["payment_id"] == f"p-{quoted['id']}"
 
 
+def test_booking_changed_carries_what_its_email_tells(world, dearer):
+    """The old and new flights as quoted, the new tickets as the order keeps them, the money
+    moved: notify mails the change from the event, asking nobody for each fact."""
+    changes, store, _, dispatch = world
+    order, quoted = dearer
+    changes.confirm(order["_id"], quoted["id"], "u1", GOOD_CARD)
+    [(kind, payload)] = dispatch.events
+    flights = changes.services.track.flights
+    assert kind == "booking_changed"
+    assert (payload["order_id"], payload["booking_ref"], payload["user_id"], payload["change_id"]) == (
+        order["_id"], order["booking_ref"], "u1", quoted["id"])
+    assert (payload["old_flight_id"], payload["new_flight_id"], payload["segment"]) == ("f-old", "f-new", 0)
+    for key, flight_id in (("old_flight", "f-old"), ("new_flight", "f-new")):
+        assert payload[key] == {field: flights[flight_id][field] for field in (
+            "flight_number", "origin", "destination", "departure_at", "arrival_at")}
+    assert payload["ticket_numbers"] == ["9990000000099"] and payload["exchanged"] == ["9990000000001"]
+    assert payload["tickets"] == store.find(order["_id"])["tickets"]
+    assert (payload["currency"], payload["fee"], payload["fare_difference"], payload["amount_due"],
+            payload["refund_due"], payload["disruption_move"]) == ("IDR", 10_000, 20_000, 30_000, 0, False)
+
+
 def test_a_declined_card_fails_the_change_and_changes_nothing(world, dearer):
     changes, store, ticket, _ = world
     order, quoted = dearer
