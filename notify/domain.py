@@ -2,12 +2,13 @@
 
 A *fact* is something that happened to a booking (its tickets were issued, it was
 cancelled, its payment refunded, check-in for one of its flights opened, one of its
-flights was disrupted). Each fact makes one message of the same kind. The dedup key is
+flights was disrupted, it was changed to another flight). Each fact makes one message of
+the same kind. The dedup key is
 ``(kind, order_id, fact_key)``, enforced by a unique constraint in the store, so a
 replayed or redelivered event finds its message already there and sends nothing.
 ``fact_key`` tells apart the facts of one kind that may happen to a booking more than
 once: empty for most kinds (one per booking), the flight for ``check_in_open``, the
-flight and the reason for ``disrupted``.
+flight and the reason for ``disrupted``, the change for ``changed``.
 """
 import base64
 import binascii
@@ -24,7 +25,8 @@ EXPIRED = "expired"
 REFUNDED = "refunded"
 CHECK_IN_OPEN = "check_in_open"
 DISRUPTED = "disrupted"
-KINDS = (TICKETED, CANCELLED, EXPIRED, REFUNDED, CHECK_IN_OPEN, DISRUPTED)
+CHANGED = "changed"
+KINDS = (TICKETED, CANCELLED, EXPIRED, REFUNDED, CHECK_IN_OPEN, DISRUPTED, CHANGED)
 
 MAX_PAGE = 100
 
@@ -83,6 +85,11 @@ NEXT_STEPS = {
         "Nothing changes on your booking until you choose; quote your booking reference {booking_ref} "
         "whenever you contact us.",
     ],
+    CHANGED: [
+        "Travel with the new e-tickets above: the ones they replace are no longer valid.",
+        "Check your new departure time; check-in for the new flight opens before it as usual.",
+        "Quote your booking reference {booking_ref} whenever you contact us.",
+    ],
 }
 
 
@@ -93,11 +100,14 @@ def utcnow():
 def fact_key(kind, fact):
     """What tells apart two facts of ``kind`` about one booking: the flight whose check-in
     opened; the flight and the reason of a disruption (a replay of it, same key, sends
-    nothing; a second reason for the same flight is a new message). Empty otherwise."""
+    nothing; a second reason for the same flight is a new message); the change (a booking
+    may change several times, each its own message). Empty otherwise."""
     if kind == CHECK_IN_OPEN:
         return str(fact["flight_id"])
     if kind == DISRUPTED:
         return f"{fact['flight_id']}:{fact['reason']}"
+    if kind == CHANGED:
+        return str(fact["change_id"])
     return ""
 
 
@@ -152,6 +162,14 @@ def option_text(option):
     return text
 
 
+def changed_flights(fact):
+    """``(old, new)``: the flights of a ``booking_changed`` fact as ``leg`` reads them (with
+    their ids), each None when the fact does not carry it; ``(None, None)`` for other facts."""
+    def flight(key, id_key):
+        return dict(fact[key], id=fact.get(id_key)) if fact.get(key) else None
+    return flight("old_flight", "old_flight_id"), flight("new_flight", "new_flight_id")
+
+
 # -- money and time, as a traveller reads them ----------------------------------------
 
 # ISO 4217 currencies without two decimals (the platform keeps minor units).
@@ -166,6 +184,18 @@ def money(amount, currency):
     exponent = _EXPONENTS.get((currency or "").upper(), 2)
     value = amount / 10 ** exponent
     return f"{currency} {value:,.{exponent}f}"
+
+
+def change_money(fact, currency):
+    """What the email of a change says of its money: ``change_fee`` and ``fare_difference``
+    (the parts the quote netted) and the one movement, ``amount_charged`` or
+    ``amount_given_back`` (empty when it did not happen). All empty for other facts."""
+    return {
+        "change_fee": money(fact.get("fee"), currency),
+        "fare_difference": money(fact.get("fare_difference"), currency),
+        "amount_charged": money(fact["amount_due"], currency) if fact.get("amount_due") else "",
+        "amount_given_back": money(fact["refund_due"], currency) if fact.get("refund_due") else "",
+    }
 
 
 def parse_time(value):

@@ -5,6 +5,8 @@
 2. What the message says is gathered by RPC: the booking (``order.get_order``: its
    reference, owner, flight, tickets), the owner's address (``auth.get_user``), the
    flight and its airports' time zones (``track.get_flight``, ``track.list_airports``).
+   What the event carries is not asked again: the tickets of ``tickets_issued``, the old
+   and new flights, new tickets and money of ``booking_changed``.
 3. It is rendered (``rendering``) and recorded; the unique ``(kind, order_id, fact_key)``
    of the insert decides, so two deliveries racing each other record one message.
 4. After the commit it is sent (``send``): claimed with a row lock, handed to SMTP,
@@ -65,6 +67,7 @@ class Messages:
         itinerary = self.itinerary(order)
         flight = domain.leg_of(itinerary, fact.get("flight_id"))
         zone = flight["origin_tz"] if flight else None
+        changed_from, changed_to = self.legs(domain.changed_flights(fact))
         return {
             "kind": kind,
             "booking_ref": booking_ref,
@@ -82,6 +85,12 @@ class Messages:
                                              else fact["refund_amount"], order.get("currency")),
             "amount_refunded": domain.money(fact.get("amount"), fact.get("currency")),
             "refund_id": fact.get("refund_id"),
+            # a change: its flights (as quoted, at each airport's time) and the money it moved, once
+            "changed_from": changed_from,
+            "changed_to": changed_to,
+            "exchanged": fact.get("exchanged") or [],
+            "disruption_move": bool(fact.get("disruption_move")),
+            **domain.change_money(fact, fact.get("currency") or order.get("currency")),
             "paid": domain.cancelled_paid(fact),
             "reason": domain.reason_text(fact.get("reason")),
             "next_steps": domain.next_steps(kind, booking_ref, fact),
@@ -94,9 +103,14 @@ class Messages:
                 flights.append(self.services.track.get_flight(flight_id))
             except NotFound:  # a flight track never scheduled: the message goes without it
                 log.warning("flight %s of order %s is unknown to track", flight_id, order["id"])
-        codes = [code for flight in flights for code in (flight.get("origin"), flight.get("destination"))]
+        return self.legs(flights)
+
+    def legs(self, flights):
+        """``domain.leg`` of each flight (None stays None), in its airports' local times
+        (zones asked of track once per airport code, then kept)."""
+        codes = [code for flight in flights if flight for code in (flight.get("origin"), flight.get("destination"))]
         zones = self.airport_zones.zones(self.services.track, codes) if codes else {}
-        return [domain.leg(flight, zones) for flight in flights]
+        return [domain.leg(flight, zones) if flight else None for flight in flights]
 
     def send(self, notification_id):
         """Send one recorded message unless it is sent already or another worker is

@@ -73,6 +73,40 @@ class BookingDisruptedSchema(EventSchema):
     options = fields.List(fields.Raw(), load_default=list)
 
 
+class ChangedFlightSchema(Schema):
+    """A flight of ``booking_changed`` as order quoted it (times in UTC)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    flight_number = fields.String(load_default="", allow_none=True)
+    origin = fields.String(load_default=None, allow_none=True)
+    destination = fields.String(load_default=None, allow_none=True)
+    departure_at = fields.String(load_default=None, allow_none=True)
+    arrival_at = fields.String(load_default=None, allow_none=True)
+
+
+class BookingChangedSchema(EventSchema):
+    """``order.booking_changed``: a voluntary change (or a disruption's move) put a segment
+    of the booking on another flight, with new tickets; the money it moved, once."""
+
+    change_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    old_flight_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    new_flight_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    old_flight = fields.Nested(ChangedFlightSchema, load_default=None, allow_none=True)
+    new_flight = fields.Nested(ChangedFlightSchema, load_default=None, allow_none=True)
+    ticket_numbers = fields.List(fields.String(), load_default=list)
+    exchanged = fields.List(fields.String(), load_default=list)
+    # the new tickets as the order keeps them; without them, the order's are read
+    tickets = fields.List(fields.Nested(IssuedTicketSchema), load_default=None, allow_none=True)
+    currency = fields.String(load_default=None, allow_none=True)
+    fee = fields.Integer(load_default=0)
+    fare_difference = fields.Integer(load_default=0)
+    amount_due = fields.Integer(load_default=0, metadata={"description": "charged for the change"})
+    refund_due = fields.Integer(load_default=0, metadata={"description": "given back by the change"})
+    disruption_move = fields.Boolean(load_default=False)
+
+
 # -- the API ------------------------------------------------------------------------------
 
 class NotificationQuerySchema(Schema):

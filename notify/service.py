@@ -5,7 +5,8 @@ Entry points only: which fact makes which message is ``messages.py``, the rules 
 Facts consumed (one message per fact per booking; docs/notify.md):
 ``ticket.tickets_issued`` → ticketed, ``order.order_cancelled`` → cancelled,
 ``order.order_expired`` → expired, ``payment.payment_refunded`` → refunded,
-``ticket.check_in_opened`` → check_in_open, ``order.booking_disrupted`` → disrupted.
+``ticket.check_in_opened`` → check_in_open, ``order.booking_disrupted`` → disrupted,
+``order.booking_changed`` → changed (one per change).
 """
 import logging
 
@@ -18,6 +19,7 @@ from notify.dependencies import AirportZones, BoundedRpc, Database, MailerProvid
 from notify.messages import Messages
 from notify.models import Base
 from notify.schemas import (
+    BookingChangedSchema,
     BookingDisruptedSchema,
     CheckInOpenedSchema,
     OrderClosedSchema,
@@ -88,6 +90,10 @@ class NotifyService:
     @event_handler("order", "booking_disrupted")
     def on_booking_disrupted(self, payload):
         self._record(domain.DISRUPTED, BookingDisruptedSchema(), payload, "booking_disrupted")
+
+    @event_handler("order", "booking_changed")
+    def on_booking_changed(self, payload):
+        self._record(domain.CHANGED, BookingChangedSchema(), payload, "booking_changed")
 
     @config_timer("expiry_sweep_seconds")
     def send_overdue(self):

@@ -13,8 +13,11 @@ standard rules are asked of track then, as its cancellation does.
 - ``fare_difference``: the party's price on the new flight at the SAME fare family (one
   seat's fare as track quotes it now, each passenger's share as booking prices it: a
   child 75 %, an infant 10 %) minus what it paid.
-- ``amount_due`` = max(0, difference) + fee; ``refund_due`` = the residual of a cheaper
-  flight, only where the fare is refundable (0 otherwise).
+- The money moves once, netted as an airline does: on a refundable fare the fee and the
+  difference make one sum, ``fee + fare_difference``: above zero it is ``amount_due``
+  (charged), below zero its opposite is ``refund_due`` (given back), never both. A
+  non-refundable fare keeps a cheaper flight's residual: ``amount_due`` = fee +
+  max(0, difference), ``refund_due`` = 0.
 - A disruption (``order.disruption``) whose options include ``move`` makes a change to a
   flight leaving before its ``until`` free: no fee and no fare difference.
 - Once done, the order's fares for the segment are the new flight's (``changed_fares``):
@@ -80,9 +83,10 @@ def price_change(rules, paid, new_seat_fare, passenger_types, move=False):
     new_total = sum(share_of_fare(new_seat_fare, kind or "adult") for kind in passenger_types)
     fee = paid_total * int(rules.get("change_fee_percent") or 0) // 100
     difference = new_total - paid_total
-    refund = -difference if difference < 0 and rules.get("refundable") else 0
-    return {"fee": fee, "fare_difference": difference, "amount_due": max(0, difference) + fee,
-            "refund_due": refund}
+    if rules.get("refundable"):
+        net = fee + difference  # one movement of money: a cheaper flight's residual pays the fee first
+        return {"fee": fee, "fare_difference": difference, "amount_due": max(0, net), "refund_due": max(0, -net)}
+    return {"fee": fee, "fare_difference": difference, "amount_due": fee + max(0, difference), "refund_due": 0}
 
 
 def change_kept(change):

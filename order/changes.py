@@ -28,11 +28,12 @@ is driven again by a retry or by the resume timer from what the change records:
 4. the change written on the order (the segment's flight, seats, prices and fares, the
    tickets, ``amount`` the money it holds, ``change_kept`` what changes kept (fees, and a
    cheaper flight's residual a non-refundable fare keeps), ``change_payments``, the
-   ``changes`` history) with ``booking_changed`` in its outbox, once;
+   ``changes`` history) with ``booking_changed`` in its outbox, once (notify mails it);
 5. the quote CONFIRMED with what was done: a second confirm answers it again.
 
-A quote with ``refund_due`` above zero (a cheaper flight, refundable fare) has the
-residual given back after the exchange, before step 4: ``payment.refund_residual`` keyed
+A quote with ``refund_due`` above zero (a cheaper flight, refundable fare: its residual
+less the fee, ``change_rules.price_change``; never with ``amount_due``) has it given back
+after the exchange, before step 4: ``payment.refund_residual`` keyed
 by the change id, taken from the order's payments (its own first) as a partial refund that
 leaves the rest refundable by a later cancellation.
 """
@@ -152,6 +153,7 @@ class Changes:
             "status": QUOTED, "segment": position, "old_flight_id": old_id, "flight_id": new_id,
             "class": cabin, "family": fare["family"], "currency": order["currency"], "disruption_move": move,
             "new_fares": new_fares, "moves": moves,
+            "old_flight": {key: old.get(key) for key in FLIGHT_FIELDS},
             "new_flight": {key: new.get(key) for key in FLIGHT_FIELDS},
             "expires_at": iso(expires_at), "expires_at_ms": epoch_millis(expires_at), "created_at": iso(now),
         })
@@ -326,12 +328,8 @@ class Changes:
             order = self.orders.store.find(change["order_id"])
             if change_id in (order.get("changes") or {}):
                 return
-            event = new_event("booking_changed", {
-                "order_id": order["_id"], "user_id": order["user_id"], "change_id": change_id,
-                "segment": change["segment"], "old_flight_id": change["old_flight_id"],
-                "new_flight_id": change["flight_id"], "seats": [m["new_seat"] for m in exchange["seats"]],
-                "ticket_numbers": exchange["issued"], "exchanged": exchange["exchanged"]})
             fields = changed_order(order, change, exchange)
+            event = new_event("booking_changed", booking_changed(order, change, exchange, fields["tickets"]))
             # the traveller took the disruption's move: resolved, so a later cancellation
             # follows the fare rules again (``disruptions`` keeps its history)
             resolved = ("disruption", "seats_lost") if change.get("disruption_move") else ()
@@ -357,6 +355,25 @@ class Changes:
             except DomainError:
                 ended += 1  # refused: FAILED, nothing changed
         return ended
+
+
+def booking_changed(order, change, exchange, tickets):
+    """The ``booking_changed`` payload: what was done, with what its email tells (the old
+    and new flights as quoted, the new tickets as the order keeps them, the money moved),
+    so notify need not ask for each. ``tickets``: the order's tickets once changed."""
+    return {
+        "order_id": order["_id"], "booking_ref": order.get("booking_ref"), "user_id": order["user_id"],
+        "change_id": change["_id"], "segment": change["segment"],
+        "old_flight_id": change["old_flight_id"], "new_flight_id": change["flight_id"],
+        # a quote made before the old flight was kept on it: the email goes without its details
+        "old_flight": change.get("old_flight"), "new_flight": change["new_flight"],
+        "seats": [m["new_seat"] for m in exchange["seats"]],
+        "ticket_numbers": exchange["issued"], "exchanged": exchange["exchanged"],
+        "tickets": [ticket for ticket in tickets if ticket["number"] in exchange["issued"]],
+        "currency": change["currency"], "fee": change["fee"], "fare_difference": change["fare_difference"],
+        "amount_due": change["amount_due"], "refund_due": change["refund_due"],
+        "disruption_move": bool(change.get("disruption_move")),
+    }
 
 
 def new_fares_by_type(change):

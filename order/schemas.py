@@ -572,8 +572,11 @@ class ChangeSchema(Schema):
                                                   "(minor units)"})
     fare_difference = fields.Integer(metadata={"description": "the party's price at the same fare family on the new "
                                                               "flight minus what it paid"})
-    amount_due = fields.Integer(metadata={"description": "max(0, fare_difference) + fee"})
-    refund_due = fields.Integer(metadata={"description": "a cheaper flight's residual, if the fare is refundable"})
+    amount_due = fields.Integer(metadata={"description": "charged: fee + fare_difference when above zero on a "
+                                                         "refundable fare; fee + max(0, fare_difference) otherwise"})
+    refund_due = fields.Integer(metadata={"description": "given back: -(fee + fare_difference) when below zero on a "
+                                                         "refundable fare (a cheaper flight's residual less the "
+                                                         "fee); never both above zero"})
     disruption_move = fields.Boolean(metadata={"description": "free: a disruption's move option"})
     seats = fields.Method("dump_seats", metadata={"type": "array", "items": {"type": "string", "nullable": True}})
     expires_at = fields.String(metadata={"description": "the quote can be confirmed until then"})

@@ -2,7 +2,8 @@
 charged to the card given at confirmation as a payment of its own (once, by change id),
 then the tickets are exchanged; a refused exchange (the seat taken, the new flight
 cancelled) gives the charge back whole and changes nothing; a cheaper flight's residual
-(refundable fare) is given back once after the exchange. The order then holds the
+(refundable fare) is given back once after the exchange, netted with the fee (one
+movement of money, whichever way it goes). The order then holds the
 money of both payments (``amount``), keeps the change fee (``change_kept``), and a later
 cancellation refunds by its (new) fare rules across both payments, never more than they
 captured. The audit reconciles it all."""
@@ -17,18 +18,16 @@ from tests.helpers.accounts import admin_client
 from tests.helpers.booking import DECLINED_CARD, GOOD_CARD, customer, get_order, place, wait_for_status
 from tests.helpers.fleet import create_airplane
 from tests.helpers.tickets import seat_statuses
-from tests.test_booking_changes import a_family_flight, a_flight, order_tickets, quote, sold_at, ticketed
+from tests.test_booking_changes import (
+    FAMILY_FARES,
+    a_family_flight,
+    a_flight,
+    order_tickets,
+    quote,
+    sold_at,
+    ticketed,
+)
 from tests.test_card_data import EveryLine, card_data_in
-
-
-@pytest.fixture(scope="module")
-def admin(system):
-    return admin_client(system)
-
-
-@pytest.fixture(scope="module")
-def airplane(admin):
-    return create_airplane(admin)
 
 
 def confirm(client, order_id, change_id, card=None):
@@ -182,6 +181,50 @@ def test_a_cheaper_flight_gives_the_residual_back_once_and_a_cancellation_the_re
     assert client.post(f"/orders/{order['id']}/cancel").status_code == 200
     refunded = wait_for_status(client, order["id"], "REFUNDED", timeout=30)
     assert refunded["refund"]["amount"] == 1_700_000  # what is left: never more than was captured
+    assert audit_findings(system, {order["id"]}) == []
+
+
+STANDARD_FARE = FAMILY_FARES["standard"]
+STANDARD_FEE = STANDARD_FARE // 10  # standard: refundable, 10 % of what was paid to change
+
+
+@pytest.mark.parametrize(("new_fare", "charged", "given_back"), [
+    # a residual of 250 000 pays the 125 000 fee: 125 000 back, nothing charged
+    (1_000_000, 0, STANDARD_FARE - 1_000_000 - STANDARD_FEE),
+    # a residual of 50 000 pays part of the fee: 75 000 charged, nothing back
+    (1_200_000, STANDARD_FEE - (STANDARD_FARE - 1_200_000), 0),
+], ids=["net-refund", "net-charge"])
+def test_a_cheaper_flight_with_a_fee_moves_the_money_once_netted(system, admin, airplane, new_fare, charged,
+                                                                 given_back):
+    first, cheaper = a_family_flight(system, admin, airplane), a_family_flight(system, admin, airplane,
+                                                                              standard=new_fare)
+    client, _ = customer(system)
+    order = sold_at(client, first, "standard")
+    quoted = quote(client, order["id"], cheaper["id"])
+    assert (quoted["fee"], quoted["fare_difference"], quoted["amount_due"], quoted["refund_due"]) == (
+        STANDARD_FEE, new_fare - STANDARD_FARE, charged, given_back)
+
+    done = confirm(client, order["id"], quoted["id"], GOOD_CARD if charged else None)
+    assert done.status_code == 200, done.text
+    assert confirm(client, order["id"], quoted["id"]).json() == done.json()  # nothing moves twice
+
+    # exactly one movement of money, the right one: a charge of its own, or a partial refund
+    payments = payments_of(system, order["id"])
+    own = payments[0]
+    assert (own.get("change_id"), own["status"], own["amount"]) == (None, "succeeded", STANDARD_FARE)
+    if charged:
+        [_, change_payment] = payments
+        assert (change_payment["change_id"], change_payment["status"], change_payment["amount"]) == (
+            quoted["id"], "succeeded", charged)
+        assert done.json()["payment_id"] == change_payment["id"]
+        assert [p["partial_refunds"] for p in payments] == [[], []]
+    else:
+        assert len(payments) == 1
+        assert [(r["change_id"], r["amount"], r["status"]) for r in own["partial_refunds"]] == [
+            (quoted["id"], given_back, "refunded")]
+    changed = get_order(client, order["id"])
+    assert changed["amount"] == STANDARD_FARE + charged - given_back == new_fare + STANDARD_FEE
+    assert changed["change_kept"] == STANDARD_FEE and [t["fare"] for t in changed["tickets"]] == [new_fare]
     assert audit_findings(system, {order["id"]}) == []
 
 

@@ -8,25 +8,13 @@ import re
 from datetime import timedelta
 
 import eventlet
-import pytest
 
 from tests.helpers import assert_error, wait_until
-from tests.helpers.accounts import admin_client
 from tests.helpers.booking import GOOD_CARD, customer, get_order, pay, place, store, wait_for_status
-from tests.helpers.fleet import create_airplane, schedule_flight, utc_in
+from tests.helpers.fleet import schedule_flight, utc_in
 from tests.helpers.tickets import seat_map, seat_statuses
 
 TICKET_NUMBER = re.compile(r"^[0-9]{13}$")
-
-
-@pytest.fixture(scope="module")
-def admin(system):
-    return admin_client(system)
-
-
-@pytest.fixture(scope="module")
-def airplane(admin):
-    return create_airplane(admin)
 
 
 _days = iter(range(20, 400, 3))
@@ -286,8 +274,10 @@ def test_a_round_trip_with_an_infant_changes_its_way_back(system, admin, airplan
 FAMILY_FARES = {"light": 990_000, "standard": 1_250_000, "flex": 1_900_000}
 
 
-def a_family_flight(system, admin, airplane, flex=FAMILY_FARES["flex"]):
-    return a_flight(system, admin, airplane, fares={"economy": dict(FAMILY_FARES, flex=flex), "business": 4_500_000})
+def a_family_flight(system, admin, airplane, **prices):
+    """A flight selling the three families in economy at ``FAMILY_FARES``, any of them
+    priced otherwise by ``prices`` (e.g. ``flex=2_100_000``)."""
+    return a_flight(system, admin, airplane, fares={"economy": dict(FAMILY_FARES, **prices), "business": 4_500_000})
 
 
 def sold_at(client, flight, fare, seat=None):

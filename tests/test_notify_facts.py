@@ -1,17 +1,19 @@
 """The facts that reach a booking later, through real services: "check-in is open" (ticket
-announces it when a flight's check-in window opens) and "disrupted" (order's
-``booking_disrupted``, dispatched here over RabbitMQ as order publishes it). One email per
-fact per booking, read from the SMTP sink; replays send nothing more."""
+announces it when a flight's check-in window opens), "disrupted" (order's
+``booking_disrupted``, dispatched here over RabbitMQ as order publishes it) and "changed"
+(order's ``booking_changed`` when a change is confirmed through the gateway). One email per
+fact per booking (per change for a change), read from the SMTP sink; replays send nothing more."""
 import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.helpers import wait_until
 from tests.helpers.accounts import admin_client
-from tests.helpers.booking import pay, place, wait_for_status
+from tests.helpers.booking import GOOD_CARD, get_order, pay, place, wait_for_status
 from tests.helpers.checkin import flight_departing
 from tests.helpers.events import recorded_events, watching_handlers
 from tests.helpers.mail import html_of, text_of
+from tests.test_booking_changes import a_flight, quote, ticketed
 from tests.test_notify import booked_flight, mails_to, notifications, traveller
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -126,3 +128,55 @@ def test_a_disruption_of_a_booking_nobody_knows_sends_nothing(system, mail):
     replayed(system, "order", "booking_disrupted", disruption(unknown, flight, "delayed", None), times=1)
     assert mail.messages(to=user["email"]) == []
     assert notifications(client)["items"] == []
+
+
+def idr(minor_units):
+    return f"IDR {minor_units / 100:,.2f}"
+
+
+def changed_to(client, order, flight, seats=None):
+    """A change of ``order``'s flight to ``flight``, quoted and confirmed (the fee paid by card)."""
+    quoted = quote(client, order["id"], flight["id"], seats=seats)
+    confirmed = client.post(f"/orders/{order['id']}/changes/{quoted['id']}/confirm",
+                            json={"card": GOOD_CARD} if quoted["amount_due"] else {})
+    assert confirmed.status_code == 200, confirmed.text
+    return quoted, confirmed.json()
+
+
+def test_each_confirmed_change_is_told_once_with_the_new_tickets_and_the_money(system, mail, admin, airplane):
+    first, later, last = (a_flight(system, admin, airplane) for _ in range(3))
+    user, client = traveller(system, "Ada Lovelace")
+    with recorded_events(system.config, [("order", "booking_changed")]) as published:
+        order = ticketed(client, first["id"])  # standard: 10 % of the fare to change, paid by card
+        mails_to(mail, user["email"], 1, "the ticketed email")
+        [old_ticket] = order["tickets"]
+
+        quoted, change = changed_to(client, order, later, seats=["6C"])
+        assert quoted["amount_due"] == quoted["fee"] == order["amount"] // 10
+        subject = f"Booking {order['booking_ref']} changed"
+        [message] = wait_until(lambda: with_subject(mail, user["email"], subject), timeout=30,
+                               what="the changed email")
+        departs = local(datetime.fromisoformat(later["departure_at"]))
+        assert message["Subject"].startswith(f"{subject} to flight {later['flight_number']}, departing {departs}")
+        [new_number] = change["tickets"]
+        for body in (text_of(message), html_of(message)):
+            assert order["booking_ref"] in body and first["flight_number"] in body and later["flight_number"] in body
+            for flight in (first, later):  # the old and the new flight, at the origin's wall clock
+                assert local(datetime.fromisoformat(flight["departure_at"])) in body
+            assert new_number in body and "6C" in body and old_ticket["number"] in body
+            assert f"charged {idr(quoted['amount_due'])}" in body.replace("<strong>", "").replace("</strong>", "")
+
+        # a second change of the same booking is another fact: another email
+        second, _ = changed_to(client, get_order(client, order["id"]), last)
+        messages = wait_until(lambda: (lambda found: found if len(found) == 2 else None)(
+            with_subject(mail, user["email"], subject)), timeout=30, what="the second changed email")
+        assert last["flight_number"] in messages[1]["Subject"]
+        payloads = [published.wait("booking_changed", order["id"], change_id=c["id"]) for c in (quoted, second)]
+
+    # the events again, as a relay or a redelivery would publish them: nothing more is sent
+    for payload in payloads:
+        replayed(system, "order", "booking_changed", payload)
+    assert len(with_subject(mail, user["email"], subject)) == 2
+    assert len(mail.messages(to=user["email"])) == 3
+    kinds = [item["kind"] for item in notifications(client)["items"]]
+    assert kinds == ["changed", "changed", "ticketed"]  # newest first

@@ -25,6 +25,33 @@ def test_facts_that_recur_are_told_apart_by_flight_and_reason():
     assert domain.fact_key(domain.DISRUPTED, dict(delayed, reason="cancelled")) == "f1:cancelled"
 
 
+def test_each_change_of_a_booking_is_its_own_fact():
+    first = {"order_id": "o1", "change_id": "c1", "old_flight_id": "f1", "new_flight_id": "f2"}
+    assert domain.fact_key(domain.CHANGED, first) == "c1"
+    # changed back to the first flight later: another change, another message
+    assert domain.fact_key(domain.CHANGED, dict(first, change_id="c2", old_flight_id="f2", new_flight_id="f1")) == "c2"
+
+
+def test_the_flights_of_a_change_read_as_legs():
+    fact = {"old_flight_id": "f1", "new_flight_id": "f2", "old_flight": {"flight_number": "GA400"},
+            "new_flight": {"flight_number": "GA402"}}
+    assert domain.changed_flights(fact) == ({"flight_number": "GA400", "id": "f1"},
+                                            {"flight_number": "GA402", "id": "f2"})
+    assert domain.changed_flights(dict(fact, old_flight=None)) == (None, {"flight_number": "GA402", "id": "f2"})
+    assert domain.changed_flights({"flight_id": "f1"}) == (None, None)
+
+
+def test_the_money_of_a_change_is_one_movement():
+    fact = {"fee": 125_000, "fare_difference": -250_000, "amount_due": 0, "refund_due": 125_000}
+    assert domain.change_money(fact, "IDR") == {
+        "change_fee": "IDR 1,250.00", "fare_difference": "IDR -2,500.00",
+        "amount_charged": "", "amount_given_back": "IDR 1,250.00"}
+    charged = domain.change_money(dict(fact, fare_difference=-50_000, amount_due=75_000, refund_due=0), "IDR")
+    assert (charged["amount_charged"], charged["amount_given_back"]) == ("IDR 750.00", "")
+    assert domain.change_money({"amount": 100}, "IDR") == {
+        "change_fee": "", "fare_difference": "", "amount_charged": "", "amount_given_back": ""}
+
+
 def test_the_options_of_a_disruption_read_as_choices():
     assert domain.option_text("refund") == "Cancel the booking for a full refund."
     assert domain.option_text({"type": "move", "window_hours": 72}) == (

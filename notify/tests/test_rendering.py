@@ -33,6 +33,9 @@ def context(kind, **fact):
         "flight": domain.leg_of([LEG], fact.get("flight_id")),
         "check_in_closes": domain.local_time(fact.get("closes_at"), LEG["origin_tz"]),
         "since": domain.local_time(fact.get("since"), LEG["origin_tz"]),
+        "changed_from": fact.get("changed_from"), "changed_to": fact.get("changed_to"),
+        "exchanged": fact.get("exchanged") or [], "disruption_move": bool(fact.get("disruption_move")),
+        **domain.change_money(fact, "IDR"),
     }
 
 
@@ -134,3 +137,43 @@ def test_disrupted_says_why_and_lists_the_choices():
     unknown_flight = render(domain.DISRUPTED, context(domain.DISRUPTED, flight_id="f9", reason="aircraft_change"))
     assert unknown_flight[0] == "Your booking K7M2QX is disrupted"
     assert "the aircraft was changed and has no seat for you" in unknown_flight[1]
+
+
+LATER = domain.leg({"id": "f2", "flight_number": "GA402", "origin": "CGK", "destination": "DPS",
+                    "departure_at": "2026-12-03T23:10:00+00:00", "arrival_at": "2026-12-04T01:00:00+00:00"},
+                   {"CGK": "Asia/Jakarta", "DPS": "Asia/Makassar"})
+NEW_TICKETS = [{"number": "9991000000039", "passenger_name": "Ada Lovelace", "seat": "6C", "cabin_class": "economy"}]
+
+
+def a_change(**money):
+    return dict({"changed_from": LEG, "changed_to": LATER, "tickets": NEW_TICKETS, "exchanged": ["9991000000017"],
+                 "fee": 125_000, "fare_difference": -250_000, "amount_due": 0, "refund_due": 125_000}, **money)
+
+
+def test_changed_names_both_flights_in_local_times_the_new_tickets_and_the_money_given_back():
+    subject, text, html = render(domain.CHANGED, context(domain.CHANGED, **a_change()))
+    assert subject == "Booking K7M2QX changed to flight GA402, departing Fri 04 Dec 2026 06:10 WIB (UTC+07:00)"
+    for body in (text, html):
+        assert "K7M2QX" in body and "GA400" in body and "GA402" in body
+        assert "Tue 01 Dec 2026 15:30 WIB (UTC+07:00)" in body  # the old flight departed Jakarta
+        assert "Fri 04 Dec 2026 06:10 WIB (UTC+07:00)" in body  # the new one, the next local day
+        assert "Fri 04 Dec 2026 09:00 WITA (UTC+08:00)" in body  # and lands in Bali
+        assert "9991000000039" in body and "6C" in body
+        assert "They replace: 9991000000017" in body
+        assert "IDR 1,250.00" in body and "gave back" in body and "charged" not in body
+        assert "IDR -2,500.00" in body  # the fare difference the fee was netted with
+        assert "Travel with the new e-tickets" in body
+    assert "Dear Ada &lt;Lovelace&gt;," in html
+
+
+def test_changed_says_what_was_charged_or_that_nothing_moved():
+    _, charged, html = render(domain.CHANGED, context(domain.CHANGED, **a_change(
+        fare_difference=-50_000, amount_due=75_000, refund_due=0)))
+    for body in (charged, html):
+        assert "charged" in body and "IDR 750.00" in body and "gave back" not in body
+    _, free, _ = render(domain.CHANGED, context(domain.CHANGED, **a_change(
+        fee=0, fare_difference=0, amount_due=0, refund_due=0, disruption_move=True)))
+    assert "at no cost" in free and "No money moved" in free and "Change fee" not in free
+    # an event without the old flight's details: the email goes without them
+    subject, text, _ = render(domain.CHANGED, context(domain.CHANGED, **a_change(changed_from=None)))
+    assert "GA402" in subject and "Was:" not in text and "Now:  GA402" in text

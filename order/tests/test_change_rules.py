@@ -47,11 +47,40 @@ def test_a_dearer_flight_adds_the_party_difference_with_child_and_infant_shares(
     assert priced["amount_due"] == priced["fare_difference"] and priced["refund_due"] == 0
 
 
-def test_a_cheaper_flight_refunds_the_residual_only_when_the_fare_is_refundable():
+def test_a_cheaper_flight_on_a_refundable_fare_nets_the_fee_and_the_residual_into_one_movement():
+    # the residual exceeds the fee: only what is left of it is given back, nothing charged
     assert price_change(STANDARD, [100_000], 80_000, ["adult"]) == {
-        "fee": 10_000, "fare_difference": -20_000, "amount_due": 10_000, "refund_due": 20_000}
+        "fee": 10_000, "fare_difference": -20_000, "amount_due": 0, "refund_due": 10_000}
+    # the fee exceeds the residual: only what is left of the fee is charged, nothing given back
+    assert price_change(STANDARD, [100_000], 95_000, ["adult"]) == {
+        "fee": 10_000, "fare_difference": -5_000, "amount_due": 5_000, "refund_due": 0}
+    # they cancel out: no money moves
+    assert price_change(STANDARD, [100_000], 90_000, ["adult"]) == {
+        "fee": 10_000, "fare_difference": -10_000, "amount_due": 0, "refund_due": 0}
+    # no fee: the residual back whole
+    assert price_change(FLEX, [100_000, 75_000], 80_000, ["adult", "child"]) == {
+        "fee": 0, "fare_difference": 80_000 + 60_000 - 175_000, "amount_due": 0, "refund_due": 35_000}
+
+
+def test_a_cheaper_flight_on_a_non_refundable_fare_keeps_the_residual_and_charges_the_fee():
     not_refundable = dict(STANDARD, refundable=False)
-    assert price_change(not_refundable, [100_000], 80_000, ["adult"])["refund_due"] == 0
+    assert price_change(not_refundable, [100_000], 80_000, ["adult"]) == {
+        "fee": 10_000, "fare_difference": -20_000, "amount_due": 10_000, "refund_due": 0}
+    assert price_change(not_refundable, [100_000], 120_000, ["adult"]) == {
+        "fee": 10_000, "fare_difference": 20_000, "amount_due": 30_000, "refund_due": 0}
+
+
+@pytest.mark.parametrize("rules", [STANDARD, FLEX, dict(STANDARD, refundable=False),
+                                   dict(STANDARD, change_fee_percent=35)])
+@pytest.mark.parametrize("new_seat_fare", [0, 50_000, 80_000, 90_000, 95_000, 100_000, 130_000])
+def test_money_moves_one_way_and_the_airline_keeps_exactly_the_fee_and_a_kept_residual(rules, new_seat_fare):
+    priced = price_change(rules, [100_000], new_seat_fare, ["adult"])
+    assert priced["amount_due"] >= 0 and priced["refund_due"] >= 0
+    assert priced["amount_due"] == 0 or priced["refund_due"] == 0  # one movement, never a charge and a refund
+    kept_residual = 0 if rules["refundable"] else max(0, -priced["fare_difference"])
+    assert change_kept(dict(priced, disruption_move=False)) == priced["fee"] + kept_residual
+    # what the party holds afterwards: paid + charged - given back = new fare + kept
+    assert 100_000 + priced["amount_due"] - priced["refund_due"] == new_seat_fare + priced["fee"] + kept_residual
 
 
 def test_a_disruption_move_is_free():
@@ -185,7 +214,9 @@ def test_an_order_kept_without_fares_is_priced_at_standard_as_track_quotes_it_no
     order = a_ticketed_order(store, "f-old")
 
     quoted = changes.quote(order["_id"], "u1", {"segment": 0, "flight_id": "f-new"})
-    assert (quoted["family"], quoted["fee"], quoted["refund_due"]) == ("standard", 10_000, 20_000)
+    # standard is refundable: the 20 000 residual pays the 10 000 fee, 10 000 goes back
+    assert (quoted["family"], quoted["fee"], quoted["amount_due"], quoted["refund_due"]) == (
+        "standard", 10_000, 0, 10_000)
 
 
 def test_a_disrupted_booking_moves_free_before_until_and_pays_after(db):

@@ -116,6 +116,27 @@ def test_a_change_paid_by_card_holds_the_new_fare_and_keeps_the_fee(world, deare
     assert changed["changes"][quoted["id"]]["payment_id"] == f"p-{quoted['id']}"
 
 
+def test_booking_changed_carries_what_its_email_tells(world, dearer):
+    """The old and new flights as quoted, the new tickets as the order keeps them, the money
+    moved: notify mails the change from the event, asking nobody for each fact."""
+    changes, store, _, dispatch = world
+    order, quoted = dearer
+    changes.confirm(order["_id"], quoted["id"], "u1", GOOD_CARD)
+    [(kind, payload)] = dispatch.events
+    flights = changes.services.track.flights
+    assert kind == "booking_changed"
+    assert (payload["order_id"], payload["booking_ref"], payload["user_id"], payload["change_id"]) == (
+        order["_id"], order["booking_ref"], "u1", quoted["id"])
+    assert (payload["old_flight_id"], payload["new_flight_id"], payload["segment"]) == ("f-old", "f-new", 0)
+    for key, flight_id in (("old_flight", "f-old"), ("new_flight", "f-new")):
+        assert payload[key] == {field: flights[flight_id][field] for field in (
+            "flight_number", "origin", "destination", "departure_at", "arrival_at")}
+    assert payload["ticket_numbers"] == ["9990000000099"] and payload["exchanged"] == ["9990000000001"]
+    assert payload["tickets"] == store.find(order["_id"])["tickets"]
+    assert (payload["currency"], payload["fee"], payload["fare_difference"], payload["amount_due"],
+            payload["refund_due"], payload["disruption_move"]) == ("IDR", 10_000, 20_000, 30_000, 0, False)
+
+
 def test_a_declined_card_fails_the_change_and_changes_nothing(world, dearer):
     changes, store, ticket, _ = world
     order, quoted = dearer
@@ -281,3 +302,27 @@ def test_a_cheaper_flight_gives_the_residual_back_once_after_the_exchange(world)
     assert changes.services.payment.residuals == {quoted["id"]: 20_000}
     assert changed["amount"] == 80_000 and changed["change_kept"] == 0
     assert changed["passengers"][0]["price"] == 80_000 and changed["tickets"][0]["fare"] == 80_000
+
+
+@pytest.mark.parametrize(("new_fare", "charged", "given_back"), [
+    (80_000, 0, 10_000),  # the 20 000 residual pays the 10 000 fee: 10 000 back, nothing charged
+    (95_000, 5_000, 0),   # the 5 000 residual pays half the fee: 5 000 charged, nothing back
+])
+def test_a_cheaper_flight_with_a_fee_moves_the_money_once_netted(world, new_fare, charged, given_back):
+    changes, store, ticket, dispatch = world
+    changes.services.track.rules = dict(STANDARD)  # refundable, 10 % to change
+    changes.services.track.fares["f-new"] = new_fare
+    ticket.away = False
+    order = a_ticketed_order(store, "f-old", sold="standard")
+    quoted = changes.quote(order["_id"], "u1", {"segment": 0, "flight_id": "f-new"})
+    assert (quoted["fee"], quoted["fare_difference"], quoted["amount_due"], quoted["refund_due"]) == (
+        10_000, new_fare - 100_000, charged, given_back)
+
+    confirmed = changes.confirm(order["_id"], quoted["id"], "u1", GOOD_CARD if charged else None)
+    assert confirmed["status"] == "CONFIRMED"
+    payment = changes.services.payment
+    assert [p["amount"] for p in payment.payments.values()] == ([charged] if charged else [])
+    assert payment.residuals == ({quoted["id"]: given_back} if given_back else {})
+    changed = store.find(order["_id"])
+    assert changed["amount"] == 100_000 + charged - given_back == new_fare + 10_000
+    assert changed["change_kept"] == 10_000 and changed["tickets"][0]["fare"] == new_fare
