@@ -5,12 +5,7 @@ import pytest
 
 from common.errors import NotFound
 from tests.helpers import assert_error
-from tests.helpers.accounts import admin_client, claims_of, login, new_email, new_session, register, users_with_email
-
-
-@pytest.fixture(scope="module")
-def admin(system):
-    return admin_client(system)
+from tests.helpers.accounts import claims_of, login, new_email, new_session, register, users_with_email
 
 
 def test_the_first_admin_from_config_is_an_admin(system, admin):

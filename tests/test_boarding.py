@@ -8,14 +8,9 @@ from datetime import date
 import pytest
 
 from tests.helpers import assert_error, wait_until
-from tests.helpers.accounts import admin_client, gate_agent_client
+from tests.helpers.accounts import gate_agent_client
 from tests.helpers.checkin import boarding_status, check_in, flight_departing, ticketed
 from ticket import bcbp
-
-
-@pytest.fixture(scope="module")
-def admin(system):
-    return admin_client(system)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from tests.helpers import assert_error, wait_until
-from tests.helpers.accounts import admin_client, customer_client
+from tests.helpers.accounts import customer_client
 from tests.helpers.booking import GOOD_CARD, get_order, pay, wait_for_status
 from tests.helpers.fleet import create_airplane, schedule_flight, utc_in
 from tests.helpers.tickets import seat_statuses
@@ -31,10 +31,6 @@ def flights(system, admin, *legs, cabins=SMALL):
                                     duration=timedelta(hours=2)))
     return [ready(system, flight) for flight in made]
 
-
-@pytest.fixture
-def admin(system):
-    return admin_client(system)
 
 
 @pytest.fixture

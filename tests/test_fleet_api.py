@@ -18,11 +18,6 @@ from tests.helpers.fleet import (
 )
 
 
-@pytest.fixture(scope="module")
-def admin(system):
-    return admin_client(system)
-
-
 @pytest.mark.parametrize("method, path", [
     ("GET", "/airplane-models"), ("POST", "/airplane-models"), ("GET", "/airplane-models/x/seats"),
     ("GET", "/airplanes"), ("POST", "/airplanes"), ("GET", "/airplanes/x"), ("PATCH", "/airplanes/x"),

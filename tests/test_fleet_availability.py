@@ -3,16 +3,8 @@ lists the airplanes free the whole window (no flight within the turnaround, no
 maintenance, not retired); without a window the list is as it always was."""
 from datetime import timedelta
 
-import pytest
-
 from tests.helpers import assert_error
-from tests.helpers.accounts import admin_client
 from tests.helpers.fleet import create_airplane, create_model, schedule_flight, utc_in
-
-
-@pytest.fixture(scope="module")
-def admin(system):
-    return admin_client(system)
 
 
 def all_airplanes(admin, **params):

@@ -4,13 +4,8 @@ from datetime import timedelta
 import pytest
 
 from tests.helpers import assert_error
-from tests.helpers.accounts import admin_client, customer_client
+from tests.helpers.accounts import customer_client
 from tests.helpers.fleet import create_airplane, flight_body, recorded_fleet_events, schedule_flight, utc_in
-
-
-@pytest.fixture(scope="module")
-def admin(system):
-    return admin_client(system)
 
 
 @pytest.fixture

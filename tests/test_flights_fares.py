@@ -7,7 +7,7 @@ import pytest
 
 from common.errors import Conflict, InvalidInput, NotFound
 from tests.helpers import assert_error, wait_until
-from tests.helpers.accounts import admin_client, new_session
+from tests.helpers.accounts import new_session
 from tests.helpers.fleet import create_airplane, flight_body, schedule_flight
 
 FAMILIES = {"economy": {"light": 990000, "standard": 1250000, "flex": 1900000},
@@ -15,10 +15,6 @@ FAMILIES = {"economy": {"light": 990000, "standard": 1250000, "flex": 1900000},
 RULES = ("refundable", "refund_fee_percent", "changeable", "change_fee_percent", "free_seat_choice",
          "checked_bag_kg")
 
-
-@pytest.fixture(scope="module")
-def admin(system):
-    return admin_client(system)
 
 
 def at_utc(days_ahead, hour):

@@ -6,17 +6,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.helpers import assert_error, wait_until
-from tests.helpers.accounts import admin_client
 from tests.helpers.fleet import create_airplane, schedule_flight
 
 FIRST_LEG = {"economy": {"light": 1000000, "standard": 1200000, "flex": 1800000}, "business": 4000000}
 SECOND_LEG = {"economy": {"standard": 1300000, "flex": 1900000}, "business": 4100000}
 DIRECT = {"economy": 5000000, "business": 9000000}
 
-
-@pytest.fixture(scope="module")
-def admin(system):
-    return admin_client(system)
 
 
 @pytest.fixture(scope="module")

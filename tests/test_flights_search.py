@@ -5,15 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.helpers import assert_error, wait_until
-from tests.helpers.accounts import admin_client
 from tests.helpers.fleet import create_airplane, schedule_flight, utc_in
 
 TINY_CABINS = [{"class": "economy", "rows": [1, 1], "layout": "A-B"}]  # two seats
 
-
-@pytest.fixture(scope="module")
-def admin(system):
-    return admin_client(system)
 
 
 def local_day(days_ahead):

@@ -4,18 +4,11 @@ import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from tests.helpers import assert_error, wait_until
-from tests.helpers.accounts import admin_client
 from tests.helpers.fleet import create_airplane, schedule_flight
 
 TINY_CABINS = [{"class": "economy", "rows": [1, 1], "layout": "A-B"}]  # two seats
 
-
-@pytest.fixture(scope="module")
-def admin(system):
-    return admin_client(system)
 
 
 def a_day(days_ahead):
