@@ -8,6 +8,7 @@ import functools
 import json
 import logging
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 
 from nameko.exceptions import RemoteError
@@ -132,6 +133,16 @@ def refuse_control_characters(values):
         raise InvalidInput("Text must not contain control characters.", details={"fields": unsafe})
 
 
+def header_text(value):
+    """A request header's text. Headers travel as Latin-1, so a browser sends other letters
+    percent-encoded (UTF-8); a client sending raw UTF-8 bytes (curl) is read as UTF-8 too."""
+    try:
+        value = value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        pass
+    return urllib.parse.unquote(value)
+
+
 class JsonWsgiApp(WsgiApp):
     """Unknown routes and wrong methods answer in the JSON error model."""
 
@@ -226,16 +237,20 @@ class RouteDoc:
     responses: dict = field(default_factory=dict)
     errors: tuple = ()
     content_type: str = "application/json"
+    headers: object = None
+    token_optional: bool = False
 
 
 def route(method, path, *, summary, tags, auth=None, body=None, query=None, responses=None,
-          errors=(), content_type="application/json"):
+          errors=(), content_type="application/json", headers=None, token_optional=False):
     """Declare an endpoint. ``auth`` is None or a level of ``gateway.security.LEVELS``:
     "user" (any signed-in role), "gate" (gate agent or admin), "admin".
 
     The handler is called as ``handler(self, request, **path_values)``; when
     ``auth`` is set, ``request.caller`` holds the verified caller
-    (``id``, ``role``, ``jti``, ``exp``).
+    (``id``, ``role``, ``jti``, ``exp``). ``token_optional``: a request without an
+    ``Authorization`` header reaches the handler with ``request.caller`` None, and the
+    handler identifies the caller another way (e.g. the ``headers`` it documents, a schema).
     """
     if auth is not None and auth not in LEVELS:
         raise ValueError(f"unknown auth level {auth!r}")
@@ -244,7 +259,8 @@ def route(method, path, *, summary, tags, auth=None, body=None, query=None, resp
         @functools.wraps(fn)
         def handler(self, request, **path_values):
             refuse_control_characters({**request.args.to_dict(), **path_values})
-            request.caller = self.security.require(request, auth) if auth else None
+            token_given = not token_optional or bool(request.headers.get("Authorization"))
+            request.caller = self.security.require(request, auth) if auth and token_given else None
             return fn(self, request, **path_values)
 
         declared_errors = tuple(errors)
@@ -252,7 +268,7 @@ def route(method, path, *, summary, tags, auth=None, body=None, query=None, resp
             declared_errors += (401,) if auth == "user" else (401, 403)
         handler.__route_doc__ = RouteDoc(
             method, path, summary, list(tags), auth, body, query, dict(responses or {}),
-            declared_errors, content_type,
+            declared_errors, content_type, headers, token_optional,
         )
         return JsonHttp.decorator(method, path)(handler)
 

@@ -64,10 +64,13 @@ def build_spec(service_cls, title="Flight ticket platform API", version="1.0.0")
             )
         if doc.query is not None:
             operation["parameters"].append({"in": "query", "schema": doc.query})
+        if doc.headers is not None:
+            operation["parameters"].append({"in": "header", "schema": doc.headers})
         if doc.body is not None:
             operation["requestBody"] = {"required": True, "content": _content(doc.body)}
         if doc.auth:
-            operation["security"] = [{"bearerAuth": []}]
+            # an empty requirement: the token may be left out (the route names its other proof)
+            operation["security"] = [{"bearerAuth": []}] + ([{}] if doc.token_optional else [])
             # the roles the route admits (gateway/security.py LEVELS); absent means public
             operation["x-roles"] = roles_of(doc.auth)
         for status, schema in doc.responses.items():
@@ -79,7 +82,7 @@ def build_spec(service_cls, title="Flight ticket platform API", version="1.0.0")
             operation["responses"][str(status)] = answer
         errors = set(doc.errors)
         # any parameter can be refused (control characters are refused in every one)
-        if doc.body is not None or doc.query is not None or params:
+        if doc.body is not None or doc.query is not None or doc.headers is not None or params:
             errors.add(400)
         if doc.body is not None:
             errors.add(413)

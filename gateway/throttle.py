@@ -1,4 +1,5 @@
-"""Throttling wrong booking lookups (``GET /bookings/{ref}``, its cancel) per client address.
+"""Throttling wrong booking lookups per client address: a booking reference and a last name
+given instead of a token (``GET /bookings/{ref}``, its cancel, the boarding pass by proof).
 
 A fixed window in Redis (``common/ratelimit.py``), as auth's login throttle: every lookup
 is counted before it is compared, so concurrent guesses cannot slip past the limit
@@ -14,7 +15,7 @@ from nameko.extensions import DependencyProvider
 from common import ratelimit
 from common.cache import redis_client
 from common.config import Settings
-from common.errors import TooManyRequests
+from common.errors import NotFound, TooManyRequests
 
 
 class LookupThrottle:
@@ -39,6 +40,20 @@ class LookupThrottle:
             self.not_failed(address)
             raise TooManyRequests("Too many failed booking lookups. Try again later.",
                                   details={"retry_after": wait})
+
+    def lookup(self, address, call, *args):
+        """``call(*args)``, counted as one lookup of ``address``: a ``NotFound`` (a wrong
+        reference or name) stays counted, anything else gives its count back."""
+        self.attempt(address)
+        try:
+            answer = call(*args)
+        except NotFound:
+            raise
+        except Exception:
+            self.not_failed(address)
+            raise
+        self.not_failed(address)
+        return answer
 
     def not_failed(self, address):
         """A lookup that found its booking (or was never answered) is no failure: its

@@ -2,6 +2,7 @@
 window, the owner or booking reference + last name, a seat move, idempotency, the BCBP
 string read back field by field, the PDF417 image."""
 import concurrent.futures
+import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -109,6 +110,61 @@ def test_check_in_with_booking_reference_and_last_name(system, admin):
     assert owner.get(f"/tickets/{ada['number']}/boarding-pass").json() == response.json()
     assert_error(stranger.get(f"/tickets/{ada['number']}/boarding-pass"), 404)
     assert_error(owner.get(f"/tickets/{alan['number']}/boarding-pass"), 409, "NOT_CHECKED_IN")
+
+
+def proof(booking_ref, last_name):
+    """The boarding pass's proof without a token: headers, so the name is in no address."""
+    return {"X-Booking-Ref": booking_ref, "X-Last-Name": last_name}
+
+
+def test_the_boarding_pass_by_booking_reference_and_last_name(system, admin):
+    flight = flight_departing(system, admin, hours=4)
+    owner, order, tickets = ticketed(system, flight["id"], {"name": "José Muñoz"}, {"name": "Alan Turing"})
+    jose, alan = sorted(tickets, key=lambda t: t["passenger_name"] != "José Muñoz")
+    anonymous, ref = system.http, order["booking_ref"]
+    checked_in = check_in(anonymous, jose["number"], booking_ref=ref, last_name="Muñoz")
+    assert checked_in.status_code == 200, checked_in.text
+    path = f"/tickets/{jose['number']}/boarding-pass"
+
+    # the right proof, case and accents aside, plain or percent-encoded UTF-8 (how a browser
+    # sends what Latin-1 cannot carry) or raw UTF-8 (curl): the pass, and its barcode
+    for last_name in ("MUNOZ", "mu%C3%B1oz", "Muñoz".encode()):
+        answer = anonymous.get(path, headers=proof(ref.lower(), last_name))
+        assert answer.status_code == 200, (last_name, answer.text)
+        assert answer.json() == checked_in.json() == owner.get(path).json()
+    image = anonymous.get(path, params={"format": "svg"}, headers=proof(ref, "Munoz"))
+    assert image.status_code == 200, image.text
+    assert image.headers["Content-Type"].startswith("image/svg+xml") and "<rect" in image.text
+
+    # a wrong proof is the same 404 as a ticket that does not exist (few of them: this system's
+    # throttle is shared with every test's booking lookups from 127.0.0.1)
+    unknown = assert_error(anonymous.get("/tickets/0000000000000/boarding-pass", headers=proof(ref, "Munoz")), 404)
+    for wrong in (proof(ref, "Turing"), proof("ZZZZZZ", "Munoz")):
+        body = assert_error(anonymous.get(path, headers=wrong), 404, unknown["error"])
+        assert body["message"] == unknown["message"]
+    # no token and no proof, or half of it: sign in
+    assert_error(anonymous.get(path), 401, "UNAUTHORIZED")
+    assert_error(anonymous.get(path, headers={"X-Booking-Ref": ref}), 401, "UNAUTHORIZED")
+    # the other passenger's proof opens their own ticket only, not checked in yet
+    assert_error(anonymous.get(f"/tickets/{alan['number']}/boarding-pass", headers=proof(ref, "turing")),
+                 409, "NOT_CHECKED_IN")
+    # a token is judged as before, proof or not: a stranger's is no owner's
+    stranger, _id = customer(system)
+    assert_error(stranger.get(path, headers=proof(ref, "Munoz")), 404)
+
+
+def test_wrong_boarding_pass_proofs_are_throttled_as_booking_lookups(make_system):
+    with make_system(services=["gateway", "order", "ticket"], REDIS_KEY_SCOPE=f"p{uuid.uuid4().hex[:8]}_",
+                     BOOKING_LOOKUP_MAX_FAILURES=3, BOOKING_LOOKUP_WINDOW=60) as system:
+        http = system.http
+        for number in ("0000000000001", "0000000000002", "0000000000003"):
+            assert_error(http.get(f"/tickets/{number}/boarding-pass", headers=proof("ABCDEF", "Guess")), 404)
+        throttled = http.get("/tickets/0000000000004/boarding-pass", params={"format": "svg"},
+                             headers=proof("ABCDEF", "Guess"))
+        assert_error(throttled, 429, "TOO_MANY_REQUESTS")
+        assert 0 < int(throttled.headers["Retry-After"]) <= 60
+        # one throttle for every proof without a token: the booking lookups are closed too
+        assert_error(http.get("/bookings/ABCDEF", params={"last_name": "Guess"}), 429, "TOO_MANY_REQUESTS")
 
 
 def test_the_boarding_pass_as_a_pdf417_image(system, admin):

@@ -306,3 +306,52 @@ def test_a_disrupted_booking_shows_the_delay_and_moves_to_another_flight_for_fre
     moved = customer.get(f"/orders/{order['id']}").json()
     assert moved["flight_id"] == earlier["id"] and "disruption" not in moved
     assert moved["amount"] == order["amount"]  # free
+
+
+def family_booking(customer, flight, *passengers):
+    """A ticketed booking of one flight in the itinerary form: ``(given, family, type, seat)``
+    per passenger (an infant with no seat, on the lap of the adult of the same number)."""
+    born = {"adult": "1990-04-01", "infant": (datetime.now() - timedelta(days=100)).date().isoformat()}
+    placed = customer.post("/orders", json={
+        "segments": [{"flight_id": flight["id"], "class": "economy"}],
+        "passengers": [{"given_name": given, "family_name": family, "birth_date": born[kind], "type": kind,
+                        "seats": [seat]} for given, family, kind, seat in passengers]})
+    assert placed.status_code == 201, placed.text
+    pay_by_api(customer, placed.json()["id"], GOOD_CARD)
+    return wait_for_status(customer, placed.json()["id"], "TICKETED", timeout=30)
+
+
+def test_a_booking_managed_without_logging_in_checks_in_on_a_phone(browser, system):
+    flight = flight_departing(system, admin_client(system), hours=5)
+    _email, customer = account(system, "Joko Widodo")
+    order = family_booking(customer, flight, ("Joko", "Widodo", "adult", "6A"), ("Rina", "Wijaya", "adult", "6B"),
+                           ("Sari", "Widodo", "infant", None))
+
+    result = browser.run("manage_check_in", "phone", device="phone", booking_ref=order["booking_ref"],
+                         last_name="widodo", other_passenger="Rina Wijaya", infant="Sari Widodo")
+    assert not serious_violations(result), json.dumps(result["axe"], indent=1)
+    assert_no_wider_than_the_phone(result["widths"])
+    rina = next(t for t in order["tickets"] if t["passenger_name"] == "Rina Wijaya")
+    boarding_pass = customer.get(f"/tickets/{rina['number']}/boarding-pass").json()
+    assert (boarding_pass["seat"], boarding_pass["status"]) == ("6B", "checked_in")
+
+
+def test_a_disrupted_booking_managed_without_logging_in_is_refunded_in_full_on_a_phone(browser, system):
+    admin = admin_client(system)
+    flight = new_flight(system, create_airplane(admin), days=54, fares=FAMILY_FARES)
+    email, customer = account(system, "Kartika Late")
+    order = light_fare_booking(customer, flight, "Kartika", "Late")  # a light fare: nothing back, but for this
+    departure = datetime.fromisoformat(flight["departure_at"]) + timedelta(hours=4)
+    delayed = admin.patch(f"/flights/{flight['id']}/status",
+                          json={"status": "delayed", "departure_at": departure.isoformat()})
+    assert delayed.status_code == 200, delayed.text
+    wait_until(lambda: customer.get(f"/orders/{order['id']}").json().get("disruption"), timeout=30,
+               what="the booking disrupted")
+
+    result = browser.run("manage_disrupted", "phone", device="phone", booking_ref=order["booking_ref"],
+                         last_name="LATE", flight=flight, delay="4 h", email=email, password=PASSWORD,
+                         order_id=order["id"])
+    assert not serious_violations(result), json.dumps(result["axe"], indent=1)
+    assert_no_wider_than_the_phone(result["widths"])
+    refunded = wait_for_status(customer, order["id"], "REFUNDED")
+    assert refunded["refund"]["amount"] == order["amount"]

@@ -152,15 +152,18 @@ def pass_answer(ticket, done, departure_at):
 
 # -- the boarding pass, the gate, the departure ------------------------------------------------
 
-def boarding_pass(session, number, user_id):
-    ticket = store.ticket(session, number)
-    if ticket is None or ticket.user_id != str(user_id):
-        raise NotFound(NOT_YOURS, details={"ticket_number": number})
-    done = checkins.check_in(session, number)
-    if done is None or done.bcbp is None:
-        raise Conflict("This passenger has not checked in.", code="NOT_CHECKED_IN",
-                       details={"ticket_number": number})
-    return pass_answer(ticket, done, store.scheduled_flight(session, ticket.flight_id).departure_at)
+def boarding_pass(db, services, request):
+    """``request`` is a loaded ``TicketAccessSchema``: the owner, or the booking reference and
+    the passenger's last name, as at check-in; answers ``BoardingPassSchema``."""
+    number = request["ticket_number"]
+    with db.get_session() as session:
+        ticket = store.ticket(session, number)
+        _identify(services, ticket, request)
+        done = checkins.check_in(session, number)
+        if done is None or done.bcbp is None:
+            raise Conflict("This passenger has not checked in.", code="NOT_CHECKED_IN",
+                           details={"ticket_number": number})
+        return pass_answer(ticket, done, store.scheduled_flight(session, ticket.flight_id).departure_at)
 
 
 def board(session, flight_id, scanned):

@@ -437,12 +437,14 @@ class CheckInBodySchema(Schema):
     seat = SeatLabel(metadata={"description": "move to this free seat of the same cabin", "example": "14C"})
 
 
-class CheckInRequestSchema(CheckInBodySchema):
+class TicketAccessSchema(Schema):
+    """Who asks for a ticket's check-in or boarding pass: its owner (``user_id``), or anyone
+    with the booking reference and the passenger's last name."""
+
     ticket_number = fields.String(required=True, validate=validate.Length(min=1, max=32))
     user_id = _id(load_default=None, allow_none=True)
     booking_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=16))
     last_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
-    seat = SeatLabel(load_default=None, allow_none=True)
 
     @validates_schema
     def check_who(self, data, **kwargs):
@@ -450,9 +452,28 @@ class CheckInRequestSchema(CheckInBodySchema):
             raise ValidationError("Sign in, or give the booking reference and the last name.", "booking_ref")
 
 
+class CheckInRequestSchema(TicketAccessSchema):
+    seat = SeatLabel(load_default=None, allow_none=True)
+
+
 class BoardingScanSchema(Schema):
     bcbp = fields.String(required=True, validate=validate.Length(min=1, max=500),
                          metadata={"description": "the IATA BCBP string read from the boarding pass"})
+
+
+class BoardingPassProofSchema(Schema):
+    """``GET /tickets/{number}/boarding-pass`` without a token: the proof that checks in, as
+    request headers, so the passenger's name stays out of addresses, histories and access logs."""
+
+    booking_ref = fields.String(data_key="X-Booking-Ref", validate=[validate.Length(min=1, max=16),
+                                                                    no_control_characters],
+                                metadata={"description": "the booking reference (without a bearer token)",
+                                          "example": "K7M2QX"})
+    last_name = fields.String(data_key="X-Last-Name", validate=[validate.Length(min=1, max=100),
+                                                                no_control_characters],
+                              metadata={"description": "the passenger's last name (without a bearer token), "
+                                        "case and accents aside; percent-encoded UTF-8 when it is not plain "
+                                        "ASCII (as encodeURIComponent writes it)", "example": "Lovelace"})
 
 
 class BoardingPassQuerySchema(Schema):

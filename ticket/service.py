@@ -28,6 +28,7 @@ from ticket.schemas import (
     OrderClosedSchema,
     OrderPaidSchema,
     OrderRefSchema,
+    TicketAccessSchema,
 )
 
 log = logging.getLogger(__name__)
@@ -246,9 +247,13 @@ class TicketService:
         return checkin.check_in(self.db, self.services, self.settings, request, self.dispatch)
 
     @rpc
-    def boarding_pass(self, ticket_number, user_id):
-        with self.db.get_session() as session:
-            return checkin.boarding_pass(session, str(ticket_number), user_id)
+    def boarding_pass(self, ticket_number, user_id=None, booking_ref=None, last_name=None):
+        """The pass of a checked-in ticket, to whoever may check it in (``check_in``)."""
+        request = load_or_raise(TicketAccessSchema(), {
+            "ticket_number": str(ticket_number), "user_id": user_id, "booking_ref": booking_ref,
+            "last_name": last_name,
+        })
+        return checkin.boarding_pass(self.db, self.services, request)
 
     @rpc
     def board(self, flight_id, bcbp):

@@ -28,17 +28,7 @@ class ManageBookingRoutes:
         return json_response(self._looked_up(request, self.rpc.order.cancel_booking, booking_ref, body["last_name"]))
 
     def _looked_up(self, request, call, booking_ref, last_name):
-        client = self.client_address(request)
-        self.lookup_throttle.attempt(client)
-        try:
-            answer = call(booking_ref, last_name)
-        except NotFound:
-            raise  # a wrong reference or name: the attempt stays counted
-        except Exception:
-            self.lookup_throttle.not_failed(client)
-            raise
-        self.lookup_throttle.not_failed(client)
-        return answer
+        return self.lookup_throttle.lookup(self.client_address(request), call, booking_ref, last_name)
 
     @route("GET", "/admin/orders", summary="Find orders (admin): by exactly one of booking_ref, email (the "
            "customer's) or flight_id, newest first", tags=["booking"], auth="admin", query=StaffOrdersQuerySchema,

@@ -1,15 +1,17 @@
-"""Online check-in, boarding passes and the gate. Check-in is open to the ticket's
-owner (a bearer token) and to anyone with the booking reference and the passenger's
-last name (no token): ticket asks order to verify them. The gate (the scan, the
+"""Online check-in, boarding passes and the gate. Check-in and the boarding pass are open
+to the ticket's owner (a bearer token) and to anyone with the booking reference and the
+passenger's last name (no token): ticket asks order to verify them; the boarding pass takes
+them as headers, so the name is in no address, and counts wrong ones as booking lookups. The gate (the scan, the
 boarding list) is for gate agents and admins (``auth="gate"``)."""
 from werkzeug.wrappers import Response
 
 from common.errors import Unauthorized, load_or_raise
-from gateway.http import JSON_CONTENT_SECURITY_POLICY, json_body, json_response, route
+from gateway.http import JSON_CONTENT_SECURITY_POLICY, header_text, json_body, json_response, route
 from ticket.barcode import SVG_CONTENT_TYPE, pdf417_svg
 from ticket.schemas import (
     BoardedSchema,
     BoardingListSchema,
+    BoardingPassProofSchema,
     BoardingPassQuerySchema,
     BoardingPassSchema,
     BoardingScanSchema,
@@ -37,17 +39,36 @@ class CheckInRoutes:
         ))
 
     @route("GET", "/tickets/<ticket_number>/boarding-pass", summary="The boarding pass of a checked-in "
-           "ticket: its IATA BCBP string and flight (JSON), or ?format=svg the PDF417 barcode",
-           tags=CHECK_IN, auth="user", query=BoardingPassQuerySchema,
+           "ticket: its IATA BCBP string and flight (JSON), or ?format=svg the PDF417 barcode. As the ticket's "
+           "owner with a bearer token, or without one by the headers X-Booking-Ref and X-Last-Name (the "
+           "passenger's; wrong guesses are throttled per client, as booking lookups)",
+           tags=CHECK_IN, auth="user", token_optional=True, query=BoardingPassQuerySchema,
+           headers=BoardingPassProofSchema,
            responses={200: {"application/json": BoardingPassSchema, SVG_CONTENT_TYPE: {"type": "string"}}},
-           errors=(404, 409))
+           errors=(404, 409, 429))
     def boarding_pass(self, request, ticket_number):
         query = load_or_raise(BoardingPassQuerySchema(), request.args.to_dict())
-        boarding_pass = self.rpc.ticket.boarding_pass(ticket_number, request.caller.id)
+        if request.caller is not None:
+            boarding_pass = self.rpc.ticket.boarding_pass(ticket_number, request.caller.id)
+        else:
+            proof = self._proof_headers(request)
+            boarding_pass = self.lookup_throttle.lookup(
+                self.client_address(request), self.rpc.ticket.boarding_pass,
+                ticket_number, None, proof["booking_ref"], proof["last_name"])
         if query.get("format") == "svg":
             return Response(pdf417_svg(boarding_pass["bcbp"]), mimetype=SVG_CONTENT_TYPE,
                             headers={"Content-Security-Policy": JSON_CONTENT_SECURITY_POLICY})
         return json_response(boarding_pass)
+
+    @staticmethod
+    def _proof_headers(request):
+        names = [field.data_key for field in BoardingPassProofSchema().fields.values()]
+        proof = load_or_raise(BoardingPassProofSchema(), {
+            name: header_text(request.headers[name]) for name in names if request.headers.get(name)})
+        if not (proof.get("booking_ref") and proof.get("last_name")):
+            raise Unauthorized("Sign in, or give the booking reference and the passenger's last name "
+                               "(X-Booking-Ref, X-Last-Name).", code="UNAUTHORIZED")
+        return proof
 
     @route("POST", "/flights/<flight_id>/boarding", summary="Board a passenger at the gate by scanning the "
            "boarding pass (its BCBP string); 409 ALREADY_BOARDED, NOT_CHECKED_IN, WRONG_FLIGHT (gate agent or admin)",

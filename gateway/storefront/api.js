@@ -116,11 +116,16 @@ const FIELD_NAMES = {
   booking_ref: "Booking reference",
 };
 
+// objects whose fields name themselves ("Card number", not "card Card number")
+const GROUPS = { card: "Card" };
+
 function fieldName(path) {
   const words = [];
   for (let i = 0; i < path.length; i += 1) {
     const part = path[i];
-    if (part === "passengers" && /^\d+$/.test(path[i + 1] ?? "")) {
+    if (part in GROUPS) {
+      if (i === path.length - 1 || path[i + 1] === "_schema") words.push(GROUPS[part]);
+    } else if (part === "passengers" && /^\d+$/.test(path[i + 1] ?? "")) {
       words.push(`Passenger ${Number(path[i + 1]) + 1}`);
       i += 1;
     } else if (part === "segments" && /^\d+$/.test(path[i + 1] ?? "")) {

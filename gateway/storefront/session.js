@@ -53,3 +53,25 @@ export const drafts = {
     sessionStorage.removeItem(`storefront.draft.${key}`);
   },
 };
+
+// A booking opened without logging in (#/manage): its reference and the last name given,
+// kept for this tab so that check-in and the boarding pass can use them, and the manage page
+// can show the booking again; never in the address (so not in the browser's history).
+const PROOF_KEY = "storefront.booking-proof";
+
+export const bookingProof = {
+  get() {
+    try {
+      const proof = JSON.parse(sessionStorage.getItem(PROOF_KEY));
+      return proof?.ref && proof?.lastName ? proof : null;
+    } catch {
+      return null;
+    }
+  },
+  save(ref, lastName) {
+    sessionStorage.setItem(PROOF_KEY, JSON.stringify({ ref, lastName }));
+  },
+  clear() {
+    sessionStorage.removeItem(PROOF_KEY);
+  },
+};

@@ -237,11 +237,13 @@ SCENARIOS = {"journey": journey, "accessibility": accessibility}
 def run(browser, request):
     # they build on this module's steps
     from tests.helpers.browser_changes import SCENARIOS as CHANGE_SCENARIOS
+    from tests.helpers.browser_manage import SCENARIOS as MANAGE_SCENARIOS
     from tests.helpers.browser_trips import SCENARIOS as TRIP_SCENARIOS
 
     tab = Tab(browser, request["base_url"], request["name"], request["device"])
     try:
-        result = {**SCENARIOS, **TRIP_SCENARIOS, **CHANGE_SCENARIOS}[request["scenario"]](tab, **request["kwargs"])
+        scenarios = {**SCENARIOS, **TRIP_SCENARIOS, **CHANGE_SCENARIOS, **MANAGE_SCENARIOS}
+        result = scenarios[request["scenario"]](tab, **request["kwargs"])
     finally:
         tab.close()
     return result

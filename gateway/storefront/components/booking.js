@@ -62,6 +62,13 @@ export function passengersList(order) {
 
 const TICKET_STATUS = { issued: "Valid", exchanged: "Exchanged for a new one", cancelled: "Cancelled" };
 
+// "Check in" for a valid ticket of a confirmed booking (an infant's, without a seat, travels
+// with its adult's): a link to #/check-in/<number>, with `query` (e.g. "?by=reference")
+export function checkInLink(order, ticket, query = "") {
+  if (ticket.status !== "issued" || order.status !== "TICKETED" || order.cancellation_requested_at || !ticket.seat) return null;
+  return h("a", { href: `#/check-in/${encodeURIComponent(ticket.number)}${query}`, "aria-label": `Check in ${ticket.passenger_name}, ticket ${ticket.number}` }, "Check in");
+}
+
 // checkIn(ticket) → an element (a link) or null, for the last column
 export function ticketsTable(order, flights, { checkIn, caption = "E-tickets" } = {}) {
   if (!order.tickets?.length) return null;

@@ -46,8 +46,10 @@ async function whatHappened(disruption, flight, from, to) {
   }
 }
 
-// → the notice (an element); cancel(event) is the booking's cancellation (the refund option)
-export async function disruptionNotice(order, flights, cancel) {
+// → the notice (an element); cancel(event) is the booking's cancellation (the refund option).
+// loginToMove: the login page's address that returns to the booking, where the traveller is
+// not logged in (#/manage): moving is the owner's (the change endpoints need the token).
+export async function disruptionNotice(order, flights, cancel, { loginToMove = null } = {}) {
   const { disruption } = order;
   const flight = flights.find((f) => (f.flight_id || f.id) === disruption.flight_id) || flights[disruption.segment];
   const [from, to] = await Promise.all([airport(flight.origin), airport(flight.destination)]);
@@ -65,8 +67,11 @@ export async function disruptionNotice(order, flights, cancel) {
       return h("li", {},
         h("p", {}, h("strong", {}, "Move to another flight"),
           `: free of charge, to a flight of the same route leaving ${from.city || from.name} by ${dateTime(option.until, from.tz)} (local time).`),
-        h("p", {}, h("a", { class: "button primary", href: `#/change/${encodeURIComponent(order.id)}/${disruption.segment}` },
-          "Move to another flight")));
+        loginToMove
+          ? h("p", { class: "login-to-move" }, "Moving needs logging in as the traveller who booked. ",
+            h("a", { href: loginToMove }, "Log in to move to another flight"), " (you come back to this booking).")
+          : h("p", {}, h("a", { class: "button primary", href: `#/change/${encodeURIComponent(order.id)}/${disruption.segment}` },
+            "Move to another flight")));
     }
     return null;
   }) : [];

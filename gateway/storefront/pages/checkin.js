@@ -1,7 +1,9 @@
-// #/check-in/<ticket number> — online check-in of one of the traveller's tickets
-// (POST /tickets/{number}/check-in, optionally moving to another free seat of the same
-// cabin), then the boarding pass: its details (GET /tickets/{number}/boarding-pass) and
-// its PDF417 barcode (?format=svg, fetched with the traveller's token and shown as an image).
+// #/check-in/<ticket number> — online check-in of one ticket (POST /tickets/{number}/check-in,
+// optionally moving to another free seat of the same cabin), then the boarding pass: its
+// details (GET /tickets/{number}/boarding-pass) and its PDF417 barcode (?format=svg, fetched
+// and shown as an image). As the logged-in owner, or (?by=reference, from #/manage) without
+// logging in, by the booking reference and the passenger's last name kept for the tab
+// (session.js bookingProof): the pass takes them as headers, never in an address.
 
 import { airport } from "../airports.js";
 import { api, ApiError } from "../api.js";
@@ -10,21 +12,53 @@ import { flightSummary } from "../components/flight-summary.js";
 import { seatMap } from "../components/seat-map.js";
 import { h } from "../dom.js";
 import { cabinName, dateTime } from "../format.js";
-import { session } from "../session.js";
+import { bookingProof, session } from "../session.js";
 
 const STATES = { checked_in: "Checked in", boarded: "Boarded", no_show: "Did not board" };
 
-// the barcode image: the SVG asked with the bearer token, shown through a data: address (the
-// page's policy allows images from itself and data: only)
-async function barcode(number) {
+// The ticket's owner, with the token.
+function ownerAccess(path) {
+  return {
+    ticket: () => api(path, { auth: true }),
+    checkIn: (body) => api(`${path}/check-in`, { method: "POST", auth: true, body }),
+    pass: () => api(`${path}/boarding-pass`, { auth: true }),
+    headers: () => ({ Authorization: `Bearer ${session.accessToken()}` }),
+    back: (ticket) => `#/trip/${encodeURIComponent(ticket.order_id)}`,
+  };
+}
+
+// Anyone with the booking reference and a passenger's last name (#/manage): the booking names
+// every passenger, and the API wants this ticket's passenger's last name (the last word of the
+// name, as on a boarding pass), percent-encoded in the header (headers carry Latin-1 only).
+function proofAccess(path, number, proof) {
+  let lastName = proof.lastName;
+  const headers = () => ({ "X-Booking-Ref": proof.ref, "X-Last-Name": encodeURIComponent(lastName) });
+  return {
+    async ticket() {
+      const booking = await api(`/bookings/${encodeURIComponent(proof.ref)}`, { query: { last_name: proof.lastName } });
+      const ticket = booking.tickets?.find((t) => t.number === number);
+      if (!ticket) throw new ApiError(404, { error: "NOT_FOUND", message: "This booking has no such ticket." });
+      lastName = ticket.passenger_name.trim().split(/\s+/).pop();
+      return ticket;
+    },
+    checkIn: (body) => api(`${path}/check-in`, { method: "POST", body: { ...body, booking_ref: proof.ref, last_name: lastName } }),
+    pass: () => api(`${path}/boarding-pass`, { headers: headers() }),
+    headers,
+    back: () => "#/manage",
+  };
+}
+
+// the barcode image: the SVG asked with the caller's token or proof (an <img src> can send
+// neither), shown through a data: address (the page's policy allows images from itself and data: only)
+async function barcode(number, access) {
   const response = await fetch(`/tickets/${encodeURIComponent(number)}/boarding-pass?format=svg`, {
-    headers: { Authorization: `Bearer ${session.accessToken()}`, Accept: "image/svg+xml" },
+    headers: { ...access.headers(), Accept: "image/svg+xml" },
   });
   if (!response.ok) throw new ApiError(response.status, { message: "The barcode could not be loaded." });
   return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(await response.text())}`;
 }
 
-async function passView(pass) {
+async function passView(pass, access) {
   const from = await airport(pass.flight.origin);
   const to = await airport(pass.flight.destination);
   const image = h("img", {
@@ -32,7 +66,7 @@ async function passView(pass) {
     alt: `Boarding pass barcode (PDF417) for ${pass.passenger_name}, flight ${pass.flight.flight_number}, seat ${pass.seat || "none"}`,
   });
   const slot = errorSlot();
-  barcode(pass.ticket_number).then((src) => { image.src = src; }).catch((error) => {
+  barcode(pass.ticket_number, access).then((src) => { image.src = src; }).catch((error) => {
     image.remove();
     slot.show(error);
   });
@@ -65,24 +99,35 @@ async function windowNote(error, flight) {
 
 export default {
   async render(route, { go }) {
-    if (!session.loggedIn()) {
-      go(`#/login?next=${encodeURIComponent(route.hash)}`);
-      return null;
-    }
     const number = route.args[0];
     const path = `/tickets/${encodeURIComponent(number)}`;
-    const ticket = await api(path, { auth: true });
+    let access;
+    if (route.params.get("by") === "reference") {
+      const proof = bookingProof.get();
+      if (!proof) {
+        return h("section", {}, h("h1", {}, "Check in"),
+          h("p", {}, "Find your booking first, with its reference and a passenger's last name: ",
+            h("a", { href: "#/manage" }, "Manage a booking"), "."));
+      }
+      access = proofAccess(path, number, proof);
+    } else if (!session.loggedIn()) {
+      go(`#/login?next=${encodeURIComponent(route.hash)}`);
+      return null;
+    } else {
+      access = ownerAccess(path);
+    }
+    const ticket = await access.ticket();
     const flight = await api(`/flights/${encodeURIComponent(ticket.flight_id)}`);
-    const back = h("p", {}, h("a", { href: `#/trip/${encodeURIComponent(ticket.order_id)}` }, "Back to the booking"));
+    const back = h("p", {}, h("a", { href: access.back(ticket) }, "Back to the booking"));
 
     let pass = null;
     try {
-      pass = await api(`${path}/boarding-pass`, { auth: true });
+      pass = await access.pass();
     } catch (error) {
       if (!(error instanceof ApiError) || error.code !== "NOT_CHECKED_IN") throw error;
     }
     if (pass) {
-      return h("section", {}, h("h1", {}, `Boarding pass: ${pass.passenger_name}`), await passView(pass), back);
+      return h("section", {}, h("h1", {}, `Boarding pass: ${pass.passenger_name}`), await passView(pass, access), back);
     }
 
     const summary = await flightSummary(flight);
@@ -111,9 +156,9 @@ export default {
       errors.clear();
       submit.disabled = true;
       try {
-        const done = await api(`${path}/check-in`, { method: "POST", auth: true, body: chosen.seat ? { seat: chosen.seat } : {} });
+        const done = await access.checkIn(chosen.seat ? { seat: chosen.seat } : {});
         view.replaceChildren(h("h1", { tabindex: "-1" }, `Boarding pass: ${done.passenger_name}`),
-          h("p", { class: "alert alert-ok", role: "status" }, "You're checked in."), await passView(done), back);
+          h("p", { class: "alert alert-ok", role: "status" }, "You're checked in."), await passView(done, access), back);
         view.querySelector("h1").focus();
         document.title = `Boarding pass — Fly`;
       } catch (error) {

@@ -1,15 +1,19 @@
 // #/manage — manage a booking without logging in: the booking reference and any
 // passenger's last name find it (GET /bookings/{ref}?last_name=) and cancel it
-// (POST /bookings/{ref}/cancel, the same proof), the refund shown. The last name stays in
-// the page (never in the address, so not in the browser's history).
+// (POST /bookings/{ref}/cancel, the same proof), the refund shown; a disruption in words with
+// its options (the refund; moving needs logging in); check-in by the same proof
+// (#/check-in/<number>?by=reference). The proof is kept for the tab (session.js bookingProof),
+// never in the address (so not in the browser's history); coming back shows the booking again.
 
 import { api, ApiError } from "../api.js";
 import {
-  CANCELLABLE, HEADINGS, cancelPanel, flightsView, orderFlights, passengersList, refundNote, ticketsTable,
+  CANCELLABLE, HEADINGS, cancelPanel, checkInLink, flightsView, orderFlights, passengersList, refundNote, ticketsTable,
 } from "../components/booking.js";
+import { disruptionNotice } from "../components/disruption.js";
 import { errorSlot } from "../components/errors.js";
 import { announce, append, field, h } from "../dom.js";
 import { ORDER_STATUS, money } from "../format.js";
+import { bookingProof } from "../session.js";
 
 const POLL_MS = 1000;
 const POLL_LIMIT = 90;
@@ -28,12 +32,15 @@ function inWords(error) {
 }
 
 export default {
-  render(route, context) {
+  async render(route, context) {
+    const kept = bookingProof.get();
     const reference = h("input", {
       type: "text", name: "booking_ref", required: true, maxlength: 6, autocomplete: "off", spellcheck: "false",
-      autocapitalize: "characters", value: route.params.get("ref") || "", class: "code-input",
+      autocapitalize: "characters", value: route.params.get("ref") || kept?.ref || "", class: "code-input",
     });
-    const lastName = h("input", { type: "text", name: "last_name", required: true, maxlength: 50, autocomplete: "family-name" });
+    const lastName = h("input", {
+      type: "text", name: "last_name", required: true, maxlength: 50, autocomplete: "family-name", value: kept?.lastName || "",
+    });
     const errors = errorSlot();
     const cancelErrors = errorSlot();
     const result = h("div", { class: "manage-result" });
@@ -59,7 +66,7 @@ export default {
         booking = await api(`/bookings/${encodeURIComponent(proof.ref)}/cancel`, {
           method: "POST", body: { last_name: proof.lastName },
         });
-        show();
+        await show();
         announce(HEADINGS[booking.status] || "Cancelled");
         poll();
       } catch (error) {
@@ -68,7 +75,10 @@ export default {
       }
     }
 
-    function show() {
+    async function show() {
+      const disruption = booking.disruption ? await disruptionNotice(booking, flights, cancel, {
+        loginToMove: `#/login?next=${encodeURIComponent(`#/trip/${booking.id}`)}`,
+      }) : null;
       const title = booking.cancellation_requested_at && booking.status === "TICKETED"
         ? "Cancelling your booking" : HEADINGS[booking.status] || ORDER_STATUS[booking.status];
       result.replaceChildren();
@@ -80,12 +90,14 @@ export default {
           flightsNode,
           passengersList(booking),
           h("p", { class: "total" }, "Total ", h("strong", {}, money(booking.amount, booking.currency)))),
+        disruption,
         booking.status === "PAID" ? h("p", { class: "alert alert-info", role: "status" }, "Issuing the e-tickets…") : null,
         refundNote(booking, Boolean(booking.cancellation_requested_at && booking.status === "TICKETED")),
-        ticketsTable(booking, flights),
+        ticketsTable(booking, flights, { checkIn: (ticket) => checkInLink(booking, ticket, "?by=reference") }),
         booking.status === "PENDING_PAYMENT"
           ? h("p", { class: "muted" }, "Not paid yet: the traveller who booked pays from their account.") : null,
-        CANCELLABLE.has(booking.status) && !booking.cancellation_requested_at ? cancelPanel(booking, cancel) : null,
+        CANCELLABLE.has(booking.status) && !booking.cancellation_requested_at && !disruption
+          ? cancelPanel(booking, cancel) : null,
         cancelErrors.element,
       ]);
     }
@@ -101,7 +113,7 @@ export default {
           // a missed look: the next one may work
         }
         if (before !== booking.status + Boolean(booking.refund)) {
-          show();
+          await show();
           announce(HEADINGS[booking.status] || booking.status);
         }
       }
@@ -132,13 +144,28 @@ export default {
       result.replaceChildren();
       try {
         await look();
-        show();
+        bookingProof.save(ref, name);
+        await show();
         result.querySelector("h2").focus();
         poll();
       } catch (error) {
         errors.show(inWords(error));
       } finally {
         findButton.disabled = false;
+      }
+    }
+
+    // back from check-in (or a reload): the booking this tab last opened, shown again
+    if (kept) {
+      proof = kept;
+      try {
+        await look();
+        await show();
+        poll();
+      } catch {
+        bookingProof.clear();
+        booking = null;
+        result.replaceChildren();
       }
     }
 

@@ -6,7 +6,7 @@
 import { api } from "../api.js";
 import { errorSlot } from "../components/errors.js";
 import {
-  CANCELLABLE, HEADINGS, cancelPanel, orderFlights, passengersList, refundNote, segmentsList, ticketsTable,
+  CANCELLABLE, HEADINGS, cancelPanel, checkInLink, orderFlights, passengersList, refundNote, segmentsList, ticketsTable,
 } from "../components/booking.js";
 import { changeAction } from "../components/changes.js";
 import { disruptionNotice } from "../components/disruption.js";
@@ -33,11 +33,7 @@ export default {
     const body = h("div", {});
     const errors = errorSlot();
 
-    // a valid ticket (an infant's travels with its adult's): check in, or see the boarding pass
-    function checkIn(ticket) {
-      if (ticket.status !== "issued" || order.status !== "TICKETED" || order.cancellation_requested_at || !ticket.seat) return null;
-      return h("a", { href: `#/check-in/${encodeURIComponent(ticket.number)}`, "aria-label": `Check in ${ticket.passenger_name}, ticket ${ticket.number}` }, "Check in");
-    }
+    const checkIn = (ticket) => checkInLink(order, ticket);
 
     async function cancel(event) {
       event.target.disabled = true;
