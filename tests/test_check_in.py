@@ -163,8 +163,19 @@ def test_wrong_boarding_pass_proofs_are_throttled_as_booking_lookups(make_system
                              headers=proof("ABCDEF", "Guess"))
         assert_error(throttled, 429, "TOO_MANY_REQUESTS")
         assert 0 < int(throttled.headers["Retry-After"]) <= 60
-        # one throttle for every proof without a token: the booking lookups are closed too
+        # one throttle for every proof without a token: check-in and the booking lookups are closed too
+        assert_error(http.post("/tickets/0000000000004/check-in", json={"booking_ref": "ABCDEF", "last_name": "Guess"}),
+                     429, "TOO_MANY_REQUESTS")
         assert_error(http.get("/bookings/ABCDEF", params={"last_name": "Guess"}), 429, "TOO_MANY_REQUESTS")
+
+
+def test_wrong_check_in_proofs_are_counted_as_booking_lookups(make_system):
+    with make_system(services=["gateway", "order", "ticket"], REDIS_KEY_SCOPE=f"c{uuid.uuid4().hex[:8]}_",
+                     BOOKING_LOOKUP_MAX_FAILURES=2, BOOKING_LOOKUP_WINDOW=60) as system:
+        guess = {"booking_ref": "ABCDEF", "last_name": "Guess"}
+        for number in ("0000000000001", "0000000000002"):
+            assert_error(system.http.post(f"/tickets/{number}/check-in", json=guess), 404)
+        assert_error(system.http.post("/tickets/0000000000003/check-in", json=guess), 429, "TOO_MANY_REQUESTS")
 
 
 def test_the_boarding_pass_as_a_pdf417_image(system, admin):

@@ -1,7 +1,8 @@
 """Online check-in, boarding passes and the gate. Check-in and the boarding pass are open
 to the ticket's owner (a bearer token) and to anyone with the booking reference and the
-passenger's last name (no token): ticket asks order to verify them; the boarding pass takes
-them as headers, so the name is in no address, and counts wrong ones as booking lookups. The gate (the scan, the
+passenger's last name (no token): ticket asks order to verify them, and the gateway counts
+wrong ones as booking lookups (one throttle per client); the boarding pass takes them as
+headers, so the name is in no address. The gate (the scan, the
 boarding list) is for gate agents and admins (``auth="gate"``)."""
 from werkzeug.wrappers import Response
 
@@ -23,9 +24,10 @@ CHECK_IN = ["check-in"]
 
 class CheckInRoutes:
     @route("POST", "/tickets/<ticket_number>/check-in", summary="Check in (from 48 h to 1 h before departure): "
-           "as the ticket's owner with a bearer token, or without one by booking reference and last name; "
-           "optionally move to a free seat of the same cabin. Checking in again answers the same pass",
-           tags=CHECK_IN, body=CheckInBodySchema, responses={200: BoardingPassSchema}, errors=(401, 404, 409))
+           "as the ticket's owner with a bearer token, or without one by booking reference and last name "
+           "(wrong guesses are throttled per client, as booking lookups); optionally move to a free seat of the "
+           "same cabin. Checking in again answers the same pass",
+           tags=CHECK_IN, body=CheckInBodySchema, responses={200: BoardingPassSchema}, errors=(401, 404, 409, 429))
     def check_in(self, request, ticket_number):
         body = load_or_raise(CheckInBodySchema(), json_body(request, required=False))
         user_id = None
@@ -34,9 +36,11 @@ class CheckInRoutes:
         elif not (body.get("booking_ref") and body.get("last_name")):
             raise Unauthorized("Sign in, or give the booking reference and the passenger's last name.",
                                code="UNAUTHORIZED")
-        return json_response(self.rpc.ticket.check_in(
-            ticket_number, user_id, body.get("booking_ref"), body.get("last_name"), body.get("seat"),
-        ))
+        arguments = (ticket_number, user_id, body.get("booking_ref"), body.get("last_name"), body.get("seat"))
+        if user_id is not None:
+            return json_response(self.rpc.ticket.check_in(*arguments))
+        return json_response(self.lookup_throttle.lookup(
+            self.client_address(request), self.rpc.ticket.check_in, *arguments))
 
     @route("GET", "/tickets/<ticket_number>/boarding-pass", summary="The boarding pass of a checked-in "
            "ticket: its IATA BCBP string and flight (JSON), or ?format=svg the PDF417 barcode. As the ticket's "
