@@ -9,16 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.helpers import assert_error, wait_until
-from tests.helpers.accounts import admin_client
 from tests.helpers.booking import GOOD_CARD, customer, get_order, pay, wait_for_status
 from tests.helpers.checkin import check_in, flight_departing, ticketed
 from tests.helpers.tickets import seat_statuses
 from ticket import bcbp
-
-
-@pytest.fixture(scope="module")
-def admin(system):
-    return admin_client(system)
 
 
 @pytest.mark.parametrize(("hours", "minutes", "code"), [
