@@ -40,7 +40,7 @@ def error(response, status, code=None):
 def stored_payments(system, order_id):
     client, db = store(system, "payment")
     try:
-        return list(db.payments.find({"order_id": order_id}))
+        return list(db.payments.find({"order_id": order_id}).sort("created_at", 1))  # oldest first
     finally:
         client.close()
 
@@ -175,3 +175,33 @@ def test_cancelling_an_order_being_ticketed_is_409_or_refunds(any_system):
     wait_for_status(client, order["id"], "REFUNDED")
     _, payments, _ = assert_each_effect_once(system, order["id"])
     assert [p["status"] for p in payments] == ["refunded"]
+
+
+def test_e_tickets_are_listed_newest_first_a_page_at_a_time(system, flight):
+    client, _ = customer(system)
+    numbers_of = {}
+    for passengers in ([{"name": "Ann Lee"}, {"name": "Bob Lee"}], [{"name": "Cy Lee"}]):
+        order = place(client, flight, *passengers)
+        pay(client, order["id"])
+        ticketed = wait_for_status(client, order["id"], "TICKETED")
+        numbers_of[order["id"]] = sorted(t["number"] for t in ticketed["tickets"])
+    first_order, second_order = numbers_of
+    everything = client.get("/tickets").json()
+    assert everything["next_cursor"] is None
+    # newest booking first, a booking's tickets in number order
+    assert [t["number"] for t in everything["items"]] == numbers_of[second_order] + numbers_of[first_order]
+
+    paged, cursor = [], None
+    for _ in range(3):
+        page = client.get("/tickets", params={"limit": 2, **({"cursor": cursor} if cursor else {})})
+        assert page.status_code == 200, page.text
+        paged += page.json()["items"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert [t["number"] for t in paged] == [t["number"] for t in everything["items"]]
+    assert cursor is None
+
+    for params in ({"limit": 0}, {"limit": 101}, {"cursor": "zzz"}, {"cursor": "WyJ4IiwgIjEiXQ"}):
+        body = error(client.get("/tickets", params=params), 400)
+        assert set(body["details"]["fields"]) <= {"limit", "cursor"}, body

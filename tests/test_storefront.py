@@ -223,6 +223,16 @@ def test_a_traveller_checks_in_on_a_phone_and_sees_the_boarding_pass(browser, sy
     assert (boarding_pass["seat"], boarding_pass["status"]) == ("14C", "checked_in")
 
 
+def test_my_trips_lists_bookings_and_e_tickets_a_page_at_a_time(browser, system, airplane):
+    flight = new_flight(system, airplane, days=27)
+    email, customer = account(system, "Dewi Lestari")
+    booked = [ticketed_booking(system, customer, flight, "Dewi Lestari", seat) for seat in ("10A", "10B", "10C")]
+    result = browser.run("my_trips_in_pages", "desktop", email=email, password=PASSWORD,
+                         references=[order["booking_ref"] for order in booked],
+                         tickets=[order["tickets"][0]["number"] for order in booked])
+    assert not serious_violations(result), json.dumps(result["axe"], indent=1)
+
+
 def test_airport_boards_and_the_messages_page(browser, system, airplane):
     flight = new_flight(system, airplane, days=41)
     email, customer = account(system, "Fitri Handayani")

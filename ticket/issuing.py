@@ -13,7 +13,7 @@ returns the ``domain.Announcement`` list to publish after it.
 from common.errors import NotFound
 from ticket import domain, holds, store
 from ticket.domain import Announcement
-from ticket.schemas import dump_ticket, dump_tickets
+from ticket.schemas import dump_ticket, dump_tickets, tickets_page
 
 
 def issue_tickets(session, event, airline_prefix):
@@ -198,8 +198,9 @@ def ticket_of_user(session, number, user_id):
     return dump_ticket(ticket)
 
 
-def tickets_of_user(session, user_id):
-    return dump_tickets(store.tickets_of_user(session, user_id))
+def tickets_of_user(session, user_id, page):
+    """``page``: a loaded ``TicketPageQuerySchema``; answers ``TicketListSchema``."""
+    return tickets_page(store.tickets_of_user(session, user_id, page["limit"] + 1, page["after"]), page["limit"])
 
 
 def tickets_of_order(session, order_id):

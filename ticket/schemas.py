@@ -5,8 +5,9 @@ The answer schemas are the one definition of what ticket returns: its answers ar
 made by dumping them, and the gateway documents its routes with them."""
 import base64
 import json
+from datetime import datetime
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates, validates_schema
 
 from common.schemas import UtcDateTime, no_control_characters
 from ticket.domain import (
@@ -290,6 +291,8 @@ class TicketSchema(Schema):
 
 class TicketListSchema(Schema):
     items = fields.List(fields.Nested(TicketSchema))
+    next_cursor = fields.String(allow_none=True, metadata={
+        "description": "give it as `cursor` for the next page; null on the last one"})
 
 
 class SeatMapSeatSchema(Schema):
@@ -385,6 +388,47 @@ class Cursor(fields.String):
 
 def cursor(*key):
     return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode("ascii")
+
+
+MY_TICKETS_MAX_PAGE = 100
+
+
+class TicketPageQuerySchema(Schema):
+    """``GET /tickets``'s query: the caller's e-tickets, newest first, a page at a time
+    (the default page is the largest, so a client that reads one page sees what it saw
+    before paging, up to 100)."""
+
+    limit = fields.Integer(load_default=MY_TICKETS_MAX_PAGE, validate=validate.Range(min=1, max=MY_TICKETS_MAX_PAGE))
+    cursor = Cursor(load_default=None, allow_none=True)
+
+    @validates("cursor")
+    def _issued_at_and_number(self, key, **_kwargs):
+        if key is not None and self._after(key) is None:
+            raise ValidationError("Not a cursor from a previous page.")
+
+    @post_load
+    def _resolve_cursor(self, data, **_kwargs):
+        """``after``: ``(issued_at, number)`` of the previous page's last ticket, or None."""
+        data["after"] = self._after(data.pop("cursor"))
+        return data
+
+    @staticmethod
+    def _after(key):
+        try:
+            issued_at = datetime.fromisoformat(key[0]) if key and len(key) == 2 else None
+        except ValueError:
+            return None
+        if issued_at is None or issued_at.tzinfo is None or not key[1].isdigit():
+            return None
+        return issued_at, key[1]
+
+
+def tickets_page(tickets, limit):
+    """``{"items", "next_cursor"}`` of ``tickets`` read with one more than ``limit``."""
+    page = tickets[:limit]
+    more = len(tickets) > limit
+    return {"items": dump_tickets(page),
+            "next_cursor": cursor(page[-1].issued_at.isoformat(), page[-1].number) if more else None}
 
 
 class AuditPageSchema(Schema):

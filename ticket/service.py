@@ -29,6 +29,7 @@ from ticket.schemas import (
     OrderPaidSchema,
     OrderRefSchema,
     TicketAccessSchema,
+    TicketPageQuerySchema,
 )
 
 log = logging.getLogger(__name__)
@@ -225,9 +226,12 @@ class TicketService:
             return issuing.ticket_of_user(session, ticket_number, user_id)
 
     @rpc
-    def list_tickets(self, user_id):
+    def list_tickets(self, user_id, limit=None, cursor=None):
+        """The user's e-tickets, newest first, a page at a time: ``{items, next_cursor}``."""
+        page = load_or_raise(TicketPageQuerySchema(), {
+            key: value for key, value in {"limit": limit, "cursor": cursor}.items() if value is not None})
         with self.db.get_session() as session:
-            return issuing.tickets_of_user(session, user_id)
+            return issuing.tickets_of_user(session, user_id, page)
 
     @rpc
     def tickets_for_order(self, order_id):

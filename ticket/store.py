@@ -460,8 +460,17 @@ def tickets_where(session, *conditions):
     ).scalars().all()
 
 
-def tickets_of_user(session, user_id):
-    return tickets_where(session, Ticket.user_id == str(user_id))
+def tickets_of_user(session, user_id, limit, after=None):
+    """The user's tickets, newest first (a booking's in number order), at most ``limit``,
+    those after ``after`` = ``(issued_at, number)`` of the previous page's last."""
+    conditions = [Ticket.user_id == str(user_id)]
+    if after is not None:
+        issued_at, number = after
+        conditions.append(sa.or_(Ticket.issued_at < issued_at,
+                                 sa.and_(Ticket.issued_at == issued_at, Ticket.number > number)))
+    return session.execute(
+        sa.select(Ticket).where(*conditions).order_by(Ticket.issued_at.desc(), Ticket.number).limit(limit)
+    ).scalars().all()
 
 
 def tickets_of_order(session, order_id):

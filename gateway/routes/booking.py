@@ -14,7 +14,7 @@ from order.schemas import (
     PlaceOrderBodySchema,
 )
 from payment.schemas import CardSchema, PaymentSchema
-from ticket.schemas import TicketListSchema, TicketSchema
+from ticket.schemas import TicketListSchema, TicketPageQuerySchema, TicketSchema
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -77,10 +77,12 @@ class BookingRoutes:
             load_or_raise(ChangeCardSchema(), {"card": body["card"]}, message="Invalid card details")
         return json_response(self.rpc.order.confirm_change(order_id, change_id, request.caller.id, body["card"]))
 
-    @route("GET", "/tickets", summary="The caller's e-tickets", tags=["booking"], auth="user",
-           responses={200: TicketListSchema})
+    @route("GET", "/tickets", summary="The caller's e-tickets, newest first, a page at a time (limit 1-100, "
+           "default 100; next_cursor gives the next page)", tags=["booking"], auth="user",
+           query=TicketPageQuerySchema, responses={200: TicketListSchema})
     def list_tickets(self, request):
-        return json_response({"items": self.rpc.ticket.list_tickets(request.caller.id)})
+        return json_response(self.rpc.ticket.list_tickets(
+            request.caller.id, request.args.get("limit"), request.args.get("cursor")))
 
     @route("GET", "/tickets/<ticket_number>", summary="One of the caller's e-tickets", tags=["booking"],
            auth="user", responses={200: TicketSchema}, errors=(404,))

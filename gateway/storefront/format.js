@@ -100,6 +100,8 @@ export function cabinName(cabin) {
   return CABINS[cabin] || cabin;
 }
 
+export const TICKET_STATUS = { issued: "Valid", exchanged: "Exchanged for a new one", cancelled: "Cancelled" };
+
 export const ORDER_STATUS = {
   PENDING_PAYMENT: "Waiting for payment",
   PAID: "Paid, issuing tickets",

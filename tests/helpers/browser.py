@@ -231,7 +231,29 @@ def accessibility(tab, flight, date, email, password, pending_order, paid_order)
     return {what: problems for what, problems in found.items() if problems}
 
 
-SCENARIOS = {"journey": journey, "accessibility": accessibility}
+def my_trips_in_pages(tab, email, password, references, tickets):
+    """"My trips" a page at a time (``?limit=2``): the first two bookings and e-tickets, then
+    "More …" adds the rest and goes away; newest first."""
+    page = tab.page
+    tab.open("#/login?next=%23%2Ftrips%3Flimit%3D2")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    tab.heading("My trips")
+    cards, rows = page.locator("li.trip h3"), page.get_by_role("table", name="Your e-tickets").locator("tbody tr")
+    expect(cards).to_have_count(2)
+    expect(rows).to_have_count(2)
+    for name, listed in (("More bookings", cards), ("More e-tickets", rows)):
+        page.get_by_role("button", name=name).click()
+        expect(listed).to_have_count(len(references))
+        expect(page.get_by_role("button", name=name)).to_be_hidden()
+    shown = {"bookings": cards.all_inner_texts(), "tickets": rows.locator("code").all_inner_texts()}
+    newest_first = {"bookings": [f"Booking {ref}" for ref in reversed(references)], "tickets": list(reversed(tickets))}
+    assert shown == newest_first, shown
+    return {"axe": {"my trips, every page": axe_violations(page)}}
+
+
+SCENARIOS = {"journey": journey, "accessibility": accessibility, "my_trips_in_pages": my_trips_in_pages}
 
 
 def run(browser, request):

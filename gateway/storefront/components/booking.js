@@ -5,7 +5,7 @@
 
 import { api } from "../api.js";
 import { button, h } from "../dom.js";
-import { cabinName, dateTime, money } from "../format.js";
+import { TICKET_STATUS, cabinName, dateTime, money } from "../format.js";
 import { drafts, session } from "../session.js";
 import { flightSummary } from "./flight-summary.js";
 
@@ -60,7 +60,6 @@ export function passengersList(order) {
     passenger.price !== undefined ? `, ${money(passenger.price, order.currency)}` : "")));
 }
 
-const TICKET_STATUS = { issued: "Valid", exchanged: "Exchanged for a new one", cancelled: "Cancelled" };
 
 // "Check in" for a valid ticket of a confirmed booking (an infant's, without a seat, travels
 // with its adult's): a link to #/check-in/<number>, with `query` (e.g. "?by=reference")

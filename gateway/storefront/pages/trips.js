@@ -1,10 +1,15 @@
-// #/trips — "my trips": the caller's bookings (GET /orders) and e-tickets (GET /tickets).
+// #/trips — "my trips": the caller's bookings (GET /orders) and e-tickets (GET /tickets), newest first.
 
 import { airport } from "../airports.js";
 import { api } from "../api.js";
-import { h } from "../dom.js";
-import { ORDER_STATUS, cabinName, dateTime, money } from "../format.js";
+import { errorSlot } from "../components/errors.js";
+import { button, h } from "../dom.js";
+import { ORDER_STATUS, TICKET_STATUS, cabinName, dateTime, money } from "../format.js";
 import { session } from "../session.js";
+
+// bookings and e-tickets a page at a time ("More …" asks the next); ?limit= sets both
+const ORDERS_PAGE = 20;
+const TICKETS_PAGE = 50;
 
 const flights = new Map();
 
@@ -27,39 +32,82 @@ async function describeSegments(segments) {
     + `(${stops}) · ${dateTime(first.departure_at, from.tz)}`;
 }
 
+// "More …": the next page of a list, asked with the cursor of the last one, appended where
+// the list is; hidden once the API says there is no next page
+function moreButton(label, cursor, nextPage, append) {
+  const errors = errorSlot();
+  let next = cursor;
+  const more = button(label, {
+    hidden: !next,
+    onclick: async () => {
+      more.disabled = true;
+      errors.clear();
+      try {
+        const page = await nextPage(next);
+        append(...await Promise.all(page.items));
+        next = page.next_cursor;
+        more.hidden = !next;
+      } catch (error) {
+        errors.show(error);
+      } finally {
+        more.disabled = false;
+      }
+    },
+  });
+  return h("div", { class: "more" }, errors.element, more);
+}
+
+async function bookingCard(order) {
+  const what = order.segments?.length > 1 ? await describeSegments(order.segments)
+    : await describe(await flightOf(order.flight_id));
+  return h("li", { class: "card trip" },
+    h("h3", {}, h("a", { href: `#/trip/${encodeURIComponent(order.id)}` }, `Booking ${order.booking_ref}`)),
+    h("p", {}, what),
+    h("p", {}, h("span", { class: `status status-${order.status.toLowerCase()}` }, ORDER_STATUS[order.status] || order.status),
+      ` · ${order.passengers.length} ${order.passengers.length === 1 ? "passenger" : "passengers"} · ${money(order.amount, order.currency)}`));
+}
+
+function ticketRow(ticket) {
+  return h("tr", {},
+    h("td", { "data-label": "Ticket number" }, h("code", {}, ticket.number)),
+    h("td", { "data-label": "Passenger" }, ticket.passenger_name),
+    h("td", { "data-label": "Seat" }, ticket.seat || "On a lap"),
+    h("td", { "data-label": "Cabin" }, cabinName(ticket.class)),
+    h("td", { "data-label": "Status" }, TICKET_STATUS[ticket.status] || "Cancelled"));
+}
+
 export default {
   async render(route, { go }) {
     if (!session.loggedIn()) {
       go(`#/login?next=${encodeURIComponent(route.hash)}`);
       return null;
     }
-    const [orders, tickets] = await Promise.all([
-      api("/orders", { auth: true, query: { limit: 50 } }),
-      api("/tickets", { auth: true }),
-    ]);
-    const lines = await Promise.all(orders.items.map(async (order) => ({
-      order,
-      what: order.segments?.length > 1 ? await describeSegments(order.segments)
-        : await describe(await flightOf(order.flight_id)),
-    })));
-    const bookings = lines.length
-      ? h("ul", { class: "trips" }, lines.map(({ order, what }) => h("li", { class: "card trip" },
-        h("h3", {}, h("a", { href: `#/trip/${encodeURIComponent(order.id)}` }, `Booking ${order.booking_ref}`)),
-        h("p", {}, what),
-        h("p", {}, h("span", { class: `status status-${order.status.toLowerCase()}` }, ORDER_STATUS[order.status] || order.status),
-          ` · ${order.passengers.length} ${order.passengers.length === 1 ? "passenger" : "passengers"} · ${money(order.amount, order.currency)}`))))
-      : h("p", { class: "card" }, "No bookings yet. ", h("a", { href: "#/" }, "Find a flight"), ".");
-    const ticketList = tickets.items.length
-      ? h("table", { class: "tickets" },
-        h("caption", { class: "visually-hidden" }, "Your e-tickets"),
-        h("thead", {}, h("tr", {}, ["Ticket number", "Passenger", "Seat", "Cabin", "Status"].map((t) => h("th", { scope: "col" }, t)))),
-        h("tbody", {}, tickets.items.map((ticket) => h("tr", {},
-          h("td", { "data-label": "Ticket number" }, h("code", {}, ticket.number)),
-          h("td", { "data-label": "Passenger" }, ticket.passenger_name),
-          h("td", { "data-label": "Seat" }, ticket.seat || "On a lap"),
-          h("td", { "data-label": "Cabin" }, cabinName(ticket.class)),
-          h("td", { "data-label": "Status" }, ticket.status === "issued" ? "Valid" : "Cancelled")))))
-      : h("p", {}, "No e-tickets yet.");
+    const asked = Number(route.params.get("limit"));
+    const limit = (fallback) => (asked >= 1 && asked <= fallback ? Math.floor(asked) : fallback);
+    const orderPage = (cursor) => api("/orders", { auth: true, query: { limit: limit(ORDERS_PAGE), cursor } });
+    const ticketPage = (cursor) => api("/tickets", { auth: true, query: { limit: limit(TICKETS_PAGE), cursor } });
+    const [orders, tickets] = await Promise.all([orderPage(), ticketPage()]);
+    let bookings = h("p", { class: "card" }, "No bookings yet. ", h("a", { href: "#/" }, "Find a flight"), ".");
+    if (orders.items.length) {
+      const list = h("ul", { class: "trips" }, await Promise.all(orders.items.map(bookingCard)));
+      const more = moreButton("More bookings", orders.next_cursor,
+        async (cursor) => { const page = await orderPage(cursor); return { ...page, items: page.items.map(bookingCard) }; },
+        (...items) => list.append(...items));
+      bookings = h("div", {}, list, more);
+    }
+    let ticketList = h("p", {}, "No e-tickets yet.");
+    if (tickets.items.length) {
+      const rows = h("tbody", {}, tickets.items.map(ticketRow));
+      const more = moreButton("More e-tickets", tickets.next_cursor,
+        async (cursor) => { const page = await ticketPage(cursor); return { ...page, items: page.items.map(ticketRow) }; },
+        (...items) => rows.append(...items));
+      ticketList = h("div", {},
+        h("table", { class: "tickets" },
+          h("caption", { class: "visually-hidden" }, "Your e-tickets"),
+          h("thead", {}, h("tr", {}, ["Ticket number", "Passenger", "Seat", "Cabin", "Status"].map((t) => h("th", { scope: "col" }, t)))),
+          rows),
+        more);
+    }
     return h("section", {},
       h("h1", {}, "My trips"),
       h("p", {}, h("a", { href: "#/notifications" }, "Messages we sent you"), " · ",
