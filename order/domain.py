@@ -259,14 +259,20 @@ def passenger_type_on(birth_date, day):
     return CHILD if age >= CHILD_FROM_AGE else INFANT
 
 
-def check_party(passengers, first_departure_day):
+def check_party(passengers, first_departure_day, last_departure_day=None):
     """Refuse a party that breaks a rule (``PassengerError``): each type is what the birth
     date makes it on the day of the first departure (born by then), an infant has no seat,
-    at least one adult, at most one infant per adult (on the adult's lap)."""
+    at least one adult, at most one infant per adult (on the adult's lap), and a travel
+    document given is still valid on the day of the last departure (UTC days)."""
+    last_departure_day = last_departure_day or first_departure_day
     for i, passenger in enumerate(passengers):
         born = passenger["birth_date"]
         if born > first_departure_day:
             raise PassengerError(f"passengers.{i}.birth_date", "Born after the first departure.")
+        expires = (passenger.get("document") or {}).get("expires")
+        if expires is not None and expires < last_departure_day:
+            raise PassengerError(f"passengers.{i}.document.expires", f"The document expires on "
+                                 f"{expires.isoformat()}, before the last flight ({last_departure_day.isoformat()}).")
         expected = passenger_type_on(born, first_departure_day)
         if passenger["type"] != expected:
             raise PassengerError(f"passengers.{i}.type", f"Born {born.isoformat()}: {expected} on the day of the "

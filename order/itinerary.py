@@ -82,7 +82,8 @@ def check_itinerary(request, flights, min_connection_minutes):
     """``InvalidInput`` naming the field if the flights do not connect or the party breaks a rule."""
     try:
         check_connections(flights, min_connection_minutes)
-        check_party(request["passengers"], flight_time(flights[0]["departure_at"]).date())
+        check_party(request["passengers"], flight_time(flights[0]["departure_at"]).date(),
+                    flight_time(flights[-1]["departure_at"]).date())
     except PassengerError as error:
         raise InvalidInput(error.message, details={"fields": {error.field: [error.message]}}) from None
 

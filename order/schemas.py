@@ -99,7 +99,8 @@ class TravelDocumentSchema(Schema):
                                                                                                 "letters or digits."))
     country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$", error="ISO 3166 alpha-2 code."),
                             metadata={"example": "ID"})
-    expires = fields.Date(required=True, metadata={"example": "2031-01-01"})
+    expires = fields.Date(required=True, metadata={
+        "example": "2031-01-01", "description": "not before the (UTC) day of the last departure"})
 
 
 class TravellerSchema(Schema):

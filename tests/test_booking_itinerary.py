@@ -122,6 +122,10 @@ def test_connections_and_parties_that_break_a_rule_are_refused_naming_the_field(
         (itinerary(out, passengers=[adult(), adult(given="Budi", born="2020-01-01")]), "passengers.1.type"),
         (itinerary(out, passengers=[adult(given="R2D2")]), "passengers"),
         (itinerary(out, out, passengers=[adult()]), "segments"),
+        # a passport that runs out before the flight home
+        (itinerary(out, back, passengers=[adult(document={"type": "passport", "number": "A1234567", "country": "ID",
+                                                         "expires": out["departure_at"][:10]})]),
+         "passengers.0.document.expires"),
     ]
     for body, field in cases:
         response = client.post("/orders", json=body)

@@ -54,6 +54,17 @@ def test_an_infant_has_no_seat():
     assert refused.value.field == "passengers.1.seats"
 
 
+def test_a_document_must_be_valid_on_the_day_of_the_last_flight():
+    def with_document(expires):
+        return dict(traveller("adult", date(1990, 4, 1)), document={"type": "passport", "expires": expires})
+    check_party([with_document(date(2026, 6, 5)), traveller("adult", date(1991, 1, 1))], DAY, date(2026, 6, 5))
+    with pytest.raises(PassengerError) as expired:
+        check_party([traveller("adult", date(1991, 1, 1)), with_document(date(2026, 6, 4))], DAY, date(2026, 6, 5))
+    assert expired.value.field == "passengers.1.document.expires" and "2026-06-05" in expired.value.message
+    with pytest.raises(PassengerError):  # one flight: its day is the last
+        check_party([with_document(date(2026, 5, 31))], DAY)
+
+
 def flight(origin, destination, departure, arrival):
     return {"origin": origin, "destination": destination, "departure_at": departure, "arrival_at": arrival}
 
