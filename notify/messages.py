@@ -83,7 +83,8 @@ class Messages:
             # order_cancelled says what the fare rules give back; without it, all of it
             "amount_to_refund": domain.money(order.get("amount") if fact.get("refund_amount") is None
                                              else fact["refund_amount"], order.get("currency")),
-            "amount_refunded": domain.money(fact.get("amount"), fact.get("currency")),
+            # a cancellation's refund in all (its changes' payments give back their parts too)
+            "amount_refunded": domain.money(fact.get("order_total") or fact.get("amount"), fact.get("currency")),
             "refund_id": fact.get("refund_id"),
             # a change: its flights (as quoted, at each airport's time) and the money it moved, once
             "changed_from": changed_from,

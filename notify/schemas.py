@@ -48,6 +48,8 @@ class PaymentRefundedSchema(EventSchema):
 
     refund_id = fields.String(load_default=None, allow_none=True)
     amount = fields.Integer(required=True)
+    # what the cancellation gives back across the order's payments (its changes' too)
+    order_total = fields.Integer(load_default=None, allow_none=True)
     currency = fields.String(required=True)
     reason = fields.String(load_default=None, allow_none=True)
 

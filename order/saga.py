@@ -481,6 +481,7 @@ class Orders:
             return
         record = {
             "refund_id": refund.get("refund_id"), "amount": refund.get("amount"),
+            "total": refund.get("order_total", refund.get("amount")),
             "reason": refund.get("reason"), "at": iso(utcnow()),
         }
         moved = self.store.mark_refunded(order_id, payment_id, record)

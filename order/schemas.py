@@ -1,7 +1,17 @@
 """marshmallow schemas for the order service's inputs and answers."""
 import re
 
-from marshmallow import Schema, ValidationError, fields, missing, post_load, pre_dump, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    missing,
+    post_dump,
+    post_load,
+    pre_dump,
+    validate,
+    validates_schema,
+)
 
 from common.schemas import UtcDateTime, no_control_characters
 from order.domain import (
@@ -260,9 +270,18 @@ class OrderRefundSchema(Schema):
     the same shape as the ``refund`` of a payment (``payment.schemas.RefundSchema``)."""
 
     refund_id = fields.String(metadata={"example": "re_65f1c0ffee0123456789abcd"})
-    amount = fields.Integer(metadata={"description": "minor units of currency"})
+    amount = fields.Integer(metadata={"description": "what the order's own payment gave back, minor units of "
+                                                     "currency"})
+    total = fields.Integer(metadata={"description": "what the refund this one is part of gives back in all (an "
+                                                    "order's cancellation across its payments, its changes' too), "
+                                                    "minor units"})
     reason = fields.String(metadata={"example": "order_cancelled"})
     at = fields.String()
+
+    @post_dump(pass_original=True)
+    def _total_of_older_records(self, data, original, **_kwargs):
+        data.setdefault("total", original.get("amount"))  # recorded before totals were noted: its own part
+        return data
 
 
 class DisruptionOptionSchema(Schema):

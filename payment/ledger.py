@@ -326,7 +326,9 @@ class Ledger:
         held = self._held(order_id)
         shares = split_refund([refundable(p) for p in held], amount)
         for held_payment, share in zip(held, shares):
-            self.refund_payment(held_payment["_id"], reason, share)
+            # each part says what the whole cancellation gives back (the order's answer, its
+            # email): the order's changes' payments may hold part of the money
+            self.refund_payment(held_payment["_id"], reason, share, order_total=sum(shares))
 
     def _held(self, order_id):
         """The payments holding the order's money, in the order refunds take from them: its
@@ -369,13 +371,17 @@ class Ledger:
             self.store.mark_partial_refunded(payment["_id"], change_id)
         return sum(p["partial_refunds"][change_id]["amount"] for p in done)
 
-    def refund_payment(self, payment_id, reason, amount=None):
+    def refund_payment(self, payment_id, reason, amount=None, order_total=None):
+        """Refund ``amount`` of the payment (None: what it holds); ``order_total``: what the
+        order's cancellation gives back across its payments, noted on each part."""
         payment = self.store.find(payment_id)
         if payment is None or payment["status"] not in (SUCCEEDED, REFUNDING, REFUNDED):
             return
         if payment["status"] == SUCCEEDED:
             refund = {"id": "re_" + self.store.new_id(), "amount": refund_amount(refundable(payment), amount),
                       "reason": reason, "at": _now().isoformat()}
+            if order_total is not None:
+                refund["order_total"] = order_total
             # recorded before the processor is asked: whoever finds it refunding asks with this id
             payment = self.store.mark_refunding(payment_id, refund) or self.store.find(payment_id)
         if payment["status"] == REFUNDING:
@@ -412,6 +418,8 @@ class Ledger:
         }
         if payment.get("change_id"):  # a change's payment, not the order's own
             refund["change_id"] = payment["change_id"]
+        if payment["refund"].get("order_total") is not None:
+            refund["order_total"] = payment["refund"]["order_total"]
         self.dispatch("payment_refunded", refund)
         self.store.mark_refund_announced(payment["_id"])
 

@@ -71,6 +71,9 @@ class RefundSchema(Schema):
 
     refund_id = fields.String(attribute="id", metadata={"example": "re_65f1c0ffee0123456789abcd"})
     amount = fields.Integer(metadata={"description": "minor units of currency"})
+    total = fields.Function(lambda refund: refund.get("order_total", refund.get("amount")), metadata={
+        "type": "integer", "description": "what the refund this one is part of gives back in all (an order's "
+                                          "cancellation across its payments, its changes' too), minor units"})
     reason = fields.String(metadata={"example": "order_cancelled"})
     at = fields.String()
     id = fields.Function(lambda refund: refund.get("id"), metadata={

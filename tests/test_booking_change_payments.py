@@ -14,7 +14,7 @@ import pytest
 from ops.audit import audit_system
 from payment.processor import ANSWER_LOST_CARD
 from tests.helpers import assert_error, wait_until
-from tests.helpers.accounts import admin_client
+from tests.helpers.accounts import admin_client, customer_client
 from tests.helpers.booking import DECLINED_CARD, GOOD_CARD, customer, get_order, place, wait_for_status
 from tests.helpers.fleet import create_airplane
 from tests.helpers.tickets import seat_statuses
@@ -92,7 +92,7 @@ def test_a_fee_paid_by_card_then_a_cancellation_by_the_rules(system, admin, airp
 def test_a_dearer_flight_then_a_cancellation_refunds_across_both_payments(system, admin, airplane):
     first = a_family_flight(system, admin, airplane)
     dearer = a_family_flight(system, admin, airplane, flex=2_100_000)
-    client, _ = customer(system)
+    client = customer_client(system)  # registered: notify emails it
     order = sold_at(client, first, "flex", seat="6A")  # flex: changes free, refunds all
     quoted = quote(client, order["id"], dearer["id"])
     assert (quoted["fee"], quoted["amount_due"]) == (0, 200_000)
@@ -105,11 +105,16 @@ def test_a_dearer_flight_then_a_cancellation_refunds_across_both_payments(system
     assert changed["refund_if_cancelled"]["amount"] == 2_100_000
 
     assert client.post(f"/orders/{order['id']}/cancel").status_code == 200
-    wait_for_status(client, order["id"], "REFUNDED", timeout=30)
+    refunded = wait_for_status(client, order["id"], "REFUNDED", timeout=30)
     wait_until(lambda: all(p["status"] == "refunded" for p in payments_of(system, order["id"])),
                timeout=30, what="both payments refunded")
     refunds = sorted(p["refund"]["amount"] for p in payments_of(system, order["id"]))
     assert refunds == [200_000, 1_900_000]  # each gave back what it captured, no more
+    # the order, and the email, tell the whole refund: its own payment's part and the change's
+    assert (refunded["refund"]["amount"], refunded["refund"]["total"]) == (1_900_000, 2_100_000)
+    mailed = wait_until(lambda: [m for m in client.get("/me/notifications").json()["items"] if m["kind"] == "refunded"],
+                        timeout=30, what="the refunded email")
+    assert [m["subject"] for m in mailed] == [f"Refund of IDR 21,000.00 for booking {order['booking_ref']}"]
     assert audit_findings(system, {order["id"]}) == []
 
 

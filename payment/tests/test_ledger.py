@@ -344,7 +344,7 @@ def test_cancelled_tickets_refund_the_orders_payment_once(ledger, store, order, 
     events = dispatch.of("payment_refunded")
     assert len(events) == 2 and events[0] == events[1] == {
         "payment_id": payment["id"], "refund_id": refunded["refund"]["id"], "order_id": placed["id"],
-        "amount": 250_000, "currency": "IDR", "reason": "order_cancelled",
+        "amount": 250_000, "order_total": 250_000, "currency": "IDR", "reason": "order_cancelled",
     }
 
 

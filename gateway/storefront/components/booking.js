@@ -92,11 +92,13 @@ export function ticketsTable(order, flights, { checkIn, caption = "E-tickets" } 
 // the refund once made, or under way (`refunding`: the booking was paid and is being cancelled)
 export function refundNote(order, refunding) {
   if (order.refund) {
+    // `total`: the whole cancellation's refund (a change's payment gives back its part too)
+    const refunded = order.refund.total ?? order.refund.amount;
     return h("div", { class: "alert alert-ok refund", role: "status" },
-      h("p", {}, h("strong", {}, `Refunded ${money(order.refund.amount, order.currency)}`),
+      h("p", {}, h("strong", {}, `Refunded ${money(refunded, order.currency)}`),
         order.refund.at ? ` to your card on ${dateTime(order.refund.at)}.` : " to your card."),
-      order.refund.amount < order.amount
-        ? h("p", {}, `Your fare's rules kept ${money(order.amount - order.refund.amount, order.currency)}.`) : null);
+      refunded < order.amount
+        ? h("p", {}, `Your fare's rules kept ${money(order.amount - refunded, order.currency)}.`) : null);
   }
   if (refunding) {
     return h("div", { class: "alert alert-info", role: "status" }, h("p", {}, "Refunding your payment to your card…"));
