@@ -26,7 +26,8 @@ def compiled_once(statement):
     and compiles it again on every execution; kept by the caller (``functools.cache``),
     this is compiled once per process. Hot statements only (docs/benchmarks.md)."""
     compiled = statement.compile(dialect=postgresql.dialect(paramstyle="named"))
-    text = sa.text(str(compiled)).bindparams(
+    # ``text`` reads ``:name::TYPE`` (a parameter with a cast) as no parameter: escape the casts
+    text = sa.text(str(compiled).replace("::", r"\:\:")).bindparams(
         *(sa.bindparam(bind.key, type_=bind.type) for bind in compiled.binds.values()))
     returned = list(statement.exported_columns)
     return text.columns(*returned) if returned else text
