@@ -8,6 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 import sqlalchemy as sa
 from nameko_sqlalchemy import Database as _Database
 from psycogreen.eventlet import patch_psycopg
+from sqlalchemy.dialects import postgresql
 
 from common.config import Settings
 
@@ -16,6 +17,20 @@ from common.config import Settings
 patch_psycopg()
 
 DEFAULT_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+
+def compiled_once(statement):
+    """``statement`` (its values ``sa.bindparam`` placeholders, given at execution) as a
+    text statement with the same typed parameters and result columns. SQLAlchemy never
+    caches PostgreSQL's ``insert`` (``INSERT … ON CONFLICT``: its ``inherit_cache`` is False)
+    and compiles it again on every execution; kept by the caller (``functools.cache``),
+    this is compiled once per process. Hot statements only (docs/benchmarks.md)."""
+    compiled = statement.compile(dialect=postgresql.dialect(paramstyle="named"))
+    # ``text`` reads ``:name::TYPE`` (a parameter with a cast) as no parameter: escape the casts
+    text = sa.text(str(compiled).replace("::", r"\:\:")).bindparams(
+        *(sa.bindparam(bind.key, type_=bind.type) for bind in compiled.binds.values()))
+    returned = list(statement.exported_columns)
+    return text.columns(*returned) if returned else text
 
 
 class Database(_Database):

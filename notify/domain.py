@@ -252,6 +252,18 @@ def leg_of(itinerary, flight_id):
     return next((one for one in itinerary if flight_id and one["flight_id"] == flight_id), None)
 
 
+def booking_told(fact):
+    """The booking as a ``tickets_issued`` from a ticketing tells it (order's reference,
+    owner, amount paid and flights, as ``order.get_order`` answers them), or None when the
+    fact does not carry it (a relayed or an older event): then order is asked."""
+    if not fact.get("booking_ref") or fact.get("amount") is None or not fact.get("user_id") \
+            or not fact.get("flight_ids"):
+        return None
+    return {"id": fact["order_id"], "user_id": fact["user_id"], "booking_ref": fact["booking_ref"],
+            "amount": fact["amount"], "currency": fact.get("currency"),
+            "segments": [{"flight_id": flight_id} for flight_id in fact["flight_ids"]]}
+
+
 def flight_ids(order):
     """The flights of a booking, in travel order (one today; a segment list tomorrow)."""
     segments = order.get("segments")

@@ -5,8 +5,9 @@
 2. What the message says is gathered by RPC: the booking (``order.get_order``: its
    reference, owner, flight, tickets), the owner's address (``auth.get_user``), the
    flight and its airports' time zones (``track.get_flight``, ``track.list_airports``).
-   What the event carries is not asked again: the tickets of ``tickets_issued``, the old
-   and new flights, new tickets and money of ``booking_changed``.
+   What the event carries is not asked again: the tickets of ``tickets_issued`` and, from
+   a ticketing, the booking itself (``domain.booking_told``); the old and new flights,
+   new tickets and money of ``booking_changed``.
 3. It is rendered (``rendering``) and recorded; the unique ``(kind, order_id, fact_key)``
    of the insert decides, so two deliveries racing each other record one message.
 4. After the commit it is sent (``send``): claimed with a row lock, handed to SMTP,
@@ -40,7 +41,7 @@ class Messages:
         with self.db.get_session() as session:
             if store.exists(session, kind, order_id, key):
                 return None
-        order = self.services.order.get_order(order_id)
+        order = domain.booking_told(fact) or self.services.order.get_order(order_id)
         if not domain.worth_telling(kind, order):
             log.info("no %s message for order %s: it is %s now", kind, order_id, order.get("status"))
             return None

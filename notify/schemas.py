@@ -30,9 +30,15 @@ class IssuedTicketSchema(Schema):
 
 
 class TicketsIssuedSchema(EventSchema):
-    """``ticket.tickets_issued``"""
+    """``ticket.tickets_issued``; from a ticketing (not a relay), with the booking as order sold
+    it: reference, owner, amount paid, flights in travel order (``domain.booking_told``)."""
 
     tickets = fields.List(fields.Nested(IssuedTicketSchema), required=True)
+    user_id = fields.String(load_default=None, allow_none=True)
+    booking_ref = fields.String(load_default=None, allow_none=True)
+    amount = fields.Integer(load_default=None, allow_none=True)
+    currency = fields.String(load_default=None, allow_none=True)
+    flight_ids = fields.List(fields.String(), load_default=None, allow_none=True)
 
 
 class OrderClosedSchema(EventSchema):

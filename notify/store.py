@@ -2,10 +2,12 @@
 and leaves committing to the caller."""
 import uuid
 from datetime import timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
+from common.sql import compiled_once
 from notify.domain import decode_cursor, dedup_key, encode_cursor, utcnow
 from notify.models import Notification
 
@@ -24,11 +26,18 @@ def add(session, kind, order_id, fact_key="", **columns):
     the booking already has that message: the unique constraint decides, so two
     deliveries of one fact racing each other make one message."""
     kind, order_id, fact_key = dedup_key(kind, order_id, fact_key)
-    statement = insert(Notification).values(
-        id=uuid.uuid4(), kind=kind, order_id=order_id, fact_key=fact_key, created_at=utcnow(), attempts=0,
-        **columns,
-    ).on_conflict_do_nothing(constraint="uq_notifications_fact").returning(Notification.id)
-    return session.execute(statement).scalar()
+    values = dict(columns, id=uuid.uuid4(), kind=kind, order_id=order_id, fact_key=fact_key, created_at=utcnow(),
+                  attempts=0)
+    return session.execute(_add_statement(tuple(sorted(values))), values).scalar()
+
+
+@cache
+def _add_statement(columns):
+    """``add``'s INSERT … ON CONFLICT for these columns, compiled once (``common.sql.compiled_once``)."""
+    return compiled_once(
+        insert(Notification).values({column: sa.bindparam(column) for column in columns})
+        .on_conflict_do_nothing(constraint="uq_notifications_fact").returning(Notification.id)
+    )
 
 
 def claim_unsent(session, notification_id):

@@ -123,9 +123,11 @@ def closing_payload(order, paid, reason):
 def paid_payload(order, payment_id):
     """``order_paid``: what ticket needs to issue the tickets. An itinerary's ``segments``
     list every ticket to issue, per flight: the passenger (``index`` in the order), seat
-    (none for an infant), class and fare."""
+    (none for an infant), class and fare. ``booking_ref``, ``amount`` and ``currency`` go on
+    with ``tickets_issued``: what the e-tickets email says without asking order again."""
     payload = {"order_id": order["_id"], "user_id": order["user_id"], "flight_id": order["flight_id"],
-               "payment_id": payment_id, "amount": order["amount"], "currency": order["currency"]}
+               "booking_ref": order.get("booking_ref"), "payment_id": payment_id, "amount": order["amount"],
+               "currency": order["currency"]}
     if "segments" not in order:
         return dict(payload, passengers=order["passengers"])
     segments = []

@@ -96,8 +96,13 @@ TICKET_FIELDS = ("number", "order_id", "flight_id", "passenger_name", "seat", "c
 ITINERARY_TICKET_FIELDS = ("passenger_type", "passenger_index")
 
 
+# one instance for every answer: a marshmallow schema deep-copies its fields when made,
+# which cost more than the dump itself (every status poll, payment's get_payable_order)
+ORDER_VIEW = OrderSchema()
+
+
 def order_view(order):
-    return OrderSchema().dump(order)
+    return ORDER_VIEW.dump(order)
 
 
 def seat_numbers(order):

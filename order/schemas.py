@@ -333,6 +333,11 @@ class RefundTermsSchema(Schema):
     reason = fields.String(metadata={"example": "order_cancelled"})
 
 
+# made once (a schema deep-copies its fields when made): every order answer dumps with them
+TICKETS_VIEW = TicketSchema(many=True)
+DISRUPTIONS_VIEW = DisruptionSchema(many=True)
+
+
 class OrderSchema(Schema):
     """An order document as the API shows it."""
 
@@ -377,7 +382,7 @@ class OrderSchema(Schema):
     def dump_disruptions(self, order):
         if not order.get("disruptions"):
             return missing  # absent, as ``disruption`` is, for a booking never disrupted
-        return DisruptionSchema(many=True).dump(disruptions_list(order["disruptions"]))
+        return DISRUPTIONS_VIEW.dump(disruptions_list(order["disruptions"]))
 
     def dump_changes(self, order):
         if not order.get("changes"):
@@ -392,7 +397,7 @@ class OrderSchema(Schema):
         if order.get("status") == "REFUNDED":
             # a refund only ever follows the cancellation of all the order's tickets
             tickets = [dict(ticket, status="cancelled") for ticket in tickets]
-        return TicketSchema(many=True).dump(tickets)
+        return TICKETS_VIEW.dump(tickets)
 
     def dump_history(self, order):
         return history_list(order.get("history"))

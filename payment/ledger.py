@@ -82,8 +82,12 @@ CHANGE_FAILED = "change_failed"
 HOLDING = (SUCCEEDED, REFUNDING, REFUNDED)
 
 
+# made once: a marshmallow schema deep-copies its fields when made
+PAYMENT_VIEW = PaymentSchema()
+
+
 def payment_view(payment):
-    return PaymentSchema().dump(payment)
+    return PAYMENT_VIEW.dump(payment)
 
 
 def _now():

@@ -63,6 +63,11 @@ def test_a_ticketed_booking_gets_one_email_even_when_its_fact_is_replayed(system
         assert local(flight["departure_at"], "Asia/Jakarta") in body  # WIB, the next local day
         assert local(flight["arrival_at"], "Asia/Makassar") in body  # WITA
     assert "Dear Ada Lovelace," in text and "What to do next" in text
+    assert f"Paid: IDR {ticketed['amount'] / 100:,.2f}" in text
+    # the fact tells the booking (notify asks order only for a relayed one, which does not)
+    assert {key: issued[0].get(key) for key in ("booking_ref", "amount", "currency", "flight_ids")} == {
+        "booking_ref": order["booking_ref"], "amount": ticketed["amount"], "currency": "IDR",
+        "flight_ids": [flight["id"]]}
 
     listed = notifications(client)
     assert listed["next_cursor"] is None

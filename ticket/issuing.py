@@ -49,8 +49,19 @@ def issue_tickets(session, event, airline_prefix):
     ])
     store.set_order(session, order_id, state=domain.ORDER_TICKETED, paid=True, user_id=event["user_id"],
                     pending_event=domain.TICKETS_ISSUED)
-    payload = issued_payload(order_id, flight_ids[0], event["user_id"], tickets)
+    payload = issued_payload(order_id, flight_ids[0], event["user_id"], tickets) | booking_told(event, flight_ids)
     return [Announcement(order_id, domain.TICKETS_ISSUED, payload)]
+
+
+def booking_told(event, flight_ids):
+    """What ``tickets_issued`` passes on of ``order_paid``'s booking (reference, amount paid,
+    the flights in travel order), so notify's e-tickets email needs no ``order.get_order``.
+    Nothing when order did not say (an older event); nor when the event is rebuilt from the
+    tables by the relay (``pending``), which do not keep it: notify then asks order."""
+    if not event.get("booking_ref") or event.get("amount") is None or not event.get("currency"):
+        return {}
+    return {"booking_ref": event["booking_ref"], "amount": event["amount"], "currency": event["currency"],
+            "flight_ids": flight_ids}
 
 
 def ticket_row(airline_prefix, serial, event, flight_id, passenger, seat_row, currency):

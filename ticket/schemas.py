@@ -208,6 +208,10 @@ class OrderPaidSchema(_Event):
     order_id = _id(required=True)
     user_id = _id(load_default=None, allow_none=True)
     flight_id = _id(required=True)
+    # the booking as order sold it, passed on with ``tickets_issued`` (absent from older orders' events)
+    booking_ref = fields.String(load_default=None, allow_none=True)
+    amount = fields.Integer(load_default=None, allow_none=True)
+    currency = fields.String(load_default=None, allow_none=True)
     passengers = fields.List(fields.Nested(PassengerSchema), validate=validate.Length(min=1, max=MAX_SEATS_PER_HOLD))
     segments = fields.List(fields.Nested(PaidSegmentSchema), validate=validate.Length(min=1, max=MAX_SEGMENTS))
 

@@ -93,6 +93,18 @@ def test_a_leg_reads_each_time_at_its_own_airport():
     assert (leg["flight_number"], leg["origin"], leg["destination"]) == ("GA400", "CGK", "DPS")
 
 
+def test_a_ticketing_tells_the_booking_a_relayed_fact_does_not():
+    fact = {"order_id": "o1", "user_id": "u1", "booking_ref": "K7M2QX", "amount": 150000, "currency": "IDR",
+            "flight_ids": ["a", "b"], "tickets": []}
+    booking = domain.booking_told(fact)
+    assert booking == {"id": "o1", "user_id": "u1", "booking_ref": "K7M2QX", "amount": 150000, "currency": "IDR",
+                       "segments": [{"flight_id": "a"}, {"flight_id": "b"}]}
+    assert domain.flight_ids(booking) == ["a", "b"]
+    relayed = {"order_id": "o1", "user_id": "u1", "booking_ref": None, "amount": None, "currency": None,
+               "flight_ids": None, "tickets": []}
+    assert domain.booking_told(relayed) is None
+
+
 def test_the_flights_of_a_booking():
     assert domain.flight_ids({"flight_id": "f1"}) == ["f1"]
     assert domain.flight_ids({"flight_id": "f1", "segments": [{"flight_id": "a"}, {"flight_id": "b"}]}) == ["a", "b"]
