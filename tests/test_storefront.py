@@ -257,6 +257,17 @@ def light_fare_booking(customer, flight, given_name, family_name):
     return wait_for_status(customer, placed.json()["id"], "TICKETED", timeout=30)
 
 
+def delayed_until_disrupted(admin, customer, flight, order, hours=4):
+    """The flight ``hours`` late, and the booking once order has marked it disrupted (as
+    tests/test_disruptions.py makes a disruption)."""
+    departure = datetime.fromisoformat(flight["departure_at"]) + timedelta(hours=hours)
+    delayed = admin.patch(f"/flights/{flight['id']}/status",
+                          json={"status": "delayed", "departure_at": departure.isoformat()})
+    assert delayed.status_code == 200, delayed.text
+    wait_until(lambda: customer.get(f"/orders/{order['id']}").json().get("disruption"), timeout=30,
+               what="the booking disrupted")
+
+
 def assert_no_wider_than_the_phone(widths):
     for name, (page_width, phone_width) in widths.items():
         assert page_width <= phone_width, f"{name}: the page ({page_width}px) is wider than the phone ({phone_width}px)"
@@ -300,13 +311,7 @@ def test_a_disrupted_booking_shows_the_delay_and_moves_to_another_flight_for_fre
     earlier = new_flight(system, create_airplane(admin), days=53, minutes=120, fares=FAMILY_FARES)
     email, customer = account(system, "Indah Moved")
     order = light_fare_booking(customer, flight, "Indah", "Moved")
-    # four hours late: a disruption (as tests/test_disruptions.py makes one)
-    departure = datetime.fromisoformat(flight["departure_at"]) + timedelta(hours=4)
-    delayed = admin.patch(f"/flights/{flight['id']}/status",
-                          json={"status": "delayed", "departure_at": departure.isoformat()})
-    assert delayed.status_code == 200, delayed.text
-    wait_until(lambda: customer.get(f"/orders/{order['id']}").json().get("disruption"), timeout=30,
-               what="the booking disrupted")
+    delayed_until_disrupted(admin, customer, flight, order)
 
     result = browser.run("disrupted_move", "phone", device="phone", email=email, password=PASSWORD,
                          order_id=order["id"], flight=flight, new_flight=earlier, date=local_date(earlier),
@@ -351,12 +356,7 @@ def test_a_disrupted_booking_managed_without_logging_in_is_refunded_in_full_on_a
     flight = new_flight(system, create_airplane(admin), days=54, fares=FAMILY_FARES)
     email, customer = account(system, "Kartika Late")
     order = light_fare_booking(customer, flight, "Kartika", "Late")  # a light fare: nothing back, but for this
-    departure = datetime.fromisoformat(flight["departure_at"]) + timedelta(hours=4)
-    delayed = admin.patch(f"/flights/{flight['id']}/status",
-                          json={"status": "delayed", "departure_at": departure.isoformat()})
-    assert delayed.status_code == 200, delayed.text
-    wait_until(lambda: customer.get(f"/orders/{order['id']}").json().get("disruption"), timeout=30,
-               what="the booking disrupted")
+    delayed_until_disrupted(admin, customer, flight, order)
 
     result = browser.run("manage_disrupted", "phone", device="phone", booking_ref=order["booking_ref"],
                          last_name="LATE", flight=flight, delay="4 h", email=email, password=PASSWORD,

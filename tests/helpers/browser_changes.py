@@ -96,17 +96,23 @@ def light_fare(tab, email, password, order_id, flight):
     return {"axe": found, "width": width(tab)}
 
 
+def delay_notice(page, flight, delay):
+    """The disruption notice of a delayed flight, its two options said in words."""
+    notice = page.get_by_role("region", name="Your trip is disrupted")
+    expect(notice).to_contain_text(f"Flight {flight['flight_number']} from Jakarta to ")
+    expect(notice).to_contain_text(f"is delayed by {delay}: it now leaves")
+    expect(notice).to_contain_text("Refund in full: cancel the booking and get all IDR")
+    expect(notice).to_contain_text("Move to another flight: free of charge")
+    return notice
+
+
 def disrupted_move(tab, email, password, order_id, flight, new_flight, date, delay):
     """A delayed flight's booking: the delay in words, "Refund in full" and "Move to another
     flight"; the move is free (a light fare: seats assigned) and ends the disruption."""
     page, found = tab.page, {}
     log_in_to_booking(tab, order_id, email, password)
-    notice = page.get_by_role("region", name="Your trip is disrupted")
-    expect(notice).to_contain_text(f"Flight {flight['flight_number']} from Jakarta to ")
-    expect(notice).to_contain_text(f"is delayed by {delay}: it now leaves")
-    expect(notice).to_contain_text("Refund in full: cancel the booking and get all IDR")
+    notice = delay_notice(page, flight, delay)
     expect(notice).to_contain_text("whatever your fare")
-    expect(notice).to_contain_text("Move to another flight: free of charge")
     found["a disrupted booking"] = axe_violations(page)
     tab.shot("disrupted")
     disrupted_width = width(tab)
