@@ -3,7 +3,8 @@
 // times local at the airport; "Later flights" follows the page cursor.
 
 import { airportPicker } from "../components/airport-picker.js";
-import { errorBox, errorSlot } from "../components/errors.js";
+import { errorBox } from "../components/errors.js";
+import { moreButton } from "../components/more-button.js";
 import { api } from "../api.js";
 import { field, h } from "../dom.js";
 import { FLIGHT_STATUS, day, today, wallClock } from "../format.js";
@@ -68,25 +69,10 @@ export default {
         const { airport } = first;
         heading = `${BOARDS[board]}: ${airport.city || airport.name} (${airport.code})`;
         const body = h("tbody", {}, first.items.map((item) => row(item, board)));
-        const more = errorSlot();
-        let cursor = first.next_cursor;
-        const later = h("button", {
-          type: "button", hidden: !cursor,
-          onclick: async () => {
-            later.disabled = true;
-            more.clear();
-            try {
-              const next = await api(`/airports/${encodeURIComponent(code)}/${board}`, { query: { date, limit: PAGE, cursor } });
-              body.append(...next.items.map((item) => row(item, board)));
-              cursor = next.next_cursor;
-              later.hidden = !cursor;
-            } catch (error) {
-              more.show(error);
-            } finally {
-              later.disabled = false;
-            }
-          },
-        }, "Later flights");
+        const later = moreButton("Later flights", first.next_cursor, async (cursor) => {
+          const next = await api(`/airports/${encodeURIComponent(code)}/${board}`, { query: { date, limit: PAGE, cursor } });
+          return { ...next, items: next.items.map((item) => row(item, board)) };
+        }, (...rows) => body.append(...rows));
         answer = [
           first.items.length
             ? h("table", { class: "tickets board" },
@@ -95,7 +81,7 @@ export default {
                 .map((t) => h("th", { scope: "col" }, t)))),
               body)
             : h("p", { class: "card" }, `No ${board} on ${day(first.date)}.`),
-          more.element, later,
+          later,
           h("p", { class: "muted" }, "Scheduled times, local at the airport; a delay shows the new time."),
         ];
       } catch (error) {

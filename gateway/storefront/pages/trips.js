@@ -2,8 +2,8 @@
 
 import { airport } from "../airports.js";
 import { api } from "../api.js";
-import { errorSlot } from "../components/errors.js";
-import { button, h } from "../dom.js";
+import { moreButton } from "../components/more-button.js";
+import { h } from "../dom.js";
 import { ORDER_STATUS, TICKET_STATUS, cabinName, dateTime, money } from "../format.js";
 import { session } from "../session.js";
 
@@ -30,31 +30,6 @@ async function describeSegments(segments) {
   const stops = segments.length === 2 && last.destination === first.origin ? "return trip" : `${segments.length} flights`;
   return `${segments.map((s) => s.flight_number).join(", ")} · ${segments.map((s) => s.origin).join(" → ")} → ${last.destination} `
     + `(${stops}) · ${dateTime(first.departure_at, from.tz)}`;
-}
-
-// "More …": the next page of a list, asked with the cursor of the last one, appended where
-// the list is; hidden once the API says there is no next page
-function moreButton(label, cursor, nextPage, append) {
-  const errors = errorSlot();
-  let next = cursor;
-  const more = button(label, {
-    hidden: !next,
-    onclick: async () => {
-      more.disabled = true;
-      errors.clear();
-      try {
-        const page = await nextPage(next);
-        append(...await Promise.all(page.items));
-        next = page.next_cursor;
-        more.hidden = !next;
-      } catch (error) {
-        errors.show(error);
-      } finally {
-        more.disabled = false;
-      }
-    },
-  });
-  return h("div", { class: "more" }, errors.element, more);
 }
 
 async function bookingCard(order) {
