@@ -6,7 +6,6 @@ from marshmallow import (
     ValidationError,
     fields,
     missing,
-    post_dump,
     post_load,
     pre_dump,
     validate,
@@ -272,16 +271,12 @@ class OrderRefundSchema(Schema):
     refund_id = fields.String(metadata={"example": "re_65f1c0ffee0123456789abcd"})
     amount = fields.Integer(metadata={"description": "what the order's own payment gave back, minor units of "
                                                      "currency"})
-    total = fields.Integer(metadata={"description": "what the refund this one is part of gives back in all (an "
-                                                    "order's cancellation across its payments, its changes' too), "
-                                                    "minor units"})
+    # a refund recorded before totals were noted: its own part
+    total = fields.Function(lambda refund: refund.get("total", refund.get("amount")), metadata={
+        "type": "integer", "description": "what the refund this one is part of gives back in all (an order's "
+                                          "cancellation across its payments, its changes' too), minor units"})
     reason = fields.String(metadata={"example": "order_cancelled"})
     at = fields.String()
-
-    @post_dump(pass_original=True)
-    def _total_of_older_records(self, data, original, **_kwargs):
-        data.setdefault("total", original.get("amount"))  # recorded before totals were noted: its own part
-        return data
 
 
 class DisruptionOptionSchema(Schema):

@@ -7,7 +7,7 @@ import base64
 import json
 from datetime import datetime
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from common.schemas import UtcDateTime, no_control_characters
 from ticket.domain import (
@@ -405,21 +405,19 @@ class TicketPageQuerySchema(Schema):
     limit = fields.Integer(load_default=MY_TICKETS_MAX_PAGE, validate=validate.Range(min=1, max=MY_TICKETS_MAX_PAGE))
     cursor = Cursor(load_default=None, allow_none=True)
 
-    @validates("cursor")
-    def _issued_at_and_number(self, key, **_kwargs):
-        if key is not None and self._after(key) is None:
-            raise ValidationError("Not a cursor from a previous page.")
-
     @post_load
     def _resolve_cursor(self, data, **_kwargs):
         """``after``: ``(issued_at, number)`` of the previous page's last ticket, or None."""
-        data["after"] = self._after(data.pop("cursor"))
+        key = data.pop("cursor")
+        data["after"] = self._after(key) if key is not None else None
+        if key is not None and data["after"] is None:
+            raise ValidationError("Not a cursor from a previous page.", "cursor")
         return data
 
     @staticmethod
     def _after(key):
         try:
-            issued_at = datetime.fromisoformat(key[0]) if key and len(key) == 2 else None
+            issued_at = datetime.fromisoformat(key[0]) if len(key) == 2 else None
         except ValueError:
             return None
         if issued_at is None or issued_at.tzinfo is None or not key[1].isdigit():

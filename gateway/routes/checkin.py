@@ -66,9 +66,9 @@ class CheckInRoutes:
 
     @staticmethod
     def _proof_headers(request):
-        names = [field.data_key for field in BoardingPassProofSchema().fields.values()]
-        proof = load_or_raise(BoardingPassProofSchema(), {
-            name: header_text(request.headers[name]) for name in names if request.headers.get(name)})
+        schema = BoardingPassProofSchema()
+        proof = load_or_raise(schema, {field.data_key: header_text(request.headers[field.data_key])
+                                       for field in schema.fields.values() if request.headers.get(field.data_key)})
         if not (proof.get("booking_ref") and proof.get("last_name")):
             raise Unauthorized("Sign in, or give the booking reference and the passenger's last name "
                                "(X-Booking-Ref, X-Last-Name).", code="UNAUTHORIZED")

@@ -1,11 +1,12 @@
 // "More …": the next page of a list, asked with the cursor of the last one, appended where
 // the list is; hidden once the API says there is no next page. `nextPage(cursor)` answers
-// the API's page with its items already made elements; `append(...elements)` places them.
+// the API's page; `render(item)` makes an item's element (or a promise of it);
+// `append(...elements)` places them.
 
 import { button, h } from "../dom.js";
 import { errorSlot } from "./errors.js";
 
-export function moreButton(label, cursor, nextPage, append) {
+export function moreButton(label, cursor, nextPage, render, append) {
   const errors = errorSlot();
   let next = cursor;
   const more = button(label, {
@@ -15,7 +16,7 @@ export function moreButton(label, cursor, nextPage, append) {
       errors.clear();
       try {
         const page = await nextPage(next);
-        append(...await Promise.all(page.items));
+        append(...await Promise.all(page.items.map(render)));
         next = page.next_cursor;
         more.hidden = !next;
       } catch (error) {

@@ -69,10 +69,9 @@ export default {
         const { airport } = first;
         heading = `${BOARDS[board]}: ${airport.city || airport.name} (${airport.code})`;
         const body = h("tbody", {}, first.items.map((item) => row(item, board)));
-        const later = moreButton("Later flights", first.next_cursor, async (cursor) => {
-          const next = await api(`/airports/${encodeURIComponent(code)}/${board}`, { query: { date, limit: PAGE, cursor } });
-          return { ...next, items: next.items.map((item) => row(item, board)) };
-        }, (...rows) => body.append(...rows));
+        const later = moreButton("Later flights", first.next_cursor,
+          (cursor) => api(`/airports/${encodeURIComponent(code)}/${board}`, { query: { date, limit: PAGE, cursor } }),
+          (item) => row(item, board), (...rows) => body.append(...rows));
         answer = [
           first.items.length
             ? h("table", { class: "tickets board" },

@@ -65,17 +65,13 @@ export default {
     let bookings = h("p", { class: "card" }, "No bookings yet. ", h("a", { href: "#/" }, "Find a flight"), ".");
     if (orders.items.length) {
       const list = h("ul", { class: "trips" }, await Promise.all(orders.items.map(bookingCard)));
-      const more = moreButton("More bookings", orders.next_cursor,
-        async (cursor) => { const page = await orderPage(cursor); return { ...page, items: page.items.map(bookingCard) }; },
-        (...items) => list.append(...items));
+      const more = moreButton("More bookings", orders.next_cursor, orderPage, bookingCard, (...items) => list.append(...items));
       bookings = h("div", {}, list, more);
     }
     let ticketList = h("p", {}, "No e-tickets yet.");
     if (tickets.items.length) {
       const rows = h("tbody", {}, tickets.items.map(ticketRow));
-      const more = moreButton("More e-tickets", tickets.next_cursor,
-        async (cursor) => { const page = await ticketPage(cursor); return { ...page, items: page.items.map(ticketRow) }; },
-        (...items) => rows.append(...items));
+      const more = moreButton("More e-tickets", tickets.next_cursor, ticketPage, ticketRow, (...items) => rows.append(...items));
       ticketList = h("div", {},
         h("table", { class: "tickets" },
           h("caption", { class: "visually-hidden" }, "Your e-tickets"),
