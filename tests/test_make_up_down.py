@@ -218,7 +218,9 @@ def test_the_readmes_curl_session_runs_as_written(stack, tmp_path):
     """The README's session on the demo data: search, book, a declined then a good card,
     tickets, check-in, a change of flight, cancel and refund, a round trip with an infant
     managed by reference and last name, a light fare, logout. Only the address differs."""
-    script = readme_curl_session().replace("API=http://127.0.0.1:8000", f"API={stack['url']}", 1)
+    session = readme_curl_session()
+    assert session.startswith("API=http://127.0.0.1:8000\n"), "the session must start by naming the API's address"
+    script = session.replace("API=http://127.0.0.1:8000", f"API={stack['url']}", 1)  # never a developer's system
     result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=tmp_path, capture_output=True,
                             text=True, timeout=240)
     output = result.stdout + result.stderr
